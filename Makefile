@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Out-of-tree build into build/. `make V=1` shows full commands.
+#   make            gilprof, its sanitizer twin, workloads, test programs
+#   make deps       install missing Debian packages (no-op when all are there)
+#   make run        deps + build + the embedded default experiment under tracing (root)
+#   make test       deps + build + unit tests (sanitizers) + end-to-end tests (root, real BPF)
+#   make bench      overhead and rendering benchmarks
+
+OUT := build
+CLANG ?= clang
+CC ?= gcc
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+ARCH := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+WARN := -Wall -Wextra -Werror
+CFLAGS := -std=gnu11 -g -O2 $(WARN) -fno-omit-frame-pointer -MMD -MP
+CPPFLAGS := -I$(OUT) -Ibpf -Iuserspace -Iworkloads -D_GNU_SOURCE
+LDLIBS := -lbpf -lelf -ldw -lz -lpthread -lm
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+
+US_SRCS := $(wildcard userspace/*.c)
+LIB_SRCS := $(filter-out userspace/main.c,$(US_SRCS))
+US_OBJS := $(patsubst userspace/%.c,$(OUT)/obj/%.o,$(US_SRCS))
+LIB_OBJS := $(patsubst userspace/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
+SAN_OBJS := $(patsubst userspace/%.c,$(OUT)/san/%.o,$(US_SRCS))
+SAN_LIB_OBJS := $(patsubst userspace/%.c,$(OUT)/san/%.o,$(LIB_SRCS))
+
+# Workloads: gil.c and wlcommon.c are the shared library, every other workloads/*.c is a program.
+WL_LIB_SRCS := $(wildcard workloads/gil.c workloads/wlcommon.c)
+WL_PROG_SRCS := $(filter-out $(WL_LIB_SRCS),$(wildcard workloads/*.c))
+WL_LIB_OBJS := $(patsubst workloads/%.c,$(OUT)/wl/%.o,$(WL_LIB_SRCS))
+WL_SAN_LIB_OBJS := $(patsubst workloads/%.c,$(OUT)/wlsan/%.o,$(WL_LIB_SRCS))
+WL_PROGS := $(patsubst workloads/%.c,$(OUT)/workloads/%,$(WL_PROG_SRCS))
+
+UNIT_SRCS := $(wildcard tests/test_*.c)
+UNIT_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+E2E_SRCS := $(wildcard tests/e2e/test_*.c)
+E2E_BINS := $(patsubst tests/e2e/%.c,$(OUT)/tests/e2e/%,$(E2E_SRCS))
+E2E_PROG_SRCS := $(filter-out $(E2E_SRCS),$(wildcard tests/e2e/*.c))
+E2E_PROGS := $(patsubst tests/e2e/%.c,$(OUT)/tests/e2e/%,$(E2E_PROG_SRCS))
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all deps run test unit e2e bench clean format check-format
+
+all: $(OUT)/gilprof $(OUT)/san/gilprof $(WL_PROGS) $(UNIT_BINS) $(E2E_BINS) $(E2E_PROGS)
+
+deps:
+	$(Q)tools/deps.sh
+
+$(OUT)/vmlinux.h:
+	$(call msg,BTF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)if [ ! -r /sys/kernel/btf/vmlinux ]; then \
+		echo "gilprof: this kernel has no BTF (/sys/kernel/btf/vmlinux): CONFIG_DEBUG_INFO_BTF=y is required" >&2; exit 1; fi
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h $(wildcard bpf/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Ibpf -Wall -Werror \
+		-c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUT)/obj/%.o: userspace/%.c $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(OUT)/san/%.o: userspace/%.c $(SKELS)
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -O1 $(SANFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(OUT)/gilprof: $(US_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/san/gilprof: $(SAN_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/wl/%.o: workloads/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(OUT)/wlsan/%.o: workloads/%.c
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -O1 $(SANFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(OUT)/workloads/%: $(OUT)/wl/%.o $(WL_LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -lpthread -lm -o $@
+
+# Unit tests are built with ASan+UBSan and link the pure userspace code and the GIL library.
+$(OUT)/tests/%: tests/%.c $(SAN_LIB_OBJS) $(WL_SAN_LIB_OBJS)
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -O1 $(SANFLAGS) $(CPPFLAGS) $^ -lcriterion $(LDLIBS) -o $@
+
+$(OUT)/tests/e2e/test_%: tests/e2e/test_%.c tests/e2e/e2e.h
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $(CPPFLAGS) -Itests/e2e $< -lcriterion -ljson-c -o $@
+
+# Programs that the end-to-end tests trace: frame pointers on, no sanitizer (it would add threads).
+$(OUT)/tests/e2e/%: tests/e2e/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $< -lpthread -lm -o $@
+
+run: deps all
+	$(OUT)/gilprof run
+
+unit: $(UNIT_BINS)
+	$(Q)tools/run-tests.sh unit $(UNIT_BINS)
+
+e2e: all
+	$(Q)tools/run-tests.sh e2e $(E2E_BINS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/run-tests.sh all $(UNIT_BINS) $(E2E_BINS)
+
+bench: deps all
+	$(Q)tools/bench.sh
+
+format:
+	clang-format -i $(wildcard bpf/*.c bpf/*.h userspace/*.c userspace/*.h workloads/*.c workloads/*.h tests/*.c tests/e2e/*.c tests/e2e/*.h)
+
+check-format:
+	$(Q)tools/check-format.sh
+
+clean:
+	rm -rf $(OUT)
+
+-include $(wildcard $(OUT)/obj/*.d $(OUT)/san/*.d $(OUT)/wl/*.d $(OUT)/wlsan/*.d $(OUT)/tests/*.d $(OUT)/tests/e2e/*.d)

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * gilprof kernel side: follow a set of processes through the scheduler and futex syscalls and
+ * stream what they do to userspace. Scheduler hooks are raw tracepoints (no tracefs needed, and
+ * the cheapest hook this kernel lets us attach: fentry/tp_btf are refused here); futex syscalls
+ * use the per-syscall tracepoints so the rest of the system's syscalls cost nothing.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "gilprof.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define FUTEX_CMD_MASK 0x7f /* ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) */
+#define FUTEX_WAIT 0
+#define FUTEX_LOCK_PI 6
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAIT_REQUEUE_PI 11
+#define FUTEX_LOCK_PI2 13
+
+/* Ask the poller to wake when this much data is waiting; below it, events ride the next poll. */
+const volatile __u64 wakeup_bytes = 1 << 20;
+
+/* Runtime switch: userspace flips it on once everything is attached and off before draining. */
+bool enabled = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* resized by userspace (--buffer-mb) */
+} events SEC(".maps");
+
+/* tgid -> 1: the processes we follow. Userspace seeds the launched child; forks add to it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u32);
+} traced SEC(".maps");
+
+/* tid -> the futex wait it is inside of, so the exit can be paired and filtered. */
+struct futex_inflight {
+	__u64 uaddr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct futex_inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, GP_DROP_CAUSE_MAX_BPF);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* Events emitted per type, so userspace can check the stream it decoded against the kernel. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, GP_EV_TYPE_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} emitted SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct gp_cpu_acct);
+} cpu_acct SEC(".maps");
+
+static __always_inline void drop(__u32 cause)
+{
+	__u64 *c = bpf_map_lookup_elem(&drops, &cause);
+
+	if (c)
+		(*c)++;
+}
+
+static __always_inline bool is_traced(__u32 tgid)
+{
+	return tgid && bpf_map_lookup_elem(&traced, &tgid);
+}
+
+static __always_inline void *reserve(__u32 size)
+{
+	void *e = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!e)
+		drop(GP_DROP_RINGBUF_FULL);
+	return e;
+}
+
+static __always_inline void submit(void *e, __u32 type)
+{
+	__u64 *c = bpf_map_lookup_elem(&emitted, &type);
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (c)
+		(*c)++;
+	/* Waking the poller on every event costs an irq_work per switch; batch instead. */
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+static __always_inline void fill_hdr(struct gp_ev_hdr *h, __u32 type, __u64 ts, __u32 tid,
+				     __u32 tgid)
+{
+	h->ts = ts;
+	h->type = type;
+	h->cpu = bpf_get_smp_processor_id();
+	h->tid = tid;
+	h->tgid = tgid;
+}
+
+static __always_inline void cpu_account(__u64 now, struct task_struct *prev, __u32 prev_traced,
+					struct task_struct *next, __u32 next_traced)
+{
+	__u32 zero = 0;
+	struct gp_cpu_acct *a = bpf_map_lookup_elem(&cpu_acct, &zero);
+	__u32 kind;
+
+	if (!a)
+		return;
+	if (a->last_ts) {
+		kind = a->cur_kind < GP_CPU_KINDS ? a->cur_kind : GP_CPU_OTHER;
+		a->ns[kind] += now - a->last_ts;
+	}
+	a->last_ts = now;
+	if (BPF_CORE_READ(next, pid) == 0)
+		a->cur_kind = GP_CPU_IDLE;
+	else
+		a->cur_kind = next_traced ? GP_CPU_TRACED : GP_CPU_OTHER;
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	__u32 prev_tgid, next_tgid, prev_traced, next_traced;
+	struct gp_ev_switch *e;
+	__u64 now;
+
+	if (!enabled)
+		return 0;
+	now = bpf_ktime_get_ns();
+	prev_tgid = BPF_CORE_READ(prev, tgid);
+	next_tgid = BPF_CORE_READ(next, tgid);
+	prev_traced = is_traced(prev_tgid);
+	next_traced = is_traced(next_tgid);
+	cpu_account(now, prev, prev_traced, next, next_traced);
+	if (!prev_traced && !next_traced)
+		return 0;
+
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, GP_EV_SWITCH, now, BPF_CORE_READ(prev, pid), prev_tgid);
+	e->next_tid = BPF_CORE_READ(next, pid);
+	e->next_tgid = next_tgid;
+	e->prev_state = prev_state;
+	e->preempt = preempt;
+	e->prev_traced = prev_traced;
+	e->next_traced = next_traced;
+	e->pad = 0;
+	e->prev_nvcsw = BPF_CORE_READ(prev, nvcsw);
+	e->prev_nivcsw = BPF_CORE_READ(prev, nivcsw);
+	BPF_CORE_READ_STR_INTO(&e->prev_comm, prev, comm);
+	BPF_CORE_READ_STR_INTO(&e->next_comm, next, comm);
+	submit(e, GP_EV_SWITCH);
+	return 0;
+}
+
+/* sched_waking runs in the waker's context, so current is the waker (sched_wakeup may run later
+ * on the target CPU from an IPI). */
+SEC("raw_tp/sched_waking")
+int BPF_PROG(on_waking, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct gp_ev_waking *e;
+	__u64 id;
+
+	if (!enabled || !is_traced(tgid))
+		return 0;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	fill_hdr(&e->h, GP_EV_WAKING, bpf_ktime_get_ns(), (__u32)id, id >> 32);
+	e->target_tid = BPF_CORE_READ(p, pid);
+	e->target_tgid = tgid;
+	e->target_cpu = BPF_CORE_READ(p, wake_cpu);
+	e->pad = 0;
+	submit(e, GP_EV_WAKING);
+	return 0;
+}
+
+SEC("raw_tp/sched_wakeup_new")
+int BPF_PROG(on_wakeup_new, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct gp_ev_waking *e;
+	__u64 id;
+
+	if (!enabled || !is_traced(tgid))
+		return 0;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	fill_hdr(&e->h, GP_EV_WAKEUP_NEW, bpf_ktime_get_ns(), (__u32)id, id >> 32);
+	e->target_tid = BPF_CORE_READ(p, pid);
+	e->target_tgid = tgid;
+	e->target_cpu = BPF_CORE_READ(p, wake_cpu);
+	e->pad = 0;
+	submit(e, GP_EV_WAKEUP_NEW);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	struct gp_ev_fork *e;
+	__u32 one = 1;
+
+	if (!enabled || !is_traced(ptgid))
+		return 0;
+	/* The new process must be in the set before it can run, so add it here, not in userspace. */
+	if (ctgid != ptgid && bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY))
+		drop(GP_DROP_TGID_MAP_FULL);
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, GP_EV_FORK, bpf_ktime_get_ns(), BPF_CORE_READ(parent, pid), ptgid);
+	e->child_tid = BPF_CORE_READ(child, pid);
+	e->child_tgid = ctgid;
+	BPF_CORE_READ_STR_INTO(&e->child_comm, child, comm);
+	submit(e, GP_EV_FORK);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct gp_ev_exec *e;
+	const char *fname;
+
+	if (!enabled || !is_traced(tgid))
+		return 0;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, GP_EV_EXEC, bpf_ktime_get_ns(), BPF_CORE_READ(p, pid), tgid);
+	e->old_tid = old_pid;
+	e->pad = 0;
+	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
+	fname = BPF_CORE_READ(bprm, filename);
+	if (bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), fname) < 0)
+		e->filename[0] = 0;
+	submit(e, GP_EV_EXEC);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid), tid = BPF_CORE_READ(p, pid);
+	struct gp_ev_exit *e;
+
+	if (!enabled || !is_traced(tgid))
+		return 0;
+	/* A thread killed inside a futex wait never reaches sys_exit. */
+	bpf_map_delete_elem(&inflight, &tid);
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, GP_EV_EXIT, bpf_ktime_get_ns(), tid, tgid);
+	e->nvcsw = BPF_CORE_READ(p, nvcsw);
+	e->nivcsw = BPF_CORE_READ(p, nivcsw);
+	e->group_dead = BPF_CORE_READ(p, signal, live.counter) == 0;
+	e->exit_code = BPF_CORE_READ(p, exit_code);
+	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
+	submit(e, GP_EV_EXIT);
+	return 0;
+}
+
+static __always_inline bool futex_op_waits(__u32 op)
+{
+	switch (op & FUTEX_CMD_MASK) {
+	case FUTEX_WAIT:
+	case FUTEX_WAIT_BITSET:
+	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
+	case FUTEX_WAIT_REQUEUE_PI:
+		return true;
+	}
+	return false;
+}
+
+static __always_inline int futex_enter(__u32 sys, __u64 uaddr, __u64 uaddr2, __u32 op, __u32 val,
+				       __u32 val3, __u64 timeout, __u32 nr)
+{
+	struct futex_inflight fi = { .uaddr = uaddr };
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = id, tgid = id >> 32;
+	struct gp_ev_futex_enter *e;
+
+	if (!enabled || !is_traced(tgid))
+		return 0;
+	if (bpf_map_update_elem(&inflight, &tid, &fi, BPF_ANY)) {
+		drop(GP_DROP_FUTEX_MAP_FULL);
+		return 0;
+	}
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, GP_EV_FUTEX_ENTER, bpf_ktime_get_ns(), tid, tgid);
+	e->uaddr = uaddr;
+	e->uaddr2 = uaddr2;
+	e->op = op;
+	e->val = val;
+	e->val3 = val3;
+	e->sys = sys;
+	e->has_timeout = timeout != 0;
+	e->nr_futexes = nr;
+	submit(e, GP_EV_FUTEX_ENTER);
+	return 0;
+}
+
+static __always_inline int futex_exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = id, tgid = id >> 32;
+	struct gp_ev_futex_exit *e;
+
+	if (!enabled || !is_traced(tgid))
+		return 0;
+	if (bpf_map_delete_elem(&inflight, &tid))
+		return 0; /* not a wait (wake, requeue, ...) or its enter was dropped */
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, GP_EV_FUTEX_EXIT, bpf_ktime_get_ns(), tid, tgid);
+	e->ret = ret;
+	submit(e, GP_EV_FUTEX_EXIT);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_futex")
+int on_futex_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 op = ctx->args[1];
+
+	if (!futex_op_waits(op))
+		return 0;
+	return futex_enter(GP_FUTEX_SYS_FUTEX, ctx->args[0], ctx->args[4], op, ctx->args[2],
+			   ctx->args[5], ctx->args[3], 1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_futex")
+int on_futex_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return futex_exit(ctx->ret);
+}
+
+/* futex_waitv(waiters, nr_futexes, flags, timeout, clockid): key the wait by the first word. */
+SEC("tracepoint/syscalls/sys_enter_futex_waitv")
+int on_futex_waitv_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct futex_waitv w = {};
+
+	bpf_probe_read_user(&w, sizeof(w), (void *)ctx->args[0]);
+	return futex_enter(GP_FUTEX_SYS_WAITV, w.uaddr, 0, w.flags, w.val, 0, ctx->args[3],
+			   ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_futex_waitv")
+int on_futex_waitv_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return futex_exit(ctx->ret);
+}
+
+/* futex_wait(uaddr, val, mask, flags, timeout, clockid): the futex2 single-word wait. */
+SEC("tracepoint/syscalls/sys_enter_futex_wait")
+int on_futex_wait_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return futex_enter(GP_FUTEX_SYS_WAIT, ctx->args[0], 0, ctx->args[3], ctx->args[1],
+			   ctx->args[2], ctx->args[4], 1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_futex_wait")
+int on_futex_wait_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return futex_exit(ctx->ret);
+}

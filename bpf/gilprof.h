@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Event records shared by the BPF programs and userspace. Fixed-width types only: the same bytes
+ * are read back from a live ring buffer and from a recording, so the layout is part of the file
+ * format (bump GP_EVENT_ABI when it changes).
+ */
+#ifndef GILPROF_H
+#define GILPROF_H
+
+#define GP_EVENT_ABI 1
+#define GP_COMM_LEN 16
+#define GP_PATH_LEN 128
+#define GP_MAX_CPUS 256
+
+enum gp_ev_type {
+	GP_EV_SWITCH = 1, /* sched_switch: hdr task = prev */
+	GP_EV_WAKING = 2, /* sched_waking: hdr task = waker (current) */
+	GP_EV_WAKEUP_NEW = 3, /* sched_wakeup_new: hdr task = the new task */
+	GP_EV_FORK = 4, /* sched_process_fork: hdr task = parent */
+	GP_EV_EXEC = 5, /* sched_process_exec: hdr task = execing task (after de_thread) */
+	GP_EV_EXIT = 6, /* sched_process_exit: hdr task = exiting task */
+	GP_EV_FUTEX_ENTER = 7, /* a futex wait starts: hdr task = waiter */
+	GP_EV_FUTEX_EXIT = 8, /* that wait returns */
+	GP_EV_TYPE_MAX,
+};
+
+/* Which syscall carried a futex wait. */
+enum gp_futex_sys {
+	GP_FUTEX_SYS_FUTEX = 0, /* futex(2) */
+	GP_FUTEX_SYS_WAITV = 1, /* futex_waitv(2) */
+	GP_FUTEX_SYS_WAIT = 2, /* futex_wait(2), the futex2 syscall */
+};
+
+/* sched_switch prev_state bits we interpret (include/linux/sched.h). */
+#define GP_TASK_RUNNING 0x0000
+#define GP_TASK_INTERRUPTIBLE 0x0001
+#define GP_TASK_UNINTERRUPTIBLE 0x0002
+#define GP_TASK_DEAD 0x0080
+#define GP_TASK_NOLOAD 0x0400
+
+/* Common header: ts is bpf_ktime_get_ns() (CLOCK_MONOTONIC), tid/tgid the task named above. */
+struct gp_ev_hdr {
+	__u64 ts;
+	__u32 type;
+	__u32 cpu;
+	__u32 tid;
+	__u32 tgid;
+};
+
+struct gp_ev_switch {
+	struct gp_ev_hdr h;
+	__u32 next_tid;
+	__u32 next_tgid;
+	__u32 prev_state;
+	__u8 preempt;
+	__u8 prev_traced; /* the switch is sent when either side is traced */
+	__u8 next_traced;
+	__u8 pad;
+	/* prev's counters after the kernel incremented one of them for this switch */
+	__u64 prev_nvcsw;
+	__u64 prev_nivcsw;
+	char prev_comm[GP_COMM_LEN];
+	char next_comm[GP_COMM_LEN];
+};
+
+struct gp_ev_waking {
+	struct gp_ev_hdr h;
+	__u32 target_tid;
+	__u32 target_tgid;
+	__u32 target_cpu;
+	__u32 pad;
+};
+
+struct gp_ev_fork {
+	struct gp_ev_hdr h;
+	__u32 child_tid;
+	__u32 child_tgid;
+	char child_comm[GP_COMM_LEN];
+};
+
+struct gp_ev_exec {
+	struct gp_ev_hdr h;
+	__u32 old_tid;
+	__u32 pad;
+	char comm[GP_COMM_LEN];
+	char filename[GP_PATH_LEN];
+};
+
+struct gp_ev_exit {
+	struct gp_ev_hdr h;
+	__u64 nvcsw;
+	__u64 nivcsw;
+	__u32 group_dead;
+	__u32 exit_code;
+	char comm[GP_COMM_LEN];
+};
+
+struct gp_ev_futex_enter {
+	struct gp_ev_hdr h;
+	__u64 uaddr;
+	__u64 uaddr2;
+	__u32 op; /* futex(2) op word with flags; for waitv/futex_wait the futex2 flags */
+	__u32 val;
+	__u32 val3;
+	__u32 sys; /* enum gp_futex_sys */
+	__u32 has_timeout;
+	__u32 nr_futexes; /* futex_waitv: number of words; else 1 */
+};
+
+struct gp_ev_futex_exit {
+	struct gp_ev_hdr h;
+	__s64 ret;
+};
+
+/* Per-cause drop counters, indexed in the drops map. */
+enum gp_drop_cause {
+	GP_DROP_RINGBUF_FULL = 0, /* bpf_ringbuf_reserve failed */
+	GP_DROP_TGID_MAP_FULL = 1, /* a forked process could not be added to the traced set */
+	GP_DROP_FUTEX_MAP_FULL = 2, /* an in-flight futex wait could not be remembered */
+	GP_DROP_CAUSE_MAX_BPF,
+};
+
+/* Per-CPU time accounting done in the kernel for every task, traced or not. */
+enum gp_cpu_kind {
+	GP_CPU_IDLE = 0,
+	GP_CPU_TRACED = 1,
+	GP_CPU_OTHER = 2,
+	GP_CPU_KINDS,
+};
+
+struct gp_cpu_acct {
+	__u64 last_ts; /* 0 until the first switch seen on this CPU */
+	__u32 cur_kind; /* what has been running since last_ts */
+	__u32 pad;
+	__u64 ns[GP_CPU_KINDS];
+};
+
+#endif /* GILPROF_H */

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The model on synthetic event streams: every figure is exact, so every assertion is too. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "analysis.h"
+#include "model.h"
+
+#define MS 1000000ULL
+#define P 100 /* the process */
+
+static struct gp_model *m;
+
+static void setup(void)
+{
+	m = model_new(2);
+	cr_assert_not_null(m);
+}
+
+static void teardown(void)
+{
+	model_free(m);
+}
+
+static void feed(union gp_event *e, uint32_t type, uint64_t ts, uint32_t cpu, uint32_t tid,
+		 uint32_t tgid)
+{
+	e->h.ts = ts;
+	e->h.type = type;
+	e->h.cpu = cpu;
+	e->h.tid = tid;
+	e->h.tgid = tgid;
+	cr_assert_eq(model_feed(m, e), 0);
+}
+
+/* prev -> next on cpu; tid 0 is idle (untraced). nvcsw/nivcsw are prev's kernel counters. */
+static void sw(uint64_t ts, uint32_t cpu, uint32_t prev, uint32_t prev_state, bool preempt,
+	       uint32_t next, uint64_t nvcsw, uint64_t nivcsw)
+{
+	union gp_event e = { 0 };
+
+	e.sw.next_tid = next;
+	e.sw.next_tgid = next ? P : 0;
+	e.sw.prev_state = prev_state;
+	e.sw.preempt = preempt;
+	e.sw.prev_traced = prev != 0;
+	e.sw.next_traced = next != 0;
+	e.sw.prev_nvcsw = nvcsw;
+	e.sw.prev_nivcsw = nivcsw;
+	snprintf(e.sw.prev_comm, GP_COMM_LEN, "t%u", prev);
+	snprintf(e.sw.next_comm, GP_COMM_LEN, "t%u", next);
+	feed(&e, GP_EV_SWITCH, ts, cpu, prev, prev ? P : 0);
+}
+
+static void wake(uint64_t ts, uint32_t waker, uint32_t target)
+{
+	union gp_event e = { 0 };
+
+	e.wk.target_tid = target;
+	e.wk.target_tgid = P;
+	feed(&e, GP_EV_WAKING, ts, 0, waker, P);
+}
+
+static void fork_ev(uint64_t ts, uint32_t parent, uint32_t child, uint32_t child_tgid)
+{
+	union gp_event e = { 0 };
+
+	e.fork.child_tid = child;
+	e.fork.child_tgid = child_tgid;
+	strcpy(e.fork.child_comm, "child");
+	feed(&e, GP_EV_FORK, ts, 0, parent, P);
+}
+
+static void futex_in(uint64_t ts, uint32_t tid, uint64_t uaddr, bool timed)
+{
+	union gp_event e = { 0 };
+
+	e.fenter.uaddr = uaddr;
+	e.fenter.op = 0x80 | 9; /* FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG */
+	e.fenter.has_timeout = timed;
+	e.fenter.nr_futexes = 1;
+	feed(&e, GP_EV_FUTEX_ENTER, ts, 0, tid, P);
+}
+
+static void futex_out(uint64_t ts, uint32_t tid, int64_t ret)
+{
+	union gp_event e = { 0 };
+
+	e.fexit.ret = ret;
+	feed(&e, GP_EV_FUTEX_EXIT, ts, 0, tid, P);
+}
+
+TestSuite(model, .init = setup, .fini = teardown);
+
+Test(model, preemption_vs_voluntary_switch)
+{
+	struct gp_thread *t;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0); /* t1 starts running at 0 */
+	sw(10 * MS, 0, 1, GP_TASK_RUNNING, true, 2, 0, 1); /* preempted */
+	sw(15 * MS, 0, 2, GP_TASK_INTERRUPTIBLE, false, 1, 1, 0); /* t2 sleeps */
+	sw(20 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 1, 1); /* t1 sleeps */
+	model_finish(m, 30 * MS);
+	t = model_thread(m, 1);
+	cr_assert_eq(t->bucket[GP_B_RUNNING], 15 * MS);
+	cr_assert_eq(t->bucket[GP_B_RUNQ_PREEMPT], 5 * MS);
+	cr_assert_eq(t->bucket[GP_B_SLEEP], 10 * MS);
+	cr_assert_eq(t->nivcsw, 1);
+	cr_assert_eq(t->nvcsw, 1);
+	cr_assert_eq(thread_lifetime(t), 30 * MS);
+	cr_assert_eq(thread_accounted(t), 30 * MS);
+	t = model_thread(m, 2);
+	cr_assert_eq(t->bucket[GP_B_RUNNING], 5 * MS);
+	cr_assert_eq(t->nvcsw, 1);
+	cr_assert_eq(t->nivcsw, 0);
+}
+
+Test(model, kernel_counters_decide_voluntary)
+{
+	struct gp_thread *t;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	sw(1 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 4, 2); /* first: by prev_state */
+	wake(2 * MS, 0, 1);
+	sw(3 * MS, 0, 0, 0, false, 1, 0, 0);
+	/* a block interrupted by a signal: prev_state reads RUNNING, yet nvcsw moved */
+	sw(4 * MS, 0, 1, GP_TASK_RUNNING, false, 0, 5, 2);
+	model_finish(m, 5 * MS);
+	t = model_thread(m, 1);
+	cr_assert_eq(t->nvcsw, 2);
+	cr_assert_eq(t->nivcsw, 0);
+	cr_assert_eq(t->bucket[GP_B_RUNQ_PREEMPT], 1 * MS, "it stayed runnable");
+}
+
+Test(model, wakeup_latency)
+{
+	struct gp_thread *t;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	sw(2 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0);
+	sw(2 * MS, 1, 0, 0, false, 2, 0, 0);
+	wake(7 * MS, 2, 1); /* t2 wakes t1 after 5 ms of sleep */
+	sw(9 * MS, 0, 0, 0, false, 1, 0, 0); /* 2 ms in the run queue */
+	model_finish(m, 10 * MS);
+	t = model_thread(m, 1);
+	cr_assert_eq(t->bucket[GP_B_SLEEP], 5 * MS);
+	cr_assert_eq(t->bucket[GP_B_RUNQ_WAKE], 2 * MS);
+	cr_assert_eq(t->bucket[GP_B_RUNNING], 3 * MS);
+	cr_assert_eq(t->wakeups, 1);
+	cr_assert_eq(t->last_waker, 2);
+	cr_assert_eq(m->npairs, 1);
+	cr_assert_eq(m->pairs[0]->waker, 2);
+	cr_assert_eq(m->pairs[0]->blocked_ns, 5 * MS);
+}
+
+Test(model, futex_wait_woken)
+{
+	struct gp_thread *t;
+	struct gp_lock *l;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	futex_in(1 * MS, 1, 0x1000, false);
+	sw(1 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0);
+	wake(6 * MS, 2, 1);
+	sw(7 * MS, 0, 0, 0, false, 1, 0, 0);
+	futex_out(7 * MS, 1, 0);
+	model_finish(m, 8 * MS);
+	t = model_thread(m, 1);
+	cr_assert_eq(t->bucket[GP_B_FUTEX], 5 * MS);
+	cr_assert_eq(t->bucket[GP_B_RUNQ_WAKE], 1 * MS, "run-queue delay is never lock wait");
+	l = model_lock(m, P, 0x1000);
+	cr_assert_not_null(l);
+	cr_assert_eq(l->waits, 1);
+	cr_assert_eq(l->outcome[GP_WO_WOKEN], 1);
+	cr_assert_eq(l->wait_ns, 6 * MS);
+	cr_assert_eq(l->blocked_ns, 5 * MS);
+	cr_assert_eq(m->pairs[0]->futex_count, 1);
+}
+
+Test(model, futex_wait_timeout_and_eagain)
+{
+	struct gp_lock *l;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	futex_in(0, 1, 0x2000, true);
+	sw(1 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0);
+	wake(6 * MS, 0, 1); /* the timer (no traced waker) */
+	sw(6 * MS, 0, 0, 0, false, 1, 0, 0);
+	futex_out(6 * MS, 1, -ETIMEDOUT);
+	futex_in(7 * MS, 1, 0x2000, false);
+	futex_out(7 * MS + 1000, 1, -EAGAIN);
+	futex_in(8 * MS, 1, 0x2000, false);
+	futex_out(8 * MS + 3000, 1, -EINTR);
+	model_finish(m, 10 * MS);
+	l = model_lock(m, P, 0x2000);
+	cr_assert_eq(l->waits, 3);
+	cr_assert_eq(l->outcome[GP_WO_TIMEOUT], 1);
+	cr_assert_eq(l->outcome[GP_WO_AGAIN], 1);
+	cr_assert_eq(l->outcome[GP_WO_INTR], 1);
+	cr_assert_eq(l->wait_ns, 6 * MS + 4000);
+	cr_assert_eq(l->max_ns, 6 * MS);
+	cr_assert_eq(l->blocked_ns, 5 * MS);
+	cr_assert_eq(lock_percentile(l, 50), 3000);
+	cr_assert_eq(lock_percentile(l, 99), 6 * MS);
+	cr_assert_eq(l->nwaiters, 1);
+}
+
+Test(model, thread_starts_and_exits_mid_trace)
+{
+	struct gp_thread *t;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	fork_ev(2 * MS, 1, 5, P); /* a new thread of the same process */
+	wake(2 * MS, 1, 5); /* wakeup_new of a new task: it was not blocked, so no-op */
+	sw(4 * MS, 1, 0, 0, false, 5, 0, 0);
+	sw(9 * MS, 1, 5, GP_TASK_DEAD, false, 0, 1, 0);
+	model_finish(m, 20 * MS);
+	t = model_thread(m, 5);
+	cr_assert(t->dead);
+	cr_assert_eq(t->start_ts, 2 * MS);
+	cr_assert_eq(t->end_ts, 9 * MS);
+	cr_assert_eq(t->bucket[GP_B_RUNQ_WAKE], 2 * MS);
+	cr_assert_eq(t->bucket[GP_B_RUNNING], 5 * MS);
+	cr_assert_eq(thread_accounted(t), thread_lifetime(t));
+	cr_assert_eq(m->nprocs, 1);
+	cr_assert_eq(m->procs[0]->nthreads, 2);
+}
+
+Test(model, thread_first_seen_running_mid_trace)
+{
+	struct gp_thread *t;
+
+	/* attached while it ran: the first event is its switch-out */
+	sw(3 * MS, 1, 7, GP_TASK_INTERRUPTIBLE, false, 0, 10, 3);
+	model_finish(m, 5 * MS);
+	t = model_thread(m, 7);
+	cr_assert_eq(t->start_ts, 3 * MS);
+	cr_assert_eq(t->bucket[GP_B_SLEEP], 2 * MS);
+	cr_assert_eq(thread_accounted(t), thread_lifetime(t));
+}
+
+Test(model, migration_between_cpus)
+{
+	struct gp_thread *t;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	sw(4 * MS, 0, 1, GP_TASK_RUNNING, true, 0, 0, 1);
+	sw(5 * MS, 1, 0, 0, false, 1, 0, 0); /* resumes on CPU 1 */
+	sw(8 * MS, 1, 1, GP_TASK_RUNNING, true, 0, 0, 2);
+	sw(9 * MS, 1, 0, 0, false, 1, 0, 0); /* stays on CPU 1 */
+	model_finish(m, 10 * MS);
+	t = model_thread(m, 1);
+	cr_assert_eq(t->migrations, 1);
+	cr_assert_eq(t->running_cpu[0], 4 * MS);
+	cr_assert_eq(t->running_cpu[1], 4 * MS);
+	cr_assert_eq(t->bucket[GP_B_RUNNING], 8 * MS);
+	cr_assert_eq(t->bucket[GP_B_RUNQ_PREEMPT], 2 * MS);
+	cr_assert_eq(t->nivcsw, 2);
+}
+
+Test(model, exec_replaces_process_image)
+{
+	union gp_event e = { 0 };
+	struct gp_process *p;
+	struct gp_thread *t;
+
+	sw(0, 0, 0, 0, false, P, 0, 0);
+	e.exec.old_tid = P;
+	strcpy(e.exec.comm, "newprog");
+	strcpy(e.exec.filename, "/usr/bin/newprog");
+	feed(&e, GP_EV_EXEC, 2 * MS, 0, P, P);
+	sw(6 * MS, 0, P, GP_TASK_DEAD, false, 0, 3, 0);
+	model_finish(m, 8 * MS);
+	p = model_process(m, P);
+	t = model_thread(m, P);
+	cr_assert_str_eq(p->comm, "newprog");
+	cr_assert_str_eq(p->exe, "/usr/bin/newprog");
+	cr_assert_eq(p->execs, 1);
+	cr_assert_eq(p->nthreads, 1, "exec keeps the same thread");
+	cr_assert_eq(t->bucket[GP_B_RUNNING], 6 * MS);
+	cr_assert(p->exited);
+	cr_assert_eq(p->end_ts, 6 * MS);
+}
+
+Test(model, exec_from_non_leader_thread)
+{
+	union gp_event e = { 0 };
+	struct gp_thread *t;
+
+	sw(0, 0, 0, 0, false, P, 0, 0);
+	fork_ev(1 * MS, P, P + 1, P);
+	sw(1 * MS, 1, 0, 0, false, P + 1, 0, 0);
+	/* the leader is killed by de_thread; the execing thread takes its tid */
+	sw(2 * MS, 0, P, GP_TASK_DEAD, false, 0, 1, 0);
+	e.exec.old_tid = P + 1;
+	strcpy(e.exec.comm, "img");
+	feed(&e, GP_EV_EXEC, 3 * MS, 1, P, P);
+	sw(5 * MS, 1, P, GP_TASK_DEAD, false, 0, 1, 0);
+	model_finish(m, 6 * MS);
+	t = model_thread(m, P);
+	cr_assert_str_eq(model_process(m, P)->comm, "img");
+	cr_assert_eq(t->start_ts, 1 * MS, "the execing thread's record continues");
+	cr_assert_eq(t->bucket[GP_B_RUNNING], 4 * MS);
+}
+
+Test(model, process_fork_creates_child_process)
+{
+	struct gp_process *c;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	fork_ev(1 * MS, 1, 200, 200);
+	model_finish(m, 2 * MS);
+	c = model_process(m, 200);
+	cr_assert_not_null(c);
+	cr_assert_eq(c->parent_tgid, P);
+	cr_assert_eq(m->nprocs, 2);
+}
+
+Test(model, lost_events_are_counted_not_hidden)
+{
+	struct gp_thread *t;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	sw(1 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0);
+	/* its wakeup was lost */
+	sw(4 * MS, 0, 0, 0, false, 1, 0, 0);
+	futex_out(5 * MS, 1, 0);
+	model_finish(m, 6 * MS);
+	t = model_thread(m, 1);
+	cr_assert_eq(m->anomalies[GP_AN_NO_WAKEUP], 1);
+	cr_assert_eq(m->anomalies[GP_AN_FUTEX_NO_ENTER], 1);
+	cr_assert_eq(thread_accounted(t), thread_lifetime(t));
+	cr_assert_eq(t->bucket[GP_B_SLEEP], 3 * MS);
+}
+
+Test(model, closure_over_many_threads)
+{
+	struct gp_closure c;
+	uint32_t tid;
+
+	for (tid = 1; tid <= 4; tid++)
+		fork_ev(tid * MS, 1, 10 + tid, P);
+	sw(5 * MS, 0, 0, 0, false, 11, 0, 0);
+	sw(6 * MS, 0, 11, GP_TASK_RUNNING, true, 12, 0, 1);
+	sw(7 * MS, 0, 12, GP_TASK_UNINTERRUPTIBLE, false, 0, 1, 0);
+	model_finish(m, 10 * MS);
+	c = analysis_closure(m);
+	cr_assert_eq(c.max_abs_err_ns, 0);
+	cr_assert_eq(model_thread(m, 12)->bucket[GP_B_DWAIT], 3 * MS);
+}
+
+Test(model, wakeup_racing_with_switch_out)
+{
+	struct gp_thread *t;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	futex_in(1 * MS, 1, 0x3000, false);
+	wake(2 * MS, 2, 1); /* seen while t1 is still on CPU 0 */
+	sw(2 * MS + 500 * 1000, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0); /* then it blocks */
+	sw(3 * MS, 0, 0, 0, false, 1, 0, 0);
+	futex_out(3 * MS, 1, 0);
+	model_finish(m, 4 * MS);
+	t = model_thread(m, 1);
+	cr_assert_eq(m->anomalies[GP_AN_NO_WAKEUP], 0);
+	cr_assert_eq(t->bucket[GP_B_FUTEX], 0);
+	cr_assert_eq(t->bucket[GP_B_RUNQ_WAKE], 500 * 1000);
+	cr_assert_eq(t->wakeups, 1);
+	cr_assert_eq(t->last_waker, 2);
+}
+
+Test(model, wakeup_before_sleeping_keeps_it_running)
+{
+	struct gp_thread *t;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	wake(1 * MS, 2, 1); /* woken before schedule(): the state went back to RUNNING */
+	sw(2 * MS, 0, 1, GP_TASK_RUNNING, true, 0, 0, 1);
+	sw(3 * MS, 0, 0, 0, false, 1, 0, 0);
+	model_finish(m, 4 * MS);
+	t = model_thread(m, 1);
+	cr_assert_eq(t->wakeups, 0);
+	cr_assert_eq(t->bucket[GP_B_RUNQ_PREEMPT], 1 * MS);
+	cr_assert_eq(t->bucket[GP_B_RUNNING], 3 * MS);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Pure derivations over a finished model: totals, how well the time split closed, rankings. */
+#ifndef GP_ANALYSIS_H
+#define GP_ANALYSIS_H
+
+#include "model.h"
+
+struct gp_totals {
+	unsigned nthreads;
+	uint64_t lifetime;
+	uint64_t bucket[GP_B_COUNT];
+	uint64_t running_cpu[GP_MAX_CPUS];
+	uint64_t nvcsw, nivcsw, migrations, wakeups;
+};
+
+struct gp_closure {
+	uint64_t max_abs_err_ns; /* worst |sum of buckets - lifetime| over threads */
+	double max_rel_err; /* the same relative to that thread's lifetime */
+	uint32_t worst_tid;
+	unsigned threads;
+};
+
+void totals_add_thread(struct gp_totals *tot, const struct gp_thread *t, unsigned ncpus);
+void totals_of_process(struct gp_totals *tot, const struct gp_process *p, unsigned ncpus);
+void totals_of_model(struct gp_totals *tot, const struct gp_model *m);
+struct gp_closure analysis_closure(const struct gp_model *m);
+/* Locks sorted by total wait, descending; the array is malloc'd, NULL on failure or none. */
+struct gp_lock **analysis_locks_by_wait(const struct gp_model *m, size_t *n);
+/* Wake pairs sorted by count, descending. */
+struct gp_wake_pair **analysis_pairs_by_count(const struct gp_model *m, size_t *n);
+/* Effective parallelism: running time of all threads over the wall time. */
+double analysis_parallelism(const struct gp_totals *tot, uint64_t wall_ns);
+
+#endif

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/* gilprof run: launch a command under tracing, feed the model, print the report. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "cmd.h"
+#include "collector.h"
+#include "launch.h"
+#include "locknames.h"
+#include "model.h"
+#include "outfile.h"
+#include "report.h"
+#include "run.h"
+#include "workloads.h"
+
+static volatile sig_atomic_t sigint_count;
+static volatile sig_atomic_t target_pid;
+
+/* A tty's Ctrl-C already reached the target (same process group); a kill(1) did not. */
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (sig == SIGINT)
+		sigint_count++;
+	if (sigint_count >= 2) {
+		if (target_pid > 0)
+			kill(target_pid, SIGKILL);
+		static const char msg[] = "\ngilprof: aborted by a second interrupt\n";
+		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+			_exit(130);
+		_exit(130);
+	}
+	if (target_pid > 0 && (sig != SIGINT || si->si_code != SI_KERNEL))
+		kill(target_pid, sig);
+}
+
+static void signals_install(void)
+{
+	struct sigaction sa = { 0 };
+
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sudo gilprof run [OPTIONS] -- COMMAND [ARGS...]\n"
+		"       sudo gilprof run [OPTIONS] WORKLOAD [WORKLOAD OPTIONS...]\n"
+		"       sudo gilprof run [OPTIONS]            (the default experiment)\n\n"
+		"Trace COMMAND, its threads and child processes from exec to exit, then report\n"
+		"where every thread's time went and which futex words it waited on.\n\n"
+		"options:\n"
+		"  -o, --output FILE     write the text report to FILE instead of stdout\n"
+		"      --json FILE       also write the report as JSON (schema gilprof-report/1)\n"
+		"      --as-root         run the target as root instead of the sudo user\n"
+		"      --buffer-mb N     BPF ring buffer size in MiB, a power of two (default 16)\n"
+		"      --top-locks N     rows in the lock table (default 20, 0 = all)\n"
+		"      --top-wakers N    rows in the who-woke-whom table (default 10, 0 = all)\n"
+		"      --no-status       no live status line on stderr\n"
+		"  -v, --verbose         libbpf diagnostics (verifier log on load failure)\n"
+		"  -h, --help            this help\n"
+		"\nexit status: the target's (128+N when killed by signal N); 2 for usage errors,\n"
+		"1 when tracing fails, 126/127 when the command cannot be run.\n");
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v > max) {
+		fprintf(stderr, "gilprof run: %s needs a whole number from 0 to %u, not '%s'\n",
+			opt, max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "as-root", no_argument, NULL, 'r' },
+		{ "buffer-mb", required_argument, NULL, 'b' },
+		{ "top-locks", required_argument, NULL, 'l' },
+		{ "top-wakers", required_argument, NULL, 'w' },
+		{ "no-status", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	/* '+': stop at the first non-option, so the command's own options pass through */
+	while ((c = getopt_long(argc, argv, "+o:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'j':
+			o->json = optarg;
+			break;
+		case 'r':
+			o->as_root = true;
+			break;
+		case 'b':
+			if (parse_uint("--buffer-mb", optarg, 1024, &o->buffer_mb))
+				return -1;
+			if (!o->buffer_mb || o->buffer_mb & (o->buffer_mb - 1)) {
+				fprintf(stderr, "gilprof run: --buffer-mb must be a power of two "
+						"from 1 to 1024\n");
+				return -1;
+			}
+			break;
+		case 'l':
+			if (parse_uint("--top-locks", optarg, 1000000, &o->top_locks))
+				return -1;
+			break;
+		case 'w':
+			if (parse_uint("--top-wakers", optarg, 1000000, &o->top_pairs))
+				return -1;
+			break;
+		case 's':
+			o->status = false;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "gilprof run: unknown option (see 'gilprof run --help')\n");
+			return -1;
+		}
+	}
+	o->dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
+	o->argv = argv + optind;
+	return 0;
+}
+
+static void status_line(const struct gp_collector *c, uint64_t start, uint64_t *last_print,
+			uint64_t *last_count)
+{
+	uint64_t now = monotonic_ns(), n = collector_received(c);
+
+	if (now - *last_print < 1000000000ULL)
+		return;
+	fprintf(stderr, "\r\033[Kgilprof: %.1f s  %.1fk events/s  lost %llu", (now - start) / 1e9,
+		(n - *last_count) / ((now - *last_print) / 1e9) / 1e3,
+		(unsigned long long)collector_lost(c));
+	*last_print = now;
+	*last_count = n;
+}
+
+struct run_ctx {
+	struct gp_model *model;
+	struct gp_locknames *names;
+};
+
+static int run_on_event(void *ctx, const union gp_event *e)
+{
+	struct run_ctx *rc = ctx;
+
+	return model_feed(rc->model, e);
+}
+
+static void run_on_raw(void *ctx, const union gp_event *e)
+{
+	struct run_ctx *rc = ctx;
+
+	locknames_observe(rc->names, e);
+}
+
+/* Poll until the target exits; returns its wait status. */
+static int run_loop(struct gp_collector *c, pid_t pid, bool status, uint64_t start, int *err)
+{
+	uint64_t last_print = start, last_count = 0;
+	int wstatus = 0;
+
+	for (;;) {
+		pid_t w = waitpid(pid, &wstatus, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			*err = -errno;
+			break;
+		}
+		*err = collector_poll(c, 100);
+		if (*err)
+			break;
+		if (status)
+			status_line(c, start, &last_print, &last_count);
+	}
+	if (status)
+		fprintf(stderr, "\r\033[K");
+	return wstatus;
+}
+
+int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_result *res)
+{
+	struct gp_collector_opts copts = { 0 };
+	struct gp_collector *c = NULL;
+	struct run_ctx rc = { 0 };
+	struct gp_launch l = { -1, -1, -1 };
+	char err[512], path[PATH_MAX];
+	int ret, wstatus;
+
+	memset(res, 0, sizeof(*res));
+	res->exit_status = -1;
+	ret = launch_resolve(argv[0], path, sizeof(path), err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "gilprof: %s\n", err);
+		return ret;
+	}
+	rc.model = model_new(collector_ncpus());
+	rc.names = locknames_new();
+	if (!rc.model || !rc.names) {
+		fprintf(stderr, "gilprof: out of memory\n");
+		ret = 1;
+		goto cleanup;
+	}
+	copts.buffer_mb = o->buffer_mb;
+	copts.verbose = o->verbose;
+	copts.on_event = run_on_event;
+	copts.on_raw = run_on_raw;
+	copts.ctx = &rc;
+	if (collector_open(&copts, &c, err, sizeof(err))) {
+		fprintf(stderr, "gilprof: %s\n", err);
+		ret = 1;
+		goto cleanup;
+	}
+	if (launch_prepare(path, argv, o->as_root, &l, err, sizeof(err))) {
+		fprintf(stderr, "gilprof: %s\n", err);
+		ret = 1;
+		goto cleanup;
+	}
+	target_pid = l.pid;
+	ret = collector_trace_pid(c, l.pid);
+	if (ret) {
+		fprintf(stderr, "gilprof: cannot trace pid %d: %s\n", l.pid, strerror(-ret));
+		kill(l.pid, SIGKILL);
+		waitpid(l.pid, NULL, 0);
+		ret = 1;
+		goto cleanup;
+	}
+	res->start_ts = collector_enable(c);
+	ret = launch_go(&l, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "gilprof: %s\n", err);
+	wstatus = run_loop(c, l.pid, o->status && isatty(STDERR_FILENO), res->start_ts, &ret);
+	target_pid = 0;
+	if (ret) {
+		fprintf(stderr, "gilprof: tracing failed: %s\n", strerror(-ret));
+		ret = 1;
+		goto cleanup;
+	}
+	res->exit_status = launch_exit_status(wstatus);
+	if (collector_stop(c, &res->end_ts) ||
+	    collector_read_stats(c, res->end_ts, &res->stats)) {
+		fprintf(stderr, "gilprof: cannot drain the trace\n");
+		ret = 1;
+		goto cleanup;
+	}
+	model_finish(rc.model, res->end_ts);
+	res->model = rc.model;
+	res->names = rc.names;
+	rc.model = NULL;
+	rc.names = NULL;
+	ret = 0;
+cleanup:
+	collector_close(c);
+	model_free(rc.model);
+	locknames_free(rc.names);
+	return ret;
+}
+
+void run_result_free(struct gp_run_result *res)
+{
+	model_free(res->model);
+	locknames_free(res->names);
+	res->model = NULL;
+	res->names = NULL;
+}
+
+static int write_text(FILE *f, void *ctx)
+{
+	return report_text(f, ctx);
+}
+
+static int write_json(FILE *f, void *ctx)
+{
+	return report_json(f, ctx);
+}
+
+int run_report(const struct gp_run_opts *o, struct gp_run_result *res, char *const argv[])
+{
+	struct gp_report r = {
+		.model = res->model,
+		.stats = &res->stats,
+		.start_ts = res->start_ts,
+		.end_ts = res->end_ts,
+		.argv = argv,
+		.exit_status = res->exit_status,
+		.name_lock = locknames_name,
+		.namer_ctx = res->names,
+		.top_locks = o->top_locks,
+		.top_pairs = o->top_pairs,
+	};
+	int err = 0;
+
+	if (o->json && outfile_write(o->json, write_json, &r))
+		err = 1;
+	if (o->output) {
+		if (outfile_write(o->output, write_text, &r))
+			err = 1;
+	} else {
+		fflush(stdout);
+		report_text(stdout, &r);
+		fflush(stdout);
+	}
+	return err;
+}
+
+void run_opts_init(struct gp_run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->status = true;
+	o->top_locks = 20;
+	o->top_pairs = 10;
+}
+
+/* Fail before tracing anything if an output cannot be written. */
+static int check_outputs(const struct gp_run_opts *o)
+{
+	if (o->json && outfile_check(o->json))
+		return -1;
+	if (o->output && outfile_check(o->output))
+		return -1;
+	return 0;
+}
+
+static int run_command(const struct gp_run_opts *o, char *const argv[])
+{
+	struct gp_run_result res;
+	int ret;
+
+	ret = run_traced(o, argv, &res);
+	if (ret)
+		return ret;
+	if (run_report(o, &res, argv))
+		ret = 1;
+	else
+		ret = res.exit_status;
+	run_result_free(&res);
+	return ret;
+}
+
+/* gilprof run NAME ... with NAME a bundled workload: run its binary with the same arguments. */
+static int run_workload(const struct gp_run_opts *o, char **argv)
+{
+	char path[PATH_MAX];
+	char *saved = argv[0];
+	int ret;
+
+	if (workload_path(argv[0], path, sizeof(path))) {
+		fprintf(stderr, "gilprof: workload '%s' is not built (%s): run 'make'\n", argv[0],
+			path);
+		return 1;
+	}
+	argv[0] = path;
+	ret = run_command(o, argv);
+	argv[0] = saved;
+	return ret;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct gp_run_opts o;
+	char err[256];
+
+	run_opts_init(&o);
+	if (parse_opts(argc, argv, &o))
+		return 2;
+	if (check_outputs(&o))
+		return 2;
+	if (collector_check_env(err, sizeof(err))) {
+		fprintf(stderr, "gilprof: %s\n", err);
+		return 1;
+	}
+	signals_install();
+	if (!o.argv[0]) {
+		if (o.dashdash) {
+			fprintf(stderr, "gilprof run: missing command after '--'\n");
+			return 2;
+		}
+		return run_default(&o);
+	}
+	if (!o.dashdash && workload_find(o.argv[0]))
+		return run_workload(&o, o.argv);
+	return run_command(&o, o.argv);
+}

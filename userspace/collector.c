@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "collector.h"
+#include "gilprof.skel.h"
+
+/*
+ * Producers take their timestamp before reserving ring buffer space, so records from different
+ * CPUs can arrive slightly out of order. BPF programs run with preemption off, so the inversion
+ * is bounded by an interrupt; holding back the newest 2 ms of events is ample.
+ */
+#define REORDER_HOLDBACK_NS (2 * 1000 * 1000ULL)
+
+struct gp_collector {
+	struct gilprof_bpf *skel;
+	struct ring_buffer *rb;
+	struct gp_collector_opts opts;
+	union gp_event *pending;
+	size_t npending, cappending;
+	uint64_t max_ts;
+	uint64_t received, invalid;
+	int err; /* first error from a callback */
+};
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, args);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	(void)fmt;
+	(void)args;
+	return 0;
+}
+
+static int tracefs_ensure(char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (!stat("/sys/kernel/tracing/events/syscalls", &st) ||
+	    !stat("/sys/kernel/debug/tracing/events/syscalls", &st))
+		return 0;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno != EBUSY) {
+		snprintf(err, errlen, "cannot mount tracefs on /sys/kernel/tracing: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	if (stat("/sys/kernel/tracing/events/syscalls/sys_enter_futex", &st)) {
+		snprintf(err, errlen,
+			 "this kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS is needed)");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+int collector_check_env(char *err, size_t errlen)
+{
+	if (geteuid() != 0) {
+		snprintf(err, errlen, "tracing needs root (BPF and tracefs): run it with sudo");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(err, errlen,
+			 "this kernel has no BTF (/sys/kernel/btf/vmlinux missing): "
+			 "CONFIG_DEBUG_INFO_BTF=y is required");
+		return -ENOTSUP;
+	}
+	if (!libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL)) {
+		snprintf(err, errlen, "this kernel has no BPF ring buffer (Linux 5.8+ needed)");
+		return -ENOTSUP;
+	}
+	return tracefs_ensure(err, errlen);
+}
+
+static int pending_push(struct gp_collector *c, const void *data, size_t len)
+{
+	union gp_event *e;
+
+	if (c->npending == c->cappending) {
+		size_t ncap = c->cappending ? c->cappending * 2 : 4096;
+		union gp_event *n = realloc(c->pending, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		c->pending = n;
+		c->cappending = ncap;
+	}
+	e = &c->pending[c->npending++];
+	memset(e, 0, sizeof(*e));
+	memcpy(e, data, len < sizeof(*e) ? len : sizeof(*e));
+	if (e->h.ts > c->max_ts)
+		c->max_ts = e->h.ts;
+	return 0;
+}
+
+static int ringbuf_sample(void *ctx, void *data, size_t len)
+{
+	struct gp_collector *c = ctx;
+
+	c->received++;
+	if (event_validate(data, len)) {
+		c->invalid++;
+		return 0;
+	}
+	if (c->opts.on_raw)
+		c->opts.on_raw(c->opts.ctx, data);
+	if (pending_push(c, data, len)) {
+		c->err = -ENOMEM;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Records arrive nearly sorted: insertion sort is linear here and keeps equal stamps in order. */
+static void pending_sort(struct gp_collector *c, size_t from)
+{
+	size_t i, j;
+
+	for (i = from > 0 ? from : 1; i < c->npending; i++) {
+		union gp_event tmp;
+
+		if (c->pending[i - 1].h.ts <= c->pending[i].h.ts)
+			continue;
+		tmp = c->pending[i];
+		for (j = i; j > 0 && c->pending[j - 1].h.ts > tmp.h.ts; j--)
+			c->pending[j] = c->pending[j - 1];
+		c->pending[j] = tmp;
+	}
+}
+
+static int pending_deliver(struct gp_collector *c, uint64_t upto)
+{
+	size_t n = 0;
+
+	while (n < c->npending && c->pending[n].h.ts <= upto) {
+		int err = c->opts.on_event(c->opts.ctx, &c->pending[n]);
+
+		n++;
+		if (err) {
+			c->err = err;
+			break;
+		}
+	}
+	memmove(c->pending, c->pending + n, (c->npending - n) * sizeof(*c->pending));
+	c->npending -= n;
+	return c->err;
+}
+
+static int ringbuf_resize(struct gilprof_bpf *skel, unsigned mb)
+{
+	if (!mb)
+		mb = 16;
+	if (mb & (mb - 1) || mb > 1024)
+		return -EINVAL;
+	return bpf_map__set_max_entries(skel->maps.events, mb << 20);
+}
+
+int collector_open(const struct gp_collector_opts *opts, struct gp_collector **out, char *err,
+		   size_t errlen)
+{
+	struct gp_collector *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	c->opts = *opts;
+	libbpf_set_print(opts->verbose ? libbpf_print : libbpf_quiet);
+	c->skel = gilprof_bpf__open();
+	if (!c->skel) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		goto cleanup;
+	}
+	ret = ringbuf_resize(c->skel, opts->buffer_mb);
+	if (ret) {
+		snprintf(err, errlen, "--buffer-mb must be a power of two from 1 to 1024");
+		goto cleanup;
+	}
+	c->skel->rodata->wakeup_bytes = ((uint64_t)(opts->buffer_mb ? opts->buffer_mb : 16) << 20) / 8;
+	ret = gilprof_bpf__load(c->skel);
+	if (ret) {
+		snprintf(err, errlen,
+			 "cannot load the BPF programs: %s (rerun with --verbose for the verifier log)",
+			 strerror(-ret));
+		goto cleanup;
+	}
+	ret = gilprof_bpf__attach(c->skel);
+	if (ret) {
+		snprintf(err, errlen, "cannot attach the BPF programs: %s", strerror(-ret));
+		goto cleanup;
+	}
+	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), ringbuf_sample, c, NULL);
+	if (!c->rb) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot map the BPF ring buffer: %s", strerror(errno));
+		goto cleanup;
+	}
+	*out = c;
+	return 0;
+cleanup:
+	collector_close(c);
+	return ret;
+}
+
+int collector_trace_pid(struct gp_collector *c, int pid)
+{
+	__u32 key = pid, one = 1;
+
+	return bpf_map_update_elem(bpf_map__fd(c->skel->maps.traced), &key, &one, BPF_ANY) ? -errno
+											   : 0;
+}
+
+uint64_t collector_enable(struct gp_collector *c)
+{
+	uint64_t now = monotonic_ns();
+
+	c->skel->bss->enabled = true;
+	return now;
+}
+
+int collector_poll(struct gp_collector *c, int timeout_ms)
+{
+	size_t before = c->npending;
+	int ret = ring_buffer__poll(c->rb, timeout_ms);
+
+	if (ret < 0 && ret != -EINTR)
+		return c->err ? c->err : ret;
+	pending_sort(c, before);
+	if (c->max_ts > REORDER_HOLDBACK_NS)
+		return pending_deliver(c, c->max_ts - REORDER_HOLDBACK_NS);
+	return c->err;
+}
+
+int collector_stop(struct gp_collector *c, uint64_t *end_ts)
+{
+	size_t before = c->npending;
+	int ret;
+
+	c->skel->bss->enabled = false;
+	*end_ts = monotonic_ns();
+	ret = ring_buffer__consume(c->rb);
+	if (ret < 0)
+		return c->err ? c->err : ret;
+	pending_sort(c, before);
+	return pending_deliver(c, UINT64_MAX);
+}
+
+uint64_t collector_received(const struct gp_collector *c)
+{
+	return c->received;
+}
+
+unsigned collector_ncpus(void)
+{
+	int n = libbpf_num_possible_cpus();
+
+	return n > 0 && n <= GP_MAX_CPUS ? n : 1;
+}
+
+static int percpu_sum(int fd, __u32 key, unsigned ncpus, uint64_t *sum)
+{
+	uint64_t vals[GP_MAX_CPUS];
+	unsigned i;
+
+	if (bpf_map_lookup_elem(fd, &key, vals))
+		return -errno;
+	*sum = 0;
+	for (i = 0; i < ncpus; i++)
+		*sum += vals[i];
+	return 0;
+}
+
+uint64_t collector_lost(const struct gp_collector *c)
+{
+	uint64_t total = c->invalid, v;
+	__u32 k;
+
+	for (k = 0; k < GP_DROP_CAUSE_MAX_BPF; k++) {
+		if (!percpu_sum(bpf_map__fd(c->skel->maps.drops), k, collector_ncpus(), &v))
+			total += v;
+	}
+	return total;
+}
+
+int collector_read_stats(struct gp_collector *c, uint64_t end_ts, struct gp_collector_stats *st)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct gp_cpu_acct *acct;
+	__u32 k, zero = 0;
+	int i;
+
+	if (ncpus <= 0 || ncpus > GP_MAX_CPUS)
+		return -ERANGE;
+	memset(st, 0, sizeof(*st));
+	st->ncpus = ncpus;
+	st->received = c->received;
+	st->invalid = c->invalid;
+	for (k = 0; k < GP_EV_TYPE_MAX; k++)
+		percpu_sum(bpf_map__fd(c->skel->maps.emitted), k, ncpus, &st->emitted[k]);
+	for (k = 0; k < GP_DROP_CAUSE_MAX_BPF; k++)
+		percpu_sum(bpf_map__fd(c->skel->maps.drops), k, ncpus, &st->drops[k]);
+	acct = calloc(ncpus, sizeof(*acct));
+	if (!acct)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.cpu_acct), &zero, acct)) {
+		free(acct);
+		return -errno;
+	}
+	for (i = 0; i < ncpus; i++) {
+		st->cpu[i] = acct[i];
+		/* close the interval still open on each CPU at the end of the trace */
+		if (acct[i].last_ts && end_ts > acct[i].last_ts && acct[i].cur_kind < GP_CPU_KINDS)
+			st->cpu[i].ns[acct[i].cur_kind] += end_ts - acct[i].last_ts;
+	}
+	free(acct);
+	return 0;
+}
+
+void collector_close(struct gp_collector *c)
+{
+	if (!c)
+		return;
+	ring_buffer__free(c->rb);
+	gilprof_bpf__destroy(c->skel);
+	free(c->pending);
+	free(c);
+}

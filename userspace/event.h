@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The decoded event stream: the records of bpf/gilprof.h, validated, in time order. The live
+ * collector and a recording produce the same stream and the model consumes it. */
+#ifndef GP_EVENT_H
+#define GP_EVENT_H
+
+#include <linux/types.h>
+#include <stddef.h>
+#include "gilprof.h"
+
+union gp_event {
+	struct gp_ev_hdr h;
+	struct gp_ev_switch sw;
+	struct gp_ev_waking wk;
+	struct gp_ev_fork fork;
+	struct gp_ev_exec exec;
+	struct gp_ev_exit exit;
+	struct gp_ev_futex_enter fenter;
+	struct gp_ev_futex_exit fexit;
+};
+
+/* Size of a record of this type, 0 for an unknown type. */
+size_t event_size(__u32 type);
+/* Check a raw record of len bytes: known type, right size, CPU in range. Returns 0 or -EINVAL. */
+int event_validate(const void *data, size_t len);
+const char *event_type_name(__u32 type);
+
+#endif

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "hashmap.h"
+#include "locknames.h"
+#include "procmaps.h"
+#include "symbols.h"
+
+struct proc_snap {
+	struct gp_procmaps *pm;
+	uint32_t parent; /* forked from, for a child that never exec'd and was not snapshot */
+	bool stale; /* exec'd since the snapshot */
+	bool execd;
+};
+
+struct gp_locknames {
+	struct gp_symbolizer *sym;
+	struct gp_hashmap procs; /* tgid -> struct proc_snap */
+	uint64_t taken, failed;
+};
+
+struct gp_locknames *locknames_new(void)
+{
+	struct gp_locknames *ln = calloc(1, sizeof(*ln));
+
+	if (!ln)
+		return NULL;
+	ln->sym = symbolizer_new();
+	if (!ln->sym) {
+		free(ln);
+		return NULL;
+	}
+	hashmap_init(&ln->procs);
+	return ln;
+}
+
+void locknames_free(struct gp_locknames *ln)
+{
+	struct proc_snap *ps;
+	size_t pos = 0;
+
+	if (!ln)
+		return;
+	while (hashmap_next(&ln->procs, &pos, NULL, (void **)&ps)) {
+		procmaps_free(ps->pm);
+		free(ps);
+	}
+	hashmap_free(&ln->procs);
+	symbolizer_free(ln->sym);
+	free(ln);
+}
+
+static struct proc_snap *snap_get(struct gp_locknames *ln, uint32_t tgid)
+{
+	struct proc_snap *ps = hashmap_get(&ln->procs, tgid, 0);
+
+	if (ps)
+		return ps;
+	ps = calloc(1, sizeof(*ps));
+	if (!ps || hashmap_put(&ln->procs, tgid, 0, ps)) {
+		free(ps);
+		return NULL;
+	}
+	return ps;
+}
+
+static int snap_take(struct gp_locknames *ln, uint32_t tgid, struct proc_snap *ps)
+{
+	struct gp_procmaps *pm;
+	int err = procmaps_snapshot(tgid, &pm);
+
+	if (err) {
+		ln->failed++;
+		return err;
+	}
+	ln->taken++;
+	procmaps_free(ps->pm);
+	ps->pm = pm;
+	ps->stale = false;
+	return 0;
+}
+
+void locknames_observe(struct gp_locknames *ln, const union gp_event *e)
+{
+	struct proc_snap *ps;
+
+	switch (e->h.type) {
+	case GP_EV_FORK:
+		if (e->fork.child_tgid == e->h.tgid)
+			return;
+		ps = snap_get(ln, e->fork.child_tgid);
+		if (ps)
+			ps->parent = e->h.tgid;
+		return;
+	case GP_EV_EXEC:
+		ps = snap_get(ln, e->h.tgid);
+		if (ps) {
+			ps->stale = true;
+			ps->execd = true;
+		}
+		return;
+	case GP_EV_FUTEX_ENTER:
+		ps = snap_get(ln, e->h.tgid);
+		if (ps && (!ps->pm || ps->stale))
+			snap_take(ln, e->h.tgid, ps);
+		return;
+	}
+}
+
+/* The snapshot that maps uaddr for tgid: its own, a fresh one, or its parent's (fork shares
+ * the layout until exec). */
+static const struct gp_procmaps *snap_for(struct gp_locknames *ln, uint32_t tgid, uint64_t uaddr)
+{
+	struct proc_snap *ps = snap_get(ln, tgid);
+	int hops;
+
+	if (!ps)
+		return NULL;
+	if ((!ps->pm || !procmaps_find(ps->pm, uaddr)) && snap_take(ln, tgid, ps) && !ps->pm) {
+		for (hops = 0; hops < 16 && ps && !ps->execd && ps->parent; hops++) {
+			ps = hashmap_get(&ln->procs, ps->parent, 0);
+			if (ps && ps->pm && procmaps_find(ps->pm, uaddr))
+				return ps->pm;
+		}
+		return NULL;
+	}
+	return ps->pm;
+}
+
+int locknames_name(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_t len)
+{
+	struct gp_locknames *ln = ctx;
+	const struct gp_procmaps *pm = snap_for(ln, tgid, uaddr);
+
+	if (!pm) {
+		snprintf(buf, len, "0x%" PRIx64, uaddr);
+		return 1;
+	}
+	return symbolizer_name_data(ln->sym, pm, uaddr, buf, len);
+}
+
+void locknames_counts(const struct gp_locknames *ln, uint64_t *taken, uint64_t *failed)
+{
+	*taken = ln->taken;
+	*failed = ln->failed;
+}

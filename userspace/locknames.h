@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Names futex words: snapshots each traced process's mappings while it is alive (at its first
+ * futex wait, and again after an exec) and symbolizes addresses from them at report time. */
+#ifndef GP_LOCKNAMES_H
+#define GP_LOCKNAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "event.h"
+
+struct gp_locknames;
+
+struct gp_locknames *locknames_new(void);
+void locknames_free(struct gp_locknames *ln);
+/* Raw event hook: runs while the process is most likely still alive. */
+void locknames_observe(struct gp_locknames *ln, const union gp_event *e);
+/* A gp_lock_namer: 0 named by symbol, 1 by mapping only ("[heap]+0x10"), -errno unknown. */
+int locknames_name(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_t len);
+/* Snapshots taken and failed, for the report. */
+void locknames_counts(const struct gp_locknames *ln, uint64_t *taken, uint64_t *failed);
+
+#endif

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/* gilprof: a table of subcommands with prefix matching; each lives in its own cmd_*.c. */
+#include <stdio.h>
+#include <string.h>
+#include "cmd.h"
+
+static const struct gp_cmd cmds[] = {
+	{ "run", cmd_run, "trace a command (or a bundled workload) and report where its time went" },
+	{ "workloads", cmd_workloads, "list the bundled workloads" },
+	{ "help", cmd_help, "show this help" },
+	{ "version", cmd_version, "print the version" },
+};
+
+int cmd_help(int argc, char **argv)
+{
+	size_t i;
+
+	(void)argc;
+	(void)argv;
+	printf("usage: gilprof COMMAND [OPTIONS]\n\ncommands (any unique prefix works):\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		printf("  %-10s %s\n", cmds[i].name, cmds[i].help);
+	printf("\n'gilprof COMMAND --help' shows a command's options.\n");
+	return 0;
+}
+
+int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("gilprof %s\n", GP_VERSION);
+	return 0;
+}
+
+static const struct gp_cmd *cmd_find(const char *name)
+{
+	const struct gp_cmd *found = NULL;
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+		if (!strncmp(cmds[i].name, name, len)) {
+			if (found)
+				return NULL; /* ambiguous */
+			found = &cmds[i];
+		}
+	}
+	return found;
+}
+
+int main(int argc, char **argv)
+{
+	const struct gp_cmd *cmd;
+
+	if (argc < 2) {
+		cmd_help(0, NULL);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(0, NULL);
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(0, NULL);
+	cmd = cmd_find(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "gilprof: unknown or ambiguous command '%s' (try 'gilprof help')\n",
+			argv[1]);
+		return 2;
+	}
+	return cmd->fn(argc - 1, argv + 1);
+}

@@ -1,0 +1,640 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model.h"
+
+#define FUTEX_CMD_MASK 0x7f
+
+/* Grow a pointer vector by one slot; the vector's element size is sizeof(void *). */
+static int vec_push(void ***vec, size_t *len, size_t *cap, void *item)
+{
+	if (*len == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		void **n = realloc(*vec, ncap * sizeof(void *));
+
+		if (!n)
+			return -ENOMEM;
+		*vec = n;
+		*cap = ncap;
+	}
+	(*vec)[(*len)++] = item;
+	return 0;
+}
+
+const char *bucket_name(enum gp_bucket b)
+{
+	static const char *const names[GP_B_COUNT] = {
+		[GP_B_RUNNING] = "running",	  [GP_B_RUNQ_WAKE] = "runq_wakeup",
+		[GP_B_RUNQ_PREEMPT] = "runq_preempted", [GP_B_FUTEX] = "futex_wait",
+		[GP_B_SLEEP] = "sleep",		  [GP_B_DWAIT] = "uninterruptible",
+	};
+	return b < GP_B_COUNT ? names[b] : "?";
+}
+
+const char *anomaly_name(enum gp_anomaly a)
+{
+	static const char *const names[GP_AN_COUNT] = {
+		[GP_AN_NO_SWITCH_IN] = "switch-out without switch-in",
+		[GP_AN_NO_WAKEUP] = "switch-in without wakeup",
+		[GP_AN_FUTEX_NO_ENTER] = "futex return without entry",
+		[GP_AN_BACKWARDS] = "out-of-order timestamps",
+	};
+	return a < GP_AN_COUNT ? names[a] : "?";
+}
+
+enum gp_wait_outcome futex_outcome(int64_t ret)
+{
+	switch (ret) {
+	case 0:
+		return GP_WO_WOKEN;
+	case -ETIMEDOUT:
+		return GP_WO_TIMEOUT;
+	case -EAGAIN:
+		return GP_WO_AGAIN;
+	case -EINTR:
+		return GP_WO_INTR;
+	default:
+		/* futex_waitv returns the index of the word that woke it */
+		return ret > 0 ? GP_WO_WOKEN : GP_WO_OTHER;
+	}
+}
+
+struct gp_model *model_new(unsigned ncpus)
+{
+	struct gp_model *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->ncpus = ncpus ? ncpus : 1;
+	hashmap_init(&m->thread_by_tid);
+	hashmap_init(&m->proc_by_tgid);
+	hashmap_init(&m->lock_by_key);
+	hashmap_init(&m->pair_by_key);
+	return m;
+}
+
+void model_free(struct gp_model *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->nthreads; i++) {
+		free(m->threads[i]->running_cpu);
+		free(m->threads[i]);
+	}
+	for (i = 0; i < m->nprocs; i++) {
+		free(m->procs[i]->threads);
+		free(m->procs[i]);
+	}
+	for (i = 0; i < m->nlocks; i++) {
+		free(m->locks[i]->durations);
+		free(m->locks[i]->waiters);
+		free(m->locks[i]);
+	}
+	for (i = 0; i < m->npairs; i++)
+		free(m->pairs[i]);
+	free(m->threads);
+	free(m->procs);
+	free(m->locks);
+	free(m->pairs);
+	hashmap_free(&m->thread_by_tid);
+	hashmap_free(&m->proc_by_tgid);
+	hashmap_free(&m->lock_by_key);
+	hashmap_free(&m->pair_by_key);
+	free(m);
+}
+
+struct gp_thread *model_thread(const struct gp_model *m, uint32_t tid)
+{
+	return hashmap_get(&m->thread_by_tid, tid, 0);
+}
+
+struct gp_process *model_process(const struct gp_model *m, uint32_t tgid)
+{
+	return hashmap_get(&m->proc_by_tgid, tgid, 0);
+}
+
+struct gp_lock *model_lock(const struct gp_model *m, uint32_t tgid, uint64_t uaddr)
+{
+	return hashmap_get(&m->lock_by_key, tgid, uaddr);
+}
+
+uint64_t thread_lifetime(const struct gp_thread *t)
+{
+	return t->end_ts > t->start_ts ? t->end_ts - t->start_ts : 0;
+}
+
+uint64_t thread_accounted(const struct gp_thread *t)
+{
+	uint64_t sum = 0;
+	int b;
+
+	for (b = 0; b < GP_B_COUNT; b++)
+		sum += t->bucket[b];
+	return sum;
+}
+
+static struct gp_process *process_get(struct gp_model *m, uint32_t tgid, uint64_t ts)
+{
+	struct gp_process *p = model_process(m, tgid);
+
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p || hashmap_put(&m->proc_by_tgid, tgid, 0, p) ||
+	    vec_push((void ***)&m->procs, &m->nprocs, &m->capprocs, p)) {
+		hashmap_del(&m->proc_by_tgid, tgid, 0);
+		free(p);
+		m->oom = true;
+		return NULL;
+	}
+	p->tgid = tgid;
+	p->start_ts = ts;
+	return p;
+}
+
+static struct gp_thread *thread_new(struct gp_model *m, uint32_t tid, uint32_t tgid, uint64_t ts,
+				    enum gp_tstate state)
+{
+	struct gp_process *p = process_get(m, tgid, ts);
+	struct gp_thread *t = calloc(1, sizeof(*t));
+
+	if (!p || !t)
+		goto oom;
+	t->running_cpu = calloc(m->ncpus, sizeof(uint64_t));
+	if (!t->running_cpu)
+		goto oom;
+	if (vec_push((void ***)&m->threads, &m->nthreads, &m->capthreads, t))
+		goto oom;
+	if (vec_push((void ***)&p->threads, &p->nthreads, &p->capthreads, t)) {
+		m->nthreads--;
+		goto oom;
+	}
+	/* A reused tid starts a new record; the old one stays in the vectors. */
+	if (hashmap_put(&m->thread_by_tid, tid, 0, t)) {
+		m->nthreads--;
+		p->nthreads--;
+		goto oom;
+	}
+	t->tid = tid;
+	t->tgid = tgid;
+	t->proc = p;
+	t->start_ts = t->since = ts;
+	t->state = state;
+	t->cpu = -1;
+	if (p->exited) {
+		p->exited = false;
+		p->end_ts = 0;
+	}
+	return t;
+oom:
+	if (t)
+		free(t->running_cpu);
+	free(t);
+	m->oom = true;
+	return NULL;
+}
+
+/* The thread for an event that names it, created on first sight in the given state. */
+static struct gp_thread *thread_seen(struct gp_model *m, uint32_t tid, uint32_t tgid, uint64_t ts,
+				     enum gp_tstate state)
+{
+	struct gp_thread *t = model_thread(m, tid);
+
+	if (t && !t->dead)
+		return t;
+	if (!tid)
+		return NULL; /* the idle task is not traced */
+	return thread_new(m, tid, tgid, ts, state);
+}
+
+static void set_comm(char *dst, const char *src)
+{
+	memcpy(dst, src, GP_COMM_LEN);
+	dst[GP_COMM_LEN - 1] = 0;
+}
+
+/* Time since the current state began, clamped at 0 when events arrive out of order. */
+static uint64_t elapsed(struct gp_model *m, struct gp_thread *t, uint64_t ts)
+{
+	if (ts < t->since) {
+		m->anomalies[GP_AN_BACKWARDS]++;
+		return 0;
+	}
+	return ts - t->since;
+}
+
+static struct gp_lock *lock_get(struct gp_model *m, uint32_t tgid, uint64_t uaddr)
+{
+	struct gp_lock *l = model_lock(m, tgid, uaddr);
+
+	if (l)
+		return l;
+	l = calloc(1, sizeof(*l));
+	if (!l || hashmap_put(&m->lock_by_key, tgid, uaddr, l) ||
+	    vec_push((void ***)&m->locks, &m->nlocks, &m->caplocks, l)) {
+		hashmap_del(&m->lock_by_key, tgid, uaddr);
+		free(l);
+		m->oom = true;
+		return NULL;
+	}
+	l->tgid = tgid;
+	l->uaddr = uaddr;
+	return l;
+}
+
+/* Close the thread's current interval at ts and move it to a new state. */
+static void thread_transition(struct gp_model *m, struct gp_thread *t, uint64_t ts,
+			      enum gp_tstate next)
+{
+	uint64_t d = elapsed(m, t, ts);
+
+	switch (t->state) {
+	case GP_TS_RUNNING:
+		t->bucket[GP_B_RUNNING] += d;
+		if (t->cpu >= 0 && (unsigned)t->cpu < m->ncpus)
+			t->running_cpu[t->cpu] += d;
+		break;
+	case GP_TS_NEW:
+	case GP_TS_RUNQ_WAKE:
+		t->bucket[GP_B_RUNQ_WAKE] += d;
+		break;
+	case GP_TS_RUNQ_PREEMPT:
+		t->bucket[GP_B_RUNQ_PREEMPT] += d;
+		break;
+	case GP_TS_BLOCKED:
+		t->bucket[t->block_bucket] += d;
+		if (t->block_bucket == GP_B_FUTEX) {
+			struct gp_lock *l = lock_get(m, t->tgid, t->futex_uaddr);
+
+			t->futex_blocked_ns += d;
+			if (l)
+				l->blocked_ns += d;
+		}
+		break;
+	case GP_TS_DEAD:
+		break;
+	}
+	if (ts > t->since)
+		t->since = ts;
+	t->state = next;
+}
+
+static struct gp_wake_pair *pair_get(struct gp_model *m, uint32_t waker, uint32_t wakee)
+{
+	struct gp_wake_pair *p = hashmap_get(&m->pair_by_key, waker, wakee);
+
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p || hashmap_put(&m->pair_by_key, waker, wakee, p) ||
+	    vec_push((void ***)&m->pairs, &m->npairs, &m->cappairs, p)) {
+		hashmap_del(&m->pair_by_key, waker, wakee);
+		free(p);
+		m->oom = true;
+		return NULL;
+	}
+	p->waker = waker;
+	p->wakee = wakee;
+	return p;
+}
+
+static void process_thread_died(struct gp_process *p, uint64_t ts)
+{
+	size_t i;
+
+	for (i = 0; i < p->nthreads; i++) {
+		if (!p->threads[i]->dead)
+			return;
+	}
+	p->exited = true;
+	p->end_ts = ts;
+}
+
+/* End a block: the thread is runnable from ts, and its waker is recorded. */
+static void thread_woken(struct gp_model *m, struct gp_thread *t, uint64_t ts, uint32_t waker)
+{
+	bool futex = t->block_bucket == GP_B_FUTEX;
+	uint64_t blocked = elapsed(m, t, ts);
+	struct gp_wake_pair *p;
+
+	thread_transition(m, t, ts, GP_TS_RUNQ_WAKE);
+	t->wakeups++;
+	t->last_waker = waker;
+	p = pair_get(m, waker, t->tid);
+	if (!p)
+		return;
+	p->count++;
+	p->futex_count += futex;
+	p->blocked_ns += blocked;
+}
+
+static void on_switch_out(struct gp_model *m, const struct gp_ev_switch *e)
+{
+	struct gp_thread *t = thread_seen(m, e->h.tid, e->h.tgid, e->h.ts, GP_TS_RUNNING);
+	bool voluntary, early;
+
+	if (!t)
+		return;
+	early = t->early_wake;
+	t->early_wake = false;
+	set_comm(t->comm, e->prev_comm);
+	if (t->state != GP_TS_RUNNING) {
+		/* We missed its switch-in: credit nothing to running we cannot vouch for. */
+		m->anomalies[GP_AN_NO_SWITCH_IN]++;
+		t->cpu = e->h.cpu;
+	}
+	/* The kernel bumped exactly one of its counters for this switch; trust that over our
+	 * reading of preempt/prev_state, which cannot see a signal-interrupted block. */
+	if (t->kcsw_known)
+		voluntary = e->prev_nvcsw != t->knvcsw;
+	else
+		voluntary = !e->preempt && e->prev_state != GP_TASK_RUNNING;
+	t->kcsw_known = true;
+	t->knvcsw = e->prev_nvcsw;
+	t->knivcsw = e->prev_nivcsw;
+	if (voluntary)
+		t->nvcsw++;
+	else
+		t->nivcsw++;
+
+	if (e->prev_state & GP_TASK_DEAD) {
+		thread_transition(m, t, e->h.ts, GP_TS_DEAD);
+		t->dead = true;
+		t->end_ts = e->h.ts;
+		process_thread_died(t->proc, e->h.ts);
+		return;
+	}
+	if (e->preempt || e->prev_state == GP_TASK_RUNNING) {
+		thread_transition(m, t, e->h.ts, GP_TS_RUNQ_PREEMPT);
+		return;
+	}
+	thread_transition(m, t, e->h.ts, GP_TS_BLOCKED);
+	if (t->in_futex)
+		t->block_bucket = GP_B_FUTEX;
+	else if ((e->prev_state & GP_TASK_UNINTERRUPTIBLE) && !(e->prev_state & GP_TASK_NOLOAD))
+		t->block_bucket = GP_B_DWAIT;
+	else
+		t->block_bucket = GP_B_SLEEP;
+	if (early)
+		thread_woken(m, t, e->h.ts, t->early_waker);
+}
+
+static void on_switch_in(struct gp_model *m, const struct gp_ev_switch *e)
+{
+	struct gp_thread *t = thread_seen(m, e->next_tid, e->next_tgid, e->h.ts, GP_TS_RUNQ_WAKE);
+
+	if (!t)
+		return;
+	set_comm(t->comm, e->next_comm);
+	if (t->state == GP_TS_BLOCKED)
+		m->anomalies[GP_AN_NO_WAKEUP]++;
+	else if (t->state == GP_TS_RUNNING)
+		m->anomalies[GP_AN_NO_SWITCH_IN]++; /* its switch-out elsewhere was lost */
+	thread_transition(m, t, e->h.ts, GP_TS_RUNNING);
+	if (t->cpu >= 0 && t->cpu != (int)e->h.cpu)
+		t->migrations++;
+	t->cpu = e->h.cpu;
+}
+
+/*
+ * sched_waking fires in try_to_wake_up() before the waker synchronises with the wakee's CPU, so
+ * a wakee that is between setting its sleep state and switching out can be seen woken just
+ * before its switch-out reports it blocked. Remember such a wakeup; the switch-out uses it.
+ */
+static void on_waking(struct gp_model *m, const struct gp_ev_waking *e)
+{
+	struct gp_thread *t = thread_seen(m, e->target_tid, e->target_tgid, e->h.ts, GP_TS_BLOCKED);
+
+	if (!t)
+		return;
+	if (t->state == GP_TS_RUNNING) {
+		t->early_wake = true;
+		t->early_waker = e->h.tid;
+		return;
+	}
+	if (t->state == GP_TS_BLOCKED)
+		thread_woken(m, t, e->h.ts, e->h.tid);
+}
+
+static void on_fork(struct gp_model *m, const struct gp_ev_fork *e)
+{
+	struct gp_thread *t;
+	struct gp_process *parent;
+
+	parent = process_get(m, e->h.tgid, e->h.ts);
+	t = thread_new(m, e->child_tid, e->child_tgid, e->h.ts, GP_TS_NEW);
+	if (!t || !parent)
+		return;
+	set_comm(t->comm, e->child_comm);
+	if (e->child_tgid != e->h.tgid && t->proc->nthreads == 1) {
+		t->proc->parent_tgid = e->h.tgid;
+		set_comm(t->proc->comm, e->child_comm);
+		memcpy(t->proc->exe, parent->exe, sizeof(parent->exe));
+	}
+}
+
+static void on_exec(struct gp_model *m, const struct gp_ev_exec *e)
+{
+	struct gp_thread *t = model_thread(m, e->old_tid);
+	struct gp_process *p;
+
+	/* A non-leader thread that execs takes over the leader's tid (de_thread). */
+	if (t && e->old_tid != e->h.tid) {
+		struct gp_thread *leader = model_thread(m, e->h.tid);
+
+		if (leader && !leader->dead) {
+			thread_transition(m, leader, e->h.ts, GP_TS_DEAD);
+			leader->dead = true;
+			leader->end_ts = e->h.ts;
+		}
+		hashmap_del(&m->thread_by_tid, e->old_tid, 0);
+		t->tid = e->h.tid;
+		if (hashmap_put(&m->thread_by_tid, t->tid, 0, t))
+			m->oom = true;
+	}
+	t = thread_seen(m, e->h.tid, e->h.tgid, e->h.ts, GP_TS_RUNNING);
+	p = process_get(m, e->h.tgid, e->h.ts);
+	if (!t || !p)
+		return;
+	set_comm(t->comm, e->comm);
+	set_comm(p->comm, e->comm);
+	memcpy(p->exe, e->filename, sizeof(p->exe));
+	p->exe[sizeof(p->exe) - 1] = 0;
+	p->execs++;
+	p->last_exec_ts = e->h.ts;
+}
+
+static void on_exit_ev(struct gp_model *m, const struct gp_ev_exit *e)
+{
+	struct gp_thread *t = thread_seen(m, e->h.tid, e->h.tgid, e->h.ts, GP_TS_RUNNING);
+
+	if (!t)
+		return;
+	t->exit_seen = true;
+	set_comm(t->comm, e->comm);
+	if (e->group_dead || e->h.tid == e->h.tgid) {
+		t->proc->exit_code = e->exit_code;
+		t->proc->exit_code_known = true;
+	}
+}
+
+static void on_futex_enter(struct gp_model *m, const struct gp_ev_futex_enter *e)
+{
+	struct gp_thread *t = thread_seen(m, e->h.tid, e->h.tgid, e->h.ts, GP_TS_RUNNING);
+
+	if (!t)
+		return;
+	t->in_futex = true;
+	t->futex_uaddr = e->uaddr;
+	t->futex_op = e->op;
+	t->futex_sys = e->sys;
+	t->futex_timed = e->has_timeout;
+	t->futex_enter_ts = e->h.ts;
+	t->futex_blocked_ns = 0;
+}
+
+static int lock_add_wait(struct gp_lock *l, uint32_t tid, uint64_t dur, enum gp_wait_outcome o)
+{
+	size_t i;
+
+	l->waits++;
+	l->outcome[o]++;
+	l->wait_ns += dur;
+	if (dur > l->max_ns)
+		l->max_ns = dur;
+	if (l->ndur == l->capdur) {
+		size_t ncap = l->capdur ? l->capdur * 2 : 64;
+		uint64_t *n = realloc(l->durations, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		l->durations = n;
+		l->capdur = ncap;
+	}
+	l->durations[l->ndur++] = dur;
+	for (i = 0; i < l->nwaiters; i++) {
+		if (l->waiters[i] == tid)
+			return 0;
+	}
+	if (l->nwaiters == l->capwaiters) {
+		size_t ncap = l->capwaiters ? l->capwaiters * 2 : 8;
+		uint32_t *n = realloc(l->waiters, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		l->waiters = n;
+		l->capwaiters = ncap;
+	}
+	l->waiters[l->nwaiters++] = tid;
+	return 0;
+}
+
+static void on_futex_exit(struct gp_model *m, const struct gp_ev_futex_exit *e)
+{
+	struct gp_thread *t = model_thread(m, e->h.tid);
+	struct gp_lock *l;
+	uint64_t dur;
+
+	if (!t || !t->in_futex) {
+		m->anomalies[GP_AN_FUTEX_NO_ENTER]++;
+		return;
+	}
+	t->in_futex = false;
+	l = lock_get(m, t->tgid, t->futex_uaddr);
+	if (!l)
+		return;
+	l->ops_seen |= 1u << (t->futex_op & FUTEX_CMD_MASK & 15) | 1u << (16 + t->futex_sys);
+	dur = e->h.ts > t->futex_enter_ts ? e->h.ts - t->futex_enter_ts : 0;
+	if (lock_add_wait(l, t->tid, dur, futex_outcome(e->ret)))
+		m->oom = true;
+}
+
+int model_feed(struct gp_model *m, const union gp_event *e)
+{
+	uint32_t type = e->h.type;
+
+	if (!m->events)
+		m->first_ts = e->h.ts;
+	if (e->h.ts > m->last_ts)
+		m->last_ts = e->h.ts;
+	m->events++;
+	if (type < GP_EV_TYPE_MAX)
+		m->events_by_type[type]++;
+	switch (type) {
+	case GP_EV_SWITCH:
+		if (e->sw.prev_traced)
+			on_switch_out(m, &e->sw);
+		if (e->sw.next_traced)
+			on_switch_in(m, &e->sw);
+		break;
+	case GP_EV_WAKING:
+	case GP_EV_WAKEUP_NEW:
+		on_waking(m, &e->wk);
+		break;
+	case GP_EV_FORK:
+		on_fork(m, &e->fork);
+		break;
+	case GP_EV_EXEC:
+		on_exec(m, &e->exec);
+		break;
+	case GP_EV_EXIT:
+		on_exit_ev(m, &e->exit);
+		break;
+	case GP_EV_FUTEX_ENTER:
+		on_futex_enter(m, &e->fenter);
+		break;
+	case GP_EV_FUTEX_EXIT:
+		on_futex_exit(m, &e->fexit);
+		break;
+	}
+	return m->oom ? -ENOMEM : 0;
+}
+
+void model_finish(struct gp_model *m, uint64_t end_ts)
+{
+	size_t i;
+
+	if (end_ts < m->last_ts)
+		end_ts = m->last_ts;
+	m->end_ts = end_ts;
+	for (i = 0; i < m->nthreads; i++) {
+		struct gp_thread *t = m->threads[i];
+
+		if (t->dead)
+			continue;
+		thread_transition(m, t, end_ts, t->state);
+		t->end_ts = end_ts;
+	}
+	for (i = 0; i < m->nprocs; i++) {
+		if (!m->procs[i]->exited)
+			m->procs[i]->end_ts = end_ts;
+	}
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+uint64_t lock_percentile(struct gp_lock *l, double pct)
+{
+	size_t rank;
+
+	if (!l->ndur)
+		return 0;
+	if (l->nsorted != l->ndur) {
+		qsort(l->durations, l->ndur, sizeof(uint64_t), u64_cmp);
+		l->nsorted = l->ndur;
+	}
+	rank = (size_t)(pct / 100.0 * l->ndur + 0.999999);
+	if (rank < 1)
+		rank = 1;
+	if (rank > l->ndur)
+		rank = l->ndur;
+	return l->durations[rank - 1];
+}

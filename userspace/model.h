@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The model: a pure state machine over the decoded event stream. Every traced thread's lifetime
+ * (first seen -> death or end of trace) is split into disjoint buckets that sum to it; futex waits
+ * are aggregated per (process, futex word). No I/O, no BPF: tests drive it with synthetic events.
+ */
+#ifndef GP_MODEL_H
+#define GP_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "event.h"
+#include "hashmap.h"
+
+enum gp_bucket {
+	GP_B_RUNNING, /* on CPU (split per CPU in running_cpu) */
+	GP_B_RUNQ_WAKE, /* runnable after a wakeup or creation, not yet on CPU */
+	GP_B_RUNQ_PREEMPT, /* runnable after being preempted (or yielding) */
+	GP_B_FUTEX, /* blocked inside a futex wait */
+	GP_B_SLEEP, /* blocked elsewhere, interruptible (S) */
+	GP_B_DWAIT, /* blocked uninterruptibly (D): disk I/O, page faults, some kernel locks */
+	GP_B_COUNT,
+};
+
+enum gp_tstate {
+	GP_TS_NEW, /* created, never scheduled yet (runnable) */
+	GP_TS_RUNNING,
+	GP_TS_RUNQ_WAKE,
+	GP_TS_RUNQ_PREEMPT,
+	GP_TS_BLOCKED,
+	GP_TS_DEAD,
+};
+
+/* Ways the stream can be incomplete; each is counted and printed, none is silently skipped. */
+enum gp_anomaly {
+	GP_AN_NO_SWITCH_IN, /* switched out while not known to be running */
+	GP_AN_NO_WAKEUP, /* switched in while blocked, its wakeup missing */
+	GP_AN_FUTEX_NO_ENTER, /* a futex wait returned that was never seen starting */
+	GP_AN_BACKWARDS, /* an event older than the thread's last transition (clamped) */
+	GP_AN_COUNT,
+};
+
+struct gp_process;
+
+struct gp_thread {
+	uint32_t tid, tgid;
+	char comm[GP_COMM_LEN];
+	struct gp_process *proc;
+	uint64_t start_ts, end_ts; /* end_ts is set by death or model_finish */
+	bool dead; /* its final switch (TASK_DEAD) was seen */
+	bool exit_seen; /* sched_process_exit was seen */
+	enum gp_tstate state;
+	enum gp_bucket block_bucket; /* which blocked bucket the current block goes to */
+	uint64_t since; /* start of the current state */
+	int cpu; /* CPU it runs or last ran on, -1 before the first switch-in */
+	uint64_t bucket[GP_B_COUNT];
+	uint64_t *running_cpu; /* [ncpus] */
+	uint64_t nvcsw, nivcsw, migrations, wakeups;
+	bool kcsw_known; /* the kernel's counters below are from this thread's last switch */
+	uint64_t knvcsw, knivcsw;
+	/* the futex wait in flight */
+	bool in_futex;
+	bool futex_timed;
+	uint32_t futex_op, futex_sys;
+	uint64_t futex_uaddr, futex_enter_ts, futex_blocked_ns;
+	uint32_t last_waker;
+	/* a wakeup seen while it was still on CPU, racing with its switch-out (see on_waking) */
+	bool early_wake;
+	uint32_t early_waker;
+};
+
+struct gp_process {
+	uint32_t tgid, parent_tgid;
+	char comm[GP_COMM_LEN];
+	char exe[GP_PATH_LEN];
+	uint64_t start_ts, end_ts;
+	bool exited; /* its last thread died */
+	bool exit_code_known;
+	uint32_t exit_code; /* the kernel's exit_code: status << 8 | signal */
+	unsigned execs;
+	uint64_t last_exec_ts;
+	struct gp_thread **threads; /* in order of appearance */
+	size_t nthreads, capthreads;
+};
+
+enum gp_wait_outcome {
+	GP_WO_WOKEN, /* returned 0: woken by a wake/unlock */
+	GP_WO_TIMEOUT, /* -ETIMEDOUT */
+	GP_WO_AGAIN, /* -EAGAIN: the word had changed, no sleep */
+	GP_WO_INTR, /* -EINTR: a signal */
+	GP_WO_OTHER, /* any other error */
+	GP_WO_COUNT,
+};
+
+struct gp_lock {
+	uint32_t tgid;
+	uint64_t uaddr;
+	uint64_t waits; /* completed waits */
+	uint64_t outcome[GP_WO_COUNT];
+	uint64_t wait_ns; /* sum of wait durations: syscall entry -> return */
+	uint64_t blocked_ns; /* of which the waiters were blocked (the futex bucket) */
+	uint64_t max_ns;
+	uint64_t *durations; /* every wait's duration, for percentiles */
+	size_t ndur, capdur, nsorted;
+	uint32_t *waiters; /* distinct waiter tids */
+	size_t nwaiters, capwaiters;
+	uint32_t ops_seen; /* bitmask of 1 << (futex cmd) and 1 << (16 + sys) */
+};
+
+struct gp_wake_pair {
+	uint32_t waker, wakee;
+	uint64_t count, futex_count;
+	uint64_t blocked_ns; /* blocked time of the wakee that these wakeups ended */
+};
+
+struct gp_model {
+	unsigned ncpus;
+	uint64_t first_ts, last_ts, end_ts;
+	uint64_t events, events_by_type[GP_EV_TYPE_MAX];
+	uint64_t anomalies[GP_AN_COUNT];
+	struct gp_hashmap thread_by_tid, proc_by_tgid, lock_by_key, pair_by_key;
+	struct gp_thread **threads;
+	size_t nthreads, capthreads;
+	struct gp_process **procs;
+	size_t nprocs, capprocs;
+	struct gp_lock **locks;
+	size_t nlocks, caplocks;
+	struct gp_wake_pair **pairs;
+	size_t npairs, cappairs;
+	bool oom; /* an allocation failed; the model is incomplete */
+};
+
+struct gp_model *model_new(unsigned ncpus);
+void model_free(struct gp_model *m);
+/* Feed one validated event; events must come in time order. Returns 0 or -ENOMEM. */
+int model_feed(struct gp_model *m, const union gp_event *e);
+/* Close every open interval at end_ts (the end of the trace). */
+void model_finish(struct gp_model *m, uint64_t end_ts);
+
+uint64_t thread_lifetime(const struct gp_thread *t);
+uint64_t thread_accounted(const struct gp_thread *t);
+struct gp_thread *model_thread(const struct gp_model *m, uint32_t tid);
+struct gp_process *model_process(const struct gp_model *m, uint32_t tgid);
+struct gp_lock *model_lock(const struct gp_model *m, uint32_t tgid, uint64_t uaddr);
+
+/* Nearest-rank percentile (0..100) of a lock's wait durations; sorts them in place. */
+uint64_t lock_percentile(struct gp_lock *l, double pct);
+
+enum gp_wait_outcome futex_outcome(int64_t ret);
+const char *bucket_name(enum gp_bucket b);
+const char *anomaly_name(enum gp_anomaly a);
+
+#endif

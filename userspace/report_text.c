@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "analysis.h"
+#include "report.h"
+
+#define LOCK_NAME_LEN 160
+
+char *fmt_ns(char *buf, size_t len, uint64_t ns)
+{
+	static const struct {
+		double div;
+		const char *unit;
+	} units[] = { { 1e9, "s" }, { 1e6, "ms" }, { 1e3, "us" } };
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		double v = ns / units[i].div;
+
+		if (v >= 1) {
+			snprintf(buf, len, "%.*f %s", v >= 100 ? 1 : v >= 10 ? 2 : 3, v,
+				 units[i].unit);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%" PRIu64 " ns", ns);
+	return buf;
+}
+
+size_t report_losses(const struct gp_report *r, struct gp_loss *out, size_t max)
+{
+	const struct gp_collector_stats *st = r->stats;
+	const struct gp_model *m = r->model;
+	struct gp_loss all[] = {
+		{ "ringbuf_full", "ring buffer full", st ? st->drops[GP_DROP_RINGBUF_FULL] : 0 },
+		{ "traced_map_full", "traced-process map full",
+		  st ? st->drops[GP_DROP_TGID_MAP_FULL] : 0 },
+		{ "futex_map_full", "in-flight futex map full",
+		  st ? st->drops[GP_DROP_FUTEX_MAP_FULL] : 0 },
+		{ "invalid_records", "malformed records", st ? st->invalid : 0 },
+		{ "switch_out_without_switch_in", anomaly_name(GP_AN_NO_SWITCH_IN),
+		  m->anomalies[GP_AN_NO_SWITCH_IN] },
+		{ "switch_in_without_wakeup", anomaly_name(GP_AN_NO_WAKEUP),
+		  m->anomalies[GP_AN_NO_WAKEUP] },
+		{ "futex_return_without_entry", anomaly_name(GP_AN_FUTEX_NO_ENTER),
+		  m->anomalies[GP_AN_FUTEX_NO_ENTER] },
+		{ "out_of_order", anomaly_name(GP_AN_BACKWARDS), m->anomalies[GP_AN_BACKWARDS] },
+		{ "model_out_of_memory", "model out of memory", m->oom },
+	};
+	size_t n = sizeof(all) / sizeof(all[0]), i;
+
+	for (i = 0; i < n && i < max; i++)
+		out[i] = all[i];
+	return i < n ? i : n;
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * part / whole : 0;
+}
+
+static void print_header(FILE *f, const struct gp_report *r)
+{
+	const struct gp_model *m = r->model;
+	uint64_t dur = r->end_ts > r->start_ts ? r->end_ts - r->start_ts : 0;
+	char b[32];
+	int i;
+
+	fprintf(f, "gilprof:");
+	for (i = 0; r->argv && r->argv[i]; i++)
+		fprintf(f, " %s", r->argv[i]);
+	if (r->exit_status >= 0)
+		fprintf(f, "  (exit status %d)", r->exit_status);
+	fprintf(f, "\ntraced %zu process%s, %zu thread%s for %s; %" PRIu64 " events (%.1fk/s)\n",
+		m->nprocs, m->nprocs == 1 ? "" : "es", m->nthreads, m->nthreads == 1 ? "" : "s",
+		fmt_ns(b, sizeof(b), dur), m->events, dur ? m->events / (dur / 1e9) / 1e3 : 0.0);
+}
+
+static void print_thread_cols(FILE *f)
+{
+	fprintf(f, "  %-8s %-16s %10s %10s %10s %10s %10s %10s %10s %7s %7s %6s\n", "TID", "THREAD",
+		"LIFETIME", "RUNNING", "RUNQ-WAKE", "RUNQ-PREEMP", "FUTEX-WAIT", "SLEEP", "D-WAIT",
+		"VCSW", "ICSW", "MIGR");
+}
+
+static void print_row(FILE *f, const char *id, const char *name, uint64_t life,
+		      const uint64_t *bucket, uint64_t vcsw, uint64_t icsw, uint64_t migr)
+{
+	char b[GP_B_COUNT + 1][24];
+	int i;
+
+	fmt_ns(b[GP_B_COUNT], sizeof(b[0]), life);
+	for (i = 0; i < GP_B_COUNT; i++)
+		fmt_ns(b[i], sizeof(b[0]), bucket[i]);
+	fprintf(f, "  %-8s %-16.16s %10s %10s %10s %10s %10s %10s %10s %7" PRIu64 " %7" PRIu64
+		   " %6" PRIu64 "\n",
+		id, name, b[GP_B_COUNT], b[GP_B_RUNNING], b[GP_B_RUNQ_WAKE], b[GP_B_RUNQ_PREEMPT],
+		b[GP_B_FUTEX], b[GP_B_SLEEP], b[GP_B_DWAIT], vcsw, icsw, migr);
+}
+
+static void print_share_row(FILE *f, const struct gp_totals *tot)
+{
+	int i;
+
+	fprintf(f, "  %-8s %-16s %10s", "", "share", "100%");
+	for (i = 0; i < GP_B_COUNT; i++)
+		fprintf(f, " %9.1f%%", pct(tot->bucket[i], tot->lifetime));
+	fputc('\n', f);
+}
+
+static void print_process(FILE *f, const struct gp_report *r, const struct gp_process *p)
+{
+	struct gp_totals tot;
+	char id[24], life[24];
+	size_t i;
+
+	totals_of_process(&tot, p, r->model->ncpus);
+	fmt_ns(life, sizeof(life), p->end_ts - p->start_ts);
+	fprintf(f, "\nprocess %u %s", p->tgid, p->comm);
+	if (p->parent_tgid)
+		fprintf(f, " (child of %u)", p->parent_tgid);
+	fprintf(f, ", alive %s", life);
+	if (p->exit_code_known) {
+		if (p->exit_code & 0x7f)
+			fprintf(f, ", killed by signal %u", p->exit_code & 0x7f);
+		else
+			fprintf(f, ", exit %u", (p->exit_code >> 8) & 0xff);
+	}
+	fputc('\n', f);
+	print_thread_cols(f);
+	for (i = 0; i < p->nthreads; i++) {
+		const struct gp_thread *t = p->threads[i];
+
+		snprintf(id, sizeof(id), "%u", t->tid);
+		print_row(f, id, t->comm, thread_lifetime(t), t->bucket, t->nvcsw, t->nivcsw,
+			  t->migrations);
+	}
+	if (p->nthreads > 1) {
+		snprintf(id, sizeof(id), "all %u", tot.nthreads);
+		print_row(f, id, "", tot.lifetime, tot.bucket, tot.nvcsw, tot.nivcsw,
+			  tot.migrations);
+	}
+	print_share_row(f, &tot);
+}
+
+static void print_running_cpus(FILE *f, const struct gp_report *r, const struct gp_totals *tot)
+{
+	char b[24];
+	unsigned c;
+
+	fprintf(f, "running per CPU (traced threads):");
+	for (c = 0; c < r->model->ncpus && c < GP_MAX_CPUS; c++)
+		fprintf(f, "  cpu%u %s", c, fmt_ns(b, sizeof(b), tot->running_cpu[c]));
+	fputc('\n', f);
+}
+
+static void print_closure(FILE *f, const struct gp_report *r)
+{
+	struct gp_closure c = analysis_closure(r->model);
+	char b[24];
+
+	fprintf(f, "time split closes to within %s (%.4f%%) of each thread's lifetime", 
+		fmt_ns(b, sizeof(b), c.max_abs_err_ns), 100 * c.max_rel_err);
+	if (c.max_abs_err_ns)
+		fprintf(f, " (worst: tid %u)", c.worst_tid);
+	fputc('\n', f);
+}
+
+static void print_lock(FILE *f, const struct gp_report *r, struct gp_lock *l)
+{
+	char name[LOCK_NAME_LEN] = "", addr[24], b[5][24];
+
+	if (!r->name_lock || r->name_lock(r->namer_ctx, l->tgid, l->uaddr, name, sizeof(name)) < 0)
+		snprintf(name, sizeof(name), "?");
+	snprintf(addr, sizeof(addr), "0x%" PRIx64, l->uaddr);
+	fprintf(f, "  %-7u %-14s %-24.24s %7" PRIu64 " %7" PRIu64 " %6" PRIu64 " %5" PRIu64
+		   " %10s %9s %9s %9s %9s %7zu\n",
+		l->tgid, addr, name, l->waits, l->outcome[GP_WO_TIMEOUT], l->outcome[GP_WO_AGAIN],
+		l->outcome[GP_WO_INTR] + l->outcome[GP_WO_OTHER], fmt_ns(b[0], 24, l->wait_ns),
+		fmt_ns(b[1], 24, l->waits ? l->wait_ns / l->waits : 0),
+		fmt_ns(b[2], 24, lock_percentile(l, 50)), fmt_ns(b[3], 24, lock_percentile(l, 99)),
+		fmt_ns(b[4], 24, l->max_ns), l->nwaiters);
+}
+
+static void print_locks(FILE *f, const struct gp_report *r)
+{
+	size_t n, i, shown;
+	struct gp_lock **locks = analysis_locks_by_wait(r->model, &n);
+
+	fprintf(f, "\nfutex words by total wait (wait = futex entry to return)\n");
+	if (!n) {
+		fprintf(f, "  no futex waits\n");
+		return;
+	}
+	fprintf(f, "  %-7s %-14s %-24s %7s %7s %6s %5s %10s %9s %9s %9s %9s %7s\n", "PID",
+		"ADDRESS", "LOCK", "WAITS", "TIMEOUT", "EAGAIN", "INTR", "TOTAL", "MEAN", "P50",
+		"P99", "MAX", "WAITERS");
+	shown = r->top_locks && r->top_locks < n ? r->top_locks : n;
+	for (i = 0; i < shown; i++)
+		print_lock(f, r, locks[i]);
+	if (shown < n)
+		fprintf(f, "  ... %zu more (--top-locks 0 shows all)\n", n - shown);
+	free(locks);
+}
+
+static void print_cpus(FILE *f, const struct gp_report *r)
+{
+	const struct gp_collector_stats *st = r->stats;
+	char b[3][24];
+	unsigned c;
+
+	if (!st)
+		return;
+	fprintf(f, "\nper CPU over the trace: busy with traced threads / with everything else / idle\n");
+	fprintf(f, "  %-6s %12s %7s %12s %7s %12s %7s\n", "CPU", "TRACED", "", "OTHER", "",
+		"IDLE", "");
+	for (c = 0; c < st->ncpus; c++) {
+		const __u64 *ns = st->cpu[c].ns;
+		uint64_t all = ns[GP_CPU_IDLE] + ns[GP_CPU_TRACED] + ns[GP_CPU_OTHER];
+
+		fprintf(f, "  cpu%-3u %12s %6.1f%% %12s %6.1f%% %12s %6.1f%%\n", c,
+			fmt_ns(b[0], 24, ns[GP_CPU_TRACED]), pct(ns[GP_CPU_TRACED], all),
+			fmt_ns(b[1], 24, ns[GP_CPU_OTHER]), pct(ns[GP_CPU_OTHER], all),
+			fmt_ns(b[2], 24, ns[GP_CPU_IDLE]), pct(ns[GP_CPU_IDLE], all));
+	}
+}
+
+static const char *thread_comm(const struct gp_model *m, uint32_t tid)
+{
+	const struct gp_thread *t = model_thread(m, tid);
+
+	return t ? t->comm : "(untraced)";
+}
+
+static void print_pairs(FILE *f, const struct gp_report *r)
+{
+	size_t n, i, shown;
+	struct gp_wake_pair **pairs = analysis_pairs_by_count(r->model, &n);
+	char b[24], who[40];
+
+	fprintf(f, "\nwho woke whom (wakeups that ended a block)\n");
+	if (!n) {
+		fprintf(f, "  none\n");
+		return;
+	}
+	fprintf(f, "  %-26s %-26s %9s %9s %12s\n", "WAKER", "WAKEE", "WAKEUPS", "OF-FUTEX",
+		"BLOCKED");
+	shown = r->top_pairs && r->top_pairs < n ? r->top_pairs : n;
+	for (i = 0; i < shown; i++) {
+		const struct gp_wake_pair *p = pairs[i];
+
+		snprintf(who, sizeof(who), "%u %s", p->waker, thread_comm(r->model, p->waker));
+		fprintf(f, "  %-26s", who);
+		snprintf(who, sizeof(who), "%u %s", p->wakee, thread_comm(r->model, p->wakee));
+		fprintf(f, " %-26s %9" PRIu64 " %9" PRIu64 " %12s\n", who, p->count, p->futex_count,
+			fmt_ns(b, sizeof(b), p->blocked_ns));
+	}
+	if (shown < n)
+		fprintf(f, "  ... %zu more pairs\n", n - shown);
+	free(pairs);
+}
+
+static void print_losses(FILE *f, const struct gp_report *r)
+{
+	struct gp_loss l[16];
+	size_t n = report_losses(r, l, 16), i;
+	uint64_t total = 0;
+
+	for (i = 0; i < n; i++)
+		total += l[i].count;
+	fprintf(f, "\nlost or inconsistent events: %" PRIu64 " (", total);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%s %" PRIu64, i ? ", " : "", l[i].label, l[i].count);
+	fprintf(f, ")\n");
+}
+
+int report_text(FILE *f, const struct gp_report *r)
+{
+	struct gp_totals tot;
+	size_t i;
+
+	totals_of_model(&tot, r->model);
+	print_header(f, r);
+	for (i = 0; i < r->model->nprocs; i++)
+		print_process(f, r, r->model->procs[i]);
+	fputc('\n', f);
+	print_closure(f, r);
+	print_running_cpus(f, r, &tot);
+	print_locks(f, r);
+	print_pairs(f, r);
+	print_cpus(f, r);
+	print_losses(f, r);
+	return ferror(f) ? -1 : 0;
+}

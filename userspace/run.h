@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* One traced run, shared by 'gilprof run' and the default experiment. */
+#ifndef GP_RUN_H
+#define GP_RUN_H
+
+#include <stdbool.h>
+#include "collector.h"
+#include "locknames.h"
+#include "model.h"
+
+struct gp_run_opts {
+	const char *output, *json;
+	bool as_root, status, verbose, dashdash;
+	unsigned buffer_mb, top_locks, top_pairs;
+	char **argv; /* the command, NULL-terminated; argv[0] NULL when none was given */
+};
+
+struct gp_run_result {
+	struct gp_model *model; /* finished */
+	struct gp_locknames *names;
+	struct gp_collector_stats stats;
+	uint64_t start_ts, end_ts;
+	int exit_status; /* shell-style */
+};
+
+void run_opts_init(struct gp_run_opts *o);
+/* Trace argv to its end. Returns 0 with res filled, or an exit status after printing why. */
+int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_result *res);
+int run_report(const struct gp_run_opts *o, struct gp_run_result *res, char *const argv[]);
+void run_result_free(struct gp_run_result *res);
+/* The embedded default: countdown with 1 thread, N threads and N processes, side by side. */
+int run_default(const struct gp_run_opts *o);
+
+#endif
