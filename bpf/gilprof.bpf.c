@@ -51,6 +51,17 @@ struct {
 	__type(value, struct futex_inflight);
 } inflight SEC(".maps");
 
+/*
+ * tgid -> 1 once its first futex wait was sent. That first wait wakes the poller at once, so
+ * userspace snapshots the process's mappings (to name the futex words) while it is alive.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} mapped SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, GP_DROP_CAUSE_MAX_BPF);
@@ -95,7 +106,7 @@ static __always_inline void *reserve(__u32 size)
 	return e;
 }
 
-static __always_inline void submit(void *e, __u32 type)
+static __always_inline void submit_flags(void *e, __u32 type, bool urgent)
 {
 	__u64 *c = bpf_map_lookup_elem(&emitted, &type);
 	__u64 flags = BPF_RB_NO_WAKEUP;
@@ -103,9 +114,14 @@ static __always_inline void submit(void *e, __u32 type)
 	if (c)
 		(*c)++;
 	/* Waking the poller on every event costs an irq_work per switch; batch instead. */
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+	if (urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
+}
+
+static __always_inline void submit(void *e, __u32 type)
+{
+	submit_flags(e, type, false);
 }
 
 static __always_inline void fill_hdr(struct gp_ev_hdr *h, __u32 type, __u64 ts, __u32 tid,
@@ -170,6 +186,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	e->pad = 0;
 	e->prev_nvcsw = BPF_CORE_READ(prev, nvcsw);
 	e->prev_nivcsw = BPF_CORE_READ(prev, nivcsw);
+	e->prev_runtime = BPF_CORE_READ(prev, se.sum_exec_runtime);
 	BPF_CORE_READ_STR_INTO(&e->prev_comm, prev, comm);
 	BPF_CORE_READ_STR_INTO(&e->next_comm, next, comm);
 	submit(e, GP_EV_SWITCH);
@@ -265,7 +282,9 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	fname = BPF_CORE_READ(bprm, filename);
 	if (bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), fname) < 0)
 		e->filename[0] = 0;
-	submit(e, GP_EV_EXEC);
+	/* a new image: its first futex wait needs a new snapshot */
+	bpf_map_delete_elem(&mapped, &tgid);
+	submit_flags(e, GP_EV_EXEC, true);
 	return 0;
 }
 
@@ -290,6 +309,14 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
 	submit(e, GP_EV_EXIT);
 	return 0;
+}
+
+static __always_inline bool first_wait(__u32 tgid)
+{
+	__u8 one = 1;
+
+	return !bpf_map_lookup_elem(&mapped, &tgid) &&
+	       !bpf_map_update_elem(&mapped, &tgid, &one, BPF_NOEXIST);
 }
 
 static __always_inline bool futex_op_waits(__u32 op)
@@ -331,7 +358,7 @@ static __always_inline int futex_enter(__u32 sys, __u64 uaddr, __u64 uaddr2, __u
 	e->sys = sys;
 	e->has_timeout = timeout != 0;
 	e->nr_futexes = nr;
-	submit(e, GP_EV_FUTEX_ENTER);
+	submit_flags(e, GP_EV_FUTEX_ENTER, first_wait(tgid));
 	return 0;
 }
 

@@ -7,7 +7,7 @@
 #ifndef GILPROF_H
 #define GILPROF_H
 
-#define GP_EVENT_ABI 1
+#define GP_EVENT_ABI 2
 #define GP_COMM_LEN 16
 #define GP_PATH_LEN 128
 #define GP_MAX_CPUS 256
@@ -59,6 +59,9 @@ struct gp_ev_switch {
 	/* prev's counters after the kernel incremented one of them for this switch */
 	__u64 prev_nvcsw;
 	__u64 prev_nivcsw;
+	/* prev's se.sum_exec_runtime: recovers running time when the kernel reports a task
+	 * switching out that it never reported switching in */
+	__u64 prev_runtime;
 	char prev_comm[GP_COMM_LEN];
 	char next_comm[GP_COMM_LEN];
 };

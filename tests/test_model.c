@@ -11,9 +11,15 @@
 #define P 100 /* the process */
 
 static struct gp_model *m;
+/* The kernel's runtime counter as the simulated threads accrue it: on CPU from switch-in to
+ * switch-out, so by default the model's running time equals the timestamps'. */
+static uint64_t oncpu_since[1024], runtime_acc[1024];
+
 
 static void setup(void)
 {
+	memset(oncpu_since, 0, sizeof(oncpu_since));
+	memset(runtime_acc, 0, sizeof(runtime_acc));
 	m = model_new(2);
 	cr_assert_not_null(m);
 }
@@ -35,11 +41,12 @@ static void feed(union gp_event *e, uint32_t type, uint64_t ts, uint32_t cpu, ui
 }
 
 /* prev -> next on cpu; tid 0 is idle (untraced). nvcsw/nivcsw are prev's kernel counters. */
-static void sw(uint64_t ts, uint32_t cpu, uint32_t prev, uint32_t prev_state, bool preempt,
-	       uint32_t next, uint64_t nvcsw, uint64_t nivcsw)
+static void sw_rt(uint64_t ts, uint32_t cpu, uint32_t prev, uint32_t prev_state, bool preempt,
+		  uint32_t next, uint64_t nvcsw, uint64_t nivcsw, uint64_t prev_runtime)
 {
 	union gp_event e = { 0 };
 
+	e.sw.prev_runtime = prev_runtime;
 	e.sw.next_tid = next;
 	e.sw.next_tgid = next ? P : 0;
 	e.sw.prev_state = prev_state;
@@ -50,7 +57,16 @@ static void sw(uint64_t ts, uint32_t cpu, uint32_t prev, uint32_t prev_state, bo
 	e.sw.prev_nivcsw = nivcsw;
 	snprintf(e.sw.prev_comm, GP_COMM_LEN, "t%u", prev);
 	snprintf(e.sw.next_comm, GP_COMM_LEN, "t%u", next);
+	oncpu_since[next % 1024] = ts;
 	feed(&e, GP_EV_SWITCH, ts, cpu, prev, prev ? P : 0);
+}
+
+/* prev -> next on cpu; tid 0 is idle (untraced). nvcsw/nivcsw are prev's kernel counters. */
+static void sw(uint64_t ts, uint32_t cpu, uint32_t prev, uint32_t prev_state, bool preempt,
+	       uint32_t next, uint64_t nvcsw, uint64_t nivcsw)
+{
+	runtime_acc[prev % 1024] += ts - oncpu_since[prev % 1024];
+	sw_rt(ts, cpu, prev, prev_state, preempt, next, nvcsw, nivcsw, runtime_acc[prev % 1024]);
 }
 
 static void wake(uint64_t ts, uint32_t waker, uint32_t target)
@@ -382,4 +398,54 @@ Test(model, wakeup_before_sleeping_keeps_it_running)
 	cr_assert_eq(t->wakeups, 0);
 	cr_assert_eq(t->bucket[GP_B_RUNQ_PREEMPT], 1 * MS);
 	cr_assert_eq(t->bucket[GP_B_RUNNING], 3 * MS);
+}
+
+Test(model, switch_in_never_reported_is_recovered_from_runtime)
+{
+	struct gp_thread *t;
+
+	fork_ev(0, 1, 5, P);
+	sw_rt(1 * MS, 0, 0, 0, false, 5, 0, 0, 0);
+	sw_rt(4 * MS, 0, 5, GP_TASK_RUNNING, true, 0, 0, 1, 3 * MS);
+	/* the kernel never reports its switch-in; it ran 2 ms before this switch-out */
+	sw_rt(10 * MS, 0, 5, GP_TASK_RUNNING, true, 0, 0, 2, 5 * MS);
+	model_finish(m, 10 * MS);
+	t = model_thread(m, 5);
+	cr_assert_eq(m->anomalies[GP_AN_NO_SWITCH_IN], 1);
+	cr_assert_eq(t->bucket[GP_B_RUNNING], 5 * MS);
+	cr_assert_eq(t->bucket[GP_B_RUNQ_PREEMPT], 4 * MS);
+	cr_assert_eq(thread_accounted(t), thread_lifetime(t));
+	cr_assert_eq(t->nivcsw, 2);
+}
+
+Test(model, running_is_what_the_kernel_charged)
+{
+	struct gp_thread *t;
+
+	fork_ev(0, 1, 5, P);
+	sw_rt(1 * MS, 0, 0, 0, false, 5, 0, 0, 0);
+	/* 3 ms between the tracepoints, of which the kernel charged the thread 2.998 ms */
+	sw_rt(4 * MS, 0, 5, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0, 3 * MS - 2000);
+	model_finish(m, 5 * MS);
+	t = model_thread(m, 5);
+	cr_assert_eq(t->bucket[GP_B_RUNNING], 3 * MS - 2000);
+	cr_assert_eq(t->running_cpu[0], 3 * MS - 2000);
+	cr_assert_eq(t->bucket[GP_B_SWITCHING], 2000);
+	cr_assert_eq(thread_accounted(t), thread_lifetime(t));
+}
+
+Test(model, runtime_before_the_switch_in_tracepoint_comes_from_the_run_queue)
+{
+	struct gp_thread *t;
+
+	fork_ev(0, 1, 5, P);
+	sw_rt(1 * MS, 0, 0, 0, false, 5, 0, 0, 0);
+	/* the kernel began charging it 3 us before the switch-in tracepoint */
+	sw_rt(4 * MS, 0, 5, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0, 3 * MS + 3000);
+	model_finish(m, 5 * MS);
+	t = model_thread(m, 5);
+	cr_assert_eq(t->bucket[GP_B_RUNNING], 3 * MS + 3000);
+	cr_assert_eq(t->bucket[GP_B_RUNQ_WAKE], 1 * MS - 3000);
+	cr_assert_eq(t->bucket[GP_B_SWITCHING], 0);
+	cr_assert_eq(thread_accounted(t), thread_lifetime(t));
 }

@@ -107,8 +107,9 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 	};
 	int c;
 
+	opterr = 0; /* our own one-line messages */
 	/* '+': stop at the first non-option, so the command's own options pass through */
-	while ((c = getopt_long(argc, argv, "+o:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->output = optarg;
@@ -145,8 +146,13 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case ':':
+			fprintf(stderr, "gilprof run: %s needs a value (see 'gilprof run --help')\n",
+				argv[optind - 1]);
+			return -1;
 		default:
-			fprintf(stderr, "gilprof run: unknown option (see 'gilprof run --help')\n");
+			fprintf(stderr, "gilprof run: unknown option '%s' (see 'gilprof run --help')\n",
+				argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -401,18 +407,17 @@ int cmd_run(int argc, char **argv)
 		return 2;
 	if (check_outputs(&o))
 		return 2;
+	if (!o.argv[0] && o.dashdash) {
+		fprintf(stderr, "gilprof run: missing command after '--'\n");
+		return 2;
+	}
 	if (collector_check_env(err, sizeof(err))) {
 		fprintf(stderr, "gilprof: %s\n", err);
 		return 1;
 	}
 	signals_install();
-	if (!o.argv[0]) {
-		if (o.dashdash) {
-			fprintf(stderr, "gilprof run: missing command after '--'\n");
-			return 2;
-		}
+	if (!o.argv[0])
 		return run_default(&o);
-	}
 	if (!o.dashdash && workload_find(o.argv[0]))
 		return run_workload(&o, o.argv);
 	return run_command(&o, o.argv);

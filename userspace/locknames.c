@@ -96,10 +96,13 @@ void locknames_observe(struct gp_locknames *ln, const union gp_event *e)
 			ps->parent = e->h.tgid;
 		return;
 	case GP_EV_EXEC:
+		/* The executable is mapped already (libraries come later): a process that exits
+		 * before its first futex wait is read still has its own data symbols named. */
 		ps = snap_get(ln, e->h.tgid);
 		if (ps) {
-			ps->stale = true;
 			ps->execd = true;
+			snap_take(ln, e->h.tgid, ps);
+			ps->stale = true;
 		}
 		return;
 	case GP_EV_FUTEX_ENTER:

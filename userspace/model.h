@@ -13,7 +13,11 @@
 #include "hashmap.h"
 
 enum gp_bucket {
-	GP_B_RUNNING, /* on CPU (split per CPU in running_cpu) */
+	GP_B_RUNNING, /* on CPU, as the kernel charges it (se.sum_exec_runtime; per CPU in
+		       * running_cpu) */
+	GP_B_SWITCHING, /* on CPU inside the scheduler's switch path, which the kernel charges to no
+			 * task: from the switch-in tracepoint to the runtime clock's start, and
+			 * from its stop to the switch-out tracepoint (about 1 us a switch) */
 	GP_B_RUNQ_WAKE, /* runnable after a wakeup or creation, not yet on CPU */
 	GP_B_RUNQ_PREEMPT, /* runnable after being preempted (or yielding) */
 	GP_B_FUTEX, /* blocked inside a futex wait */
@@ -33,7 +37,9 @@ enum gp_tstate {
 
 /* Ways the stream can be incomplete; each is counted and printed, none is silently skipped. */
 enum gp_anomaly {
-	GP_AN_NO_SWITCH_IN, /* switched out while not known to be running */
+	GP_AN_NO_SWITCH_IN, /* switched out while not known to be running (the kernel does not
+			     * always report a switch-in; the running time is recovered from
+			     * its runtime counter when the thread's previous switch was seen) */
 	GP_AN_NO_WAKEUP, /* switched in while blocked, its wakeup missing */
 	GP_AN_FUTEX_NO_ENTER, /* a futex wait returned that was never seen starting */
 	GP_AN_BACKWARDS, /* an event older than the thread's last transition (clamped) */
@@ -52,12 +58,14 @@ struct gp_thread {
 	enum gp_tstate state;
 	enum gp_bucket block_bucket; /* which blocked bucket the current block goes to */
 	uint64_t since; /* start of the current state */
+	enum gp_bucket wait_bucket; /* the run-queue interval that preceded this time on CPU */
+	uint64_t wait_len;
 	int cpu; /* CPU it runs or last ran on, -1 before the first switch-in */
 	uint64_t bucket[GP_B_COUNT];
 	uint64_t *running_cpu; /* [ncpus] */
 	uint64_t nvcsw, nivcsw, migrations, wakeups;
 	bool kcsw_known; /* the kernel's counters below are from this thread's last switch */
-	uint64_t knvcsw, knivcsw;
+	uint64_t knvcsw, knivcsw, kruntime;
 	/* the futex wait in flight */
 	bool in_futex;
 	bool futex_timed;

@@ -8,7 +8,8 @@
 #define GP_JSON_SCHEMA "gilprof-report/1"
 
 static const char *const bucket_keys[GP_B_COUNT] = {
-	[GP_B_RUNNING] = "running_ns",	      [GP_B_RUNQ_WAKE] = "runq_wakeup_ns",
+	[GP_B_RUNNING] = "running_ns",	      [GP_B_SWITCHING] = "switching_ns",
+	[GP_B_RUNQ_WAKE] = "runq_wakeup_ns",
 	[GP_B_RUNQ_PREEMPT] = "runq_preempted_ns", [GP_B_FUTEX] = "futex_wait_ns",
 	[GP_B_SLEEP] = "sleep_ns",	      [GP_B_DWAIT] = "uninterruptible_ns",
 };
@@ -55,6 +56,17 @@ static void json_thread(struct gp_json *j, const struct gp_thread *t, unsigned n
 	json_ku64(j, "involuntary_switches", t->nivcsw);
 	json_ku64(j, "migrations", t->migrations);
 	json_ku64(j, "wakeups", t->wakeups);
+	/* the kernel's own counters at the thread's last switch: a cross-check of the counts */
+	json_key(j, "kernel");
+	if (t->kcsw_known) {
+		json_obj_begin(j);
+		json_ku64(j, "runtime_ns", t->kruntime);
+		json_ku64(j, "voluntary_switches", t->knvcsw);
+		json_ku64(j, "involuntary_switches", t->knivcsw);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
 	json_obj_end(j);
 }
 

@@ -79,9 +79,9 @@ static void print_header(FILE *f, const struct gp_report *r)
 
 static void print_thread_cols(FILE *f)
 {
-	fprintf(f, "  %-8s %-16s %10s %10s %10s %10s %10s %10s %10s %7s %7s %6s\n", "TID", "THREAD",
-		"LIFETIME", "RUNNING", "RUNQ-WAKE", "RUNQ-PREEMP", "FUTEX-WAIT", "SLEEP", "D-WAIT",
-		"VCSW", "ICSW", "MIGR");
+	fprintf(f, "  %-8s %-16s %10s %10s %9s %10s %10s %10s %10s %10s %7s %7s %6s\n", "TID",
+		"THREAD", "LIFETIME", "RUNNING", "SWITCHING", "RUNQ-WAKE", "RUNQ-PREEMP",
+		"FUTEX-WAIT", "SLEEP", "D-WAIT", "VCSW", "ICSW", "MIGR");
 }
 
 static void print_row(FILE *f, const char *id, const char *name, uint64_t life,
@@ -93,10 +93,10 @@ static void print_row(FILE *f, const char *id, const char *name, uint64_t life,
 	fmt_ns(b[GP_B_COUNT], sizeof(b[0]), life);
 	for (i = 0; i < GP_B_COUNT; i++)
 		fmt_ns(b[i], sizeof(b[0]), bucket[i]);
-	fprintf(f, "  %-8s %-16.16s %10s %10s %10s %10s %10s %10s %10s %7" PRIu64 " %7" PRIu64
+	fprintf(f, "  %-8s %-16.16s %10s %10s %9s %10s %10s %10s %10s %10s %7" PRIu64 " %7" PRIu64
 		   " %6" PRIu64 "\n",
-		id, name, b[GP_B_COUNT], b[GP_B_RUNNING], b[GP_B_RUNQ_WAKE], b[GP_B_RUNQ_PREEMPT],
-		b[GP_B_FUTEX], b[GP_B_SLEEP], b[GP_B_DWAIT], vcsw, icsw, migr);
+		id, name, b[GP_B_COUNT], b[GP_B_RUNNING], b[GP_B_SWITCHING], b[GP_B_RUNQ_WAKE],
+		b[GP_B_RUNQ_PREEMPT], b[GP_B_FUTEX], b[GP_B_SLEEP], b[GP_B_DWAIT], vcsw, icsw, migr);
 }
 
 static void print_share_row(FILE *f, const struct gp_totals *tot)
@@ -105,7 +105,7 @@ static void print_share_row(FILE *f, const struct gp_totals *tot)
 
 	fprintf(f, "  %-8s %-16s %10s", "", "share", "100%");
 	for (i = 0; i < GP_B_COUNT; i++)
-		fprintf(f, " %9.1f%%", pct(tot->bucket[i], tot->lifetime));
+		fprintf(f, " %*.1f%%", i == GP_B_SWITCHING ? 8 : 9, pct(tot->bucket[i], tot->lifetime));
 	fputc('\n', f);
 }
 

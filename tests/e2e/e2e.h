@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers for end-to-end tests: run the real gilprof (as root, real BPF) and read its JSON. */
+#ifndef GP_E2E_H
+#define GP_E2E_H
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define E2E_OUT_MAX (1 << 20)
+
+struct e2e_run {
+	int status; /* gilprof's exit status */
+	char out[E2E_OUT_MAX]; /* stdout */
+	char err[16384]; /* stderr */
+	struct json_object *json; /* --json output, when asked for and written */
+};
+
+static inline const char *e2e_bin(const char *rel)
+{
+	/* a few rotating buffers: callers hold two or three paths at once */
+	static char paths[4][8192];
+	static unsigned next;
+	char *path = paths[next++ % 4];
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	/* the tests live in build/tests/e2e/: binaries are found relative to them */
+	cr_assert(n > 0);
+	self[n] = 0;
+	*strrchr(self, '/') = 0;
+	snprintf(path, sizeof(paths[0]), "%s/../../%s", self, rel);
+	return path;
+}
+
+static inline const char *e2e_gilprof(void)
+{
+	const char *env = getenv("GILPROF");
+
+	/* the sanitizer build, so the end-to-end runs check gilprof for memory errors too */
+	return env && *env ? env : e2e_bin("san/gilprof");
+}
+
+static inline void e2e_slurp(int fd, char *buf, size_t len)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf + off, len - 1 - off)) > 0)
+		off += n;
+	buf[off] = 0;
+}
+
+/* Run gilprof with args (NULL-terminated), capturing stdout/stderr; json_path may be NULL. */
+static inline struct e2e_run *e2e_gilprof_run(const char *json_path, const char *const args[])
+{
+	struct e2e_run *r = calloc(1, sizeof(*r));
+	char outpath[] = "/tmp/gilprof-e2e-out-XXXXXX", errpath[] = "/tmp/gilprof-e2e-err-XXXXXX";
+	int outfd = mkstemp(outpath), errfd = mkstemp(errpath), st;
+	const char *argv[64];
+	size_t n = 0;
+	pid_t pid;
+
+	cr_assert(r && outfd >= 0 && errfd >= 0);
+	argv[n++] = e2e_gilprof();
+	for (; args[n - 1] && n < 63; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(outfd, 1);
+		dup2(errfd, 2);
+		setenv("ASAN_OPTIONS", "exitcode=86", 1);
+		setenv("LSAN_OPTIONS", "exitcode=86", 1);
+		execv(argv[0], (char *const *)argv);
+		_exit(99);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	lseek(outfd, 0, SEEK_SET);
+	lseek(errfd, 0, SEEK_SET);
+	e2e_slurp(outfd, r->out, sizeof(r->out));
+	e2e_slurp(errfd, r->err, sizeof(r->err));
+	close(outfd);
+	close(errfd);
+	unlink(outpath);
+	unlink(errpath);
+	cr_assert_neq(r->status, 86, "gilprof hit a sanitizer error:\n%s", r->err);
+	if (json_path && !access(json_path, R_OK))
+		r->json = json_object_from_file(json_path);
+	return r;
+}
+
+static inline void e2e_free(struct e2e_run *r)
+{
+	if (r->json)
+		json_object_put(r->json);
+	free(r);
+}
+
+/* Member lookup by a dotted path of keys; NULL when any is missing. */
+static inline struct json_object *jget(struct json_object *o, const char *path)
+{
+	char buf[256], *save = NULL, *k;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save)) {
+		if (!json_object_object_get_ex(o, k, &o))
+			return NULL;
+	}
+	return o;
+}
+
+static inline int64_t jint(struct json_object *o, const char *path)
+{
+	struct json_object *v = jget(o, path);
+
+	cr_assert_not_null(v, "missing JSON member %s", path);
+	return json_object_get_int64(v);
+}
+
+static inline double jdbl(struct json_object *o, const char *path)
+{
+	struct json_object *v = jget(o, path);
+
+	cr_assert_not_null(v, "missing JSON member %s", path);
+	return json_object_get_double(v);
+}
+
+/* The thread with this tid in any process of a gilprof report. */
+static inline struct json_object *e2e_thread(struct json_object *report, int64_t tid)
+{
+	struct json_object *procs = jget(report, "processes");
+	size_t i, j;
+
+	for (i = 0; procs && i < json_object_array_length(procs); i++) {
+		struct json_object *th = jget(json_object_array_get_idx(procs, i), "threads");
+
+		for (j = 0; th && j < json_object_array_length(th); j++) {
+			struct json_object *t = json_object_array_get_idx(th, j);
+
+			if (jint(t, "tid") == tid)
+				return t;
+		}
+	}
+	return NULL;
+}
+
+static inline void e2e_tmpname(char *buf, size_t len, const char *what)
+{
+	static int seq;
+
+	snprintf(buf, len, "/tmp/gilprof-e2e-%d-%d-%s", getpid(), seq++, what);
+	unlink(buf);
+}
+
+static inline void e2e_require_root(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("end-to-end tests load BPF programs: run them as root");
+}
+
+#endif
