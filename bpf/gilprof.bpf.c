@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * gilprof kernel side: follow a set of processes through the scheduler and futex syscalls and
- * stream what they do to userspace. Scheduler hooks are raw tracepoints (no tracefs needed, and
- * the cheapest hook this kernel lets us attach: fentry/tp_btf are refused here); futex syscalls
- * use the per-syscall tracepoints so the rest of the system's syscalls cost nothing.
+ * stream what they do to userspace. Scheduler hooks are BTF-typed raw tracepoints (tp_btf): they
+ * run for every switch and wakeup on the system, and reading task_struct fields directly instead
+ * of through bpf_probe_read_kernel() is what keeps that cheap. Futex syscalls use the per-syscall
+ * tracepoints so the rest of the system's syscalls cost nothing.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -148,13 +149,13 @@ static __always_inline void cpu_account(__u64 now, struct task_struct *prev, __u
 		a->ns[kind] += now - a->last_ts;
 	}
 	a->last_ts = now;
-	if (BPF_CORE_READ(next, pid) == 0)
+	if (next->pid == 0)
 		a->cur_kind = GP_CPU_IDLE;
 	else
 		a->cur_kind = next_traced ? GP_CPU_TRACED : GP_CPU_OTHER;
 }
 
-SEC("raw_tp/sched_switch")
+SEC("tp_btf/sched_switch")
 int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
@@ -165,8 +166,8 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	if (!enabled)
 		return 0;
 	now = bpf_ktime_get_ns();
-	prev_tgid = BPF_CORE_READ(prev, tgid);
-	next_tgid = BPF_CORE_READ(next, tgid);
+	prev_tgid = prev->tgid;
+	next_tgid = next->tgid;
 	prev_traced = is_traced(prev_tgid);
 	next_traced = is_traced(next_tgid);
 	cpu_account(now, prev, prev_traced, next, next_traced);
@@ -176,29 +177,29 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	fill_hdr(&e->h, GP_EV_SWITCH, now, BPF_CORE_READ(prev, pid), prev_tgid);
-	e->next_tid = BPF_CORE_READ(next, pid);
+	fill_hdr(&e->h, GP_EV_SWITCH, now, prev->pid, prev_tgid);
+	e->next_tid = next->pid;
 	e->next_tgid = next_tgid;
 	e->prev_state = prev_state;
 	e->preempt = preempt;
 	e->prev_traced = prev_traced;
 	e->next_traced = next_traced;
 	e->pad = 0;
-	e->prev_nvcsw = BPF_CORE_READ(prev, nvcsw);
-	e->prev_nivcsw = BPF_CORE_READ(prev, nivcsw);
-	e->prev_runtime = BPF_CORE_READ(prev, se.sum_exec_runtime);
-	BPF_CORE_READ_STR_INTO(&e->prev_comm, prev, comm);
-	BPF_CORE_READ_STR_INTO(&e->next_comm, next, comm);
+	e->prev_nvcsw = prev->nvcsw;
+	e->prev_nivcsw = prev->nivcsw;
+	e->prev_runtime = prev->se.sum_exec_runtime;
+	__builtin_memcpy(e->prev_comm, prev->comm, GP_COMM_LEN);
+	__builtin_memcpy(e->next_comm, next->comm, GP_COMM_LEN);
 	submit(e, GP_EV_SWITCH);
 	return 0;
 }
 
 /* sched_waking runs in the waker's context, so current is the waker (sched_wakeup may run later
  * on the target CPU from an IPI). */
-SEC("raw_tp/sched_waking")
+SEC("tp_btf/sched_waking")
 int BPF_PROG(on_waking, struct task_struct *p)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u32 tgid = p->tgid;
 	struct gp_ev_waking *e;
 	__u64 id;
 
@@ -209,18 +210,18 @@ int BPF_PROG(on_waking, struct task_struct *p)
 		return 0;
 	id = bpf_get_current_pid_tgid();
 	fill_hdr(&e->h, GP_EV_WAKING, bpf_ktime_get_ns(), (__u32)id, id >> 32);
-	e->target_tid = BPF_CORE_READ(p, pid);
+	e->target_tid = p->pid;
 	e->target_tgid = tgid;
-	e->target_cpu = BPF_CORE_READ(p, wake_cpu);
+	e->target_cpu = p->wake_cpu;
 	e->pad = 0;
 	submit(e, GP_EV_WAKING);
 	return 0;
 }
 
-SEC("raw_tp/sched_wakeup_new")
+SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(on_wakeup_new, struct task_struct *p)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u32 tgid = p->tgid;
 	struct gp_ev_waking *e;
 	__u64 id;
 
@@ -231,19 +232,19 @@ int BPF_PROG(on_wakeup_new, struct task_struct *p)
 		return 0;
 	id = bpf_get_current_pid_tgid();
 	fill_hdr(&e->h, GP_EV_WAKEUP_NEW, bpf_ktime_get_ns(), (__u32)id, id >> 32);
-	e->target_tid = BPF_CORE_READ(p, pid);
+	e->target_tid = p->pid;
 	e->target_tgid = tgid;
-	e->target_cpu = BPF_CORE_READ(p, wake_cpu);
+	e->target_cpu = p->wake_cpu;
 	e->pad = 0;
 	submit(e, GP_EV_WAKEUP_NEW);
 	return 0;
 }
 
-SEC("raw_tp/sched_process_fork")
+SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u32 ptgid = BPF_CORE_READ(parent, tgid);
-	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	__u32 ptgid = parent->tgid;
+	__u32 ctgid = child->tgid;
 	struct gp_ev_fork *e;
 	__u32 one = 1;
 
@@ -255,18 +256,18 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	fill_hdr(&e->h, GP_EV_FORK, bpf_ktime_get_ns(), BPF_CORE_READ(parent, pid), ptgid);
-	e->child_tid = BPF_CORE_READ(child, pid);
+	fill_hdr(&e->h, GP_EV_FORK, bpf_ktime_get_ns(), parent->pid, ptgid);
+	e->child_tid = child->pid;
 	e->child_tgid = ctgid;
-	BPF_CORE_READ_STR_INTO(&e->child_comm, child, comm);
+	__builtin_memcpy(e->child_comm, child->comm, GP_COMM_LEN);
 	submit(e, GP_EV_FORK);
 	return 0;
 }
 
-SEC("raw_tp/sched_process_exec")
+SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u32 tgid = p->tgid;
 	struct gp_ev_exec *e;
 	const char *fname;
 
@@ -275,11 +276,11 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	fill_hdr(&e->h, GP_EV_EXEC, bpf_ktime_get_ns(), BPF_CORE_READ(p, pid), tgid);
+	fill_hdr(&e->h, GP_EV_EXEC, bpf_ktime_get_ns(), p->pid, tgid);
 	e->old_tid = old_pid;
 	e->pad = 0;
-	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
-	fname = BPF_CORE_READ(bprm, filename);
+	__builtin_memcpy(e->comm, p->comm, GP_COMM_LEN);
+	fname = bprm->filename;
 	if (bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), fname) < 0)
 		e->filename[0] = 0;
 	/* a new image: its first futex wait needs a new snapshot */
@@ -288,10 +289,10 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	return 0;
 }
 
-SEC("raw_tp/sched_process_exit")
+SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid), tid = BPF_CORE_READ(p, pid);
+	__u32 tgid = p->tgid, tid = p->pid;
 	struct gp_ev_exit *e;
 
 	if (!enabled || !is_traced(tgid))
@@ -302,11 +303,11 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	if (!e)
 		return 0;
 	fill_hdr(&e->h, GP_EV_EXIT, bpf_ktime_get_ns(), tid, tgid);
-	e->nvcsw = BPF_CORE_READ(p, nvcsw);
-	e->nivcsw = BPF_CORE_READ(p, nivcsw);
-	e->group_dead = BPF_CORE_READ(p, signal, live.counter) == 0;
-	e->exit_code = BPF_CORE_READ(p, exit_code);
-	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
+	e->nvcsw = p->nvcsw;
+	e->nivcsw = p->nivcsw;
+	e->group_dead = p->signal->live.counter == 0;
+	e->exit_code = p->exit_code;
+	__builtin_memcpy(e->comm, p->comm, GP_COMM_LEN);
 	submit(e, GP_EV_EXIT);
 	return 0;
 }
