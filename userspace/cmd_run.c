@@ -253,7 +253,7 @@ int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_re
 		ret = 1;
 		goto cleanup;
 	}
-	if (launch_prepare(path, argv, o->as_root, &l, err, sizeof(err))) {
+	if (launch_prepare(path, argv, o->as_root, o->quiet, &l, err, sizeof(err))) {
 		fprintf(stderr, "gilprof: %s\n", err);
 		ret = 1;
 		goto cleanup;

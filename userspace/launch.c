@@ -84,15 +84,20 @@ static int drop_privileges(void)
 	return 0;
 }
 
-static void child_run(const char *path, char *const argv[], bool as_root, int go, int errw)
+static void child_run(const char *path, char *const argv[], bool as_root, bool quiet, int go,
+		      int errw)
 {
 	char c;
-	int e;
+	int e, null;
 
 	/* Wait until the parent has put us in the traced set. */
 	if (read(go, &c, 1) != 1)
 		_exit(127);
 	close(go);
+	if (quiet && (null = open("/dev/null", O_WRONLY)) >= 0) {
+		dup2(null, STDOUT_FILENO);
+		close(null);
+	}
 	if (!as_root && drop_privileges()) {
 		e = errno ? errno : EPERM;
 		goto fail;
@@ -106,8 +111,8 @@ fail:
 	_exit(e == ENOENT ? 127 : 126);
 }
 
-int launch_prepare(const char *path, char *const argv[], bool as_root, struct gp_launch *l,
-		   char *err, size_t errlen)
+int launch_prepare(const char *path, char *const argv[], bool as_root, bool quiet,
+		   struct gp_launch *l, char *err, size_t errlen)
 {
 	int go[2], ep[2];
 
@@ -130,7 +135,7 @@ int launch_prepare(const char *path, char *const argv[], bool as_root, struct gp
 	if (l->pid == 0) {
 		close(go[1]);
 		close(ep[0]);
-		child_run(path, argv, as_root, go[0], ep[1]);
+		child_run(path, argv, as_root, quiet, go[0], ep[1]);
 	}
 	close(go[0]);
 	close(ep[1]);

@@ -16,9 +16,10 @@ struct gp_launch {
 /* Find argv0 on PATH like execvp. Returns 0 with the path, or 127 (not found) / 126 (not
  * executable) with a message in err. */
 int launch_resolve(const char *argv0, char *path, size_t pathlen, char *err, size_t errlen);
-/* Fork the child, stopped before exec. Privileges drop to SUDO_UID/SUDO_GID unless as_root. */
-int launch_prepare(const char *path, char *const argv[], bool as_root, struct gp_launch *l,
-		   char *err, size_t errlen);
+/* Fork the child, stopped before exec. Privileges drop to SUDO_UID/SUDO_GID unless as_root;
+ * quiet sends its stdout to /dev/null. */
+int launch_prepare(const char *path, char *const argv[], bool as_root, bool quiet,
+		   struct gp_launch *l, char *err, size_t errlen);
 /* Let the child exec. Returns 0, or the shell-style status (126/127) if exec failed. */
 int launch_go(struct gp_launch *l, char *err, size_t errlen);
 /* Shell-style exit status from a wait status: the code, or 128 + signal. */

@@ -4,11 +4,9 @@
 #define GP_REPORT_H
 
 #include <stdio.h>
+#include "analysis.h"
 #include "collector.h"
 #include "model.h"
-
-/* Names a futex word of a process; returns 0 when named by a symbol, 1 by mapping only. */
-typedef int (*gp_lock_namer)(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_t len);
 
 struct gp_report {
 	struct gp_model *model;
@@ -16,7 +14,7 @@ struct gp_report {
 	uint64_t start_ts, end_ts;
 	char *const *argv; /* the traced command */
 	int exit_status; /* shell-style; -1 when unknown */
-	gp_lock_namer name_lock;
+	gp_namer_fn name_lock; /* 0: named by a symbol, 1: by mapping only */
 	void *namer_ctx;
 	unsigned top_locks; /* rows in the lock table (0: all) */
 	unsigned top_pairs;

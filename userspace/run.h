@@ -11,6 +11,7 @@
 struct gp_run_opts {
 	const char *output, *json;
 	bool as_root, status, verbose, dashdash;
+	bool quiet; /* the target's stdout goes to /dev/null */
 	unsigned buffer_mb, top_locks, top_pairs;
 	char **argv; /* the command, NULL-terminated; argv[0] NULL when none was given */
 };

@@ -24,7 +24,8 @@ struct mode_result {
 	int exit_status;
 	char lock[160]; /* the most contended futex word */
 	uint64_t lock_wait, lock_waits, lock_timeouts;
-	size_t lock_waiters;
+	size_t lock_waiters, lock_words;
+	double other_cpu; /* share of all CPU time that went to untraced tasks */
 };
 
 /* Threads that do the work: all but the launching main thread when it only waits for others. */
@@ -33,26 +34,45 @@ static bool is_worker(const struct gp_model *m, const struct gp_thread *t, uint3
 	return !(t->tid == root && m->nthreads > 1);
 }
 
-/* The most-waited futex word that at least two threads contended for (a word with a single
+/* The most-waited lock object that at least two threads waited on (a word with a single
  * waiter is a join or an event, not a lock that serialises anyone). */
-static struct gp_lock *top_contended(const struct gp_model *m)
+static void top_contended(struct mode_result *mr, struct gp_run_result *res)
 {
 	size_t n, i;
-	struct gp_lock **locks = analysis_locks_by_wait(m, &n), *best = NULL;
+	struct gp_lock_group *g = analysis_lock_groups(res->model, locknames_name, res->names, &n);
 
-	for (i = 0; i < n && !best; i++) {
-		if (locks[i]->nwaiters >= 2)
-			best = locks[i];
+	for (i = 0; i < n; i++) {
+		if (g[i].nwaiters < 2)
+			continue;
+		snprintf(mr->lock, sizeof(mr->lock), "%s", g[i].name);
+		mr->lock_wait = g[i].wait_ns;
+		mr->lock_waits = g[i].waits;
+		mr->lock_timeouts = g[i].timeouts;
+		mr->lock_waiters = g[i].nwaiters;
+		mr->lock_words = g[i].nwords;
+		break;
 	}
-	free(locks);
-	return best;
+	lock_groups_free(g, n);
+}
+
+static double other_cpu_share(const struct gp_collector_stats *st)
+{
+	uint64_t other = 0, all = 0;
+	unsigned c;
+	int k;
+
+	for (c = 0; c < st->ncpus; c++) {
+		other += st->cpu[c].ns[GP_CPU_OTHER];
+		for (k = 0; k < GP_CPU_KINDS; k++)
+			all += st->cpu[c].ns[k];
+	}
+	return all ? (double)other / all : 0;
 }
 
 static void mode_measure(struct mode_result *mr, struct gp_run_result *res)
 {
 	const struct gp_model *m = res->model;
 	uint32_t root = m->nprocs ? m->procs[0]->tgid : 0;
-	struct gp_lock *l;
 	size_t i;
 
 	mr->exit_status = res->exit_status;
@@ -68,14 +88,8 @@ static void mode_measure(struct mode_result *mr, struct gp_run_result *res)
 		mr->runq += t->bucket[GP_B_RUNQ_WAKE] + t->bucket[GP_B_RUNQ_PREEMPT];
 	}
 	mr->parallelism = mr->wall ? (double)mr->cpu / mr->wall : 0;
-	l = top_contended(m);
-	if (!l)
-		return;
-	locknames_name(res->names, l->tgid, l->uaddr, mr->lock, sizeof(mr->lock));
-	mr->lock_wait = l->wait_ns;
-	mr->lock_waits = l->waits;
-	mr->lock_timeouts = l->outcome[GP_WO_TIMEOUT];
-	mr->lock_waiters = l->nwaiters;
+	mr->other_cpu = other_cpu_share(&res->stats);
+	top_contended(mr, res);
 }
 
 static int mode_run(const struct gp_run_opts *o, const char *path, const char *flag, unsigned n,
@@ -137,19 +151,25 @@ static void explain(const struct mode_result *mr, unsigned n)
 	       "(parallelism %.2f of %u CPUs)",
 	       n, mr[0].wall ? (double)th->wall / mr[0].wall : 0, th->parallelism, n);
 	if (th->lock[0]) {
-		printf(" and spent %.0f%% of their lives blocked on futex word %s: %" PRIu64
+		printf(" and spent %.0f%% of their lives blocked in futex waits; the lock that "
+		       "serialised them is %s (%zu futex word%s): %" PRIu64
 		       " waits by %zu threads, %" PRIu64 " of them timed out (%s in all).\n",
-		       share(th->lockwait, th->life), th->lock, th->lock_waits, th->lock_waiters,
+		       share(th->lockwait, th->life), th->lock, th->lock_words,
+		       th->lock_words == 1 ? "" : "s", th->lock_waits, th->lock_waiters,
 		       th->lock_timeouts, fmt_ns(b, sizeof(b), th->lock_wait));
 		printf("  Timed-out waits are the GIL's switch interval expiring: the waiter then "
 		       "asks the holder to drop the lock.\n");
 	} else {
 		printf("; no futex word was contended by two or more threads.\n");
 	}
-	printf("  %u processes each have their own GIL: parallelism %.2f, %.2fx faster than one "
+	printf("  %u processes each have their own GIL: parallelism %.2f, %.2fx the speed of one "
 	       "thread, lock wait %.1f%%.\n",
 	       n, pr->parallelism, pr->wall ? (double)mr[0].wall / pr->wall : 0,
 	       share(pr->lockwait, pr->life));
+	if (pr->parallelism < 0.75 * n)
+		printf("  They did not get %u CPUs to themselves: %.0f%% of the machine's CPU time "
+		       "went to other tasks while they ran (run-queue share %.0f%%).\n",
+		       n, 100 * pr->other_cpu, share(pr->runq, pr->life));
 }
 
 int run_default(const struct gp_run_opts *o)
@@ -167,6 +187,7 @@ int run_default(const struct gp_run_opts *o)
 		return 1;
 	}
 	q.status = false;
+	q.quiet = true; /* the workloads' own tables would bury the comparison */
 	memset(mr, 0, sizeof(mr));
 	snprintf(mr[0].label, sizeof(mr[0].label), "1 thread");
 	snprintf(mr[1].label, sizeof(mr[1].label), "%u threads", n);
