@@ -120,7 +120,7 @@ $(OUT)/tests/%: tests/%.c $(SAN_LIB_OBJS) $(WL_SAN_LIB_OBJS)
 $(OUT)/tests/e2e/test_%: tests/e2e/test_%.c tests/e2e/e2e.h
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -Itests/e2e $< -lcriterion -ljson-c -o $@
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -Itests/e2e $< -lcriterion -ljson-c -lm -o $@
 
 # Programs that the end-to-end tests trace: frame pointers on, no sanitizer (it would add threads).
 $(OUT)/tests/e2e/%: tests/e2e/%.c

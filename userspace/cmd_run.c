@@ -397,6 +397,13 @@ static int run_workload(const struct gp_run_opts *o, char **argv)
 	return ret;
 }
 
+static bool command_exists(const char *name)
+{
+	char path[PATH_MAX], err[256];
+
+	return launch_resolve(name, path, sizeof(path), err, sizeof(err)) != 127;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct gp_run_opts o;
@@ -420,5 +427,14 @@ int cmd_run(int argc, char **argv)
 		return run_default(&o);
 	if (!o.dashdash && workload_find(o.argv[0]))
 		return run_workload(&o, o.argv);
+	if (!o.dashdash && !strchr(o.argv[0], '/') && !command_exists(o.argv[0])) {
+		char names[256];
+
+		workload_names(names, sizeof(names));
+		fprintf(stderr,
+			"gilprof run: '%s' is neither a bundled workload (%s) nor a command\n",
+			o.argv[0], names);
+		return 127;
+	}
 	return run_command(&o, o.argv);
 }
