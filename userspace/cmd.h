@@ -12,6 +12,7 @@ struct gp_cmd {
 
 int cmd_run(int argc, char **argv);
 int cmd_workloads(int argc, char **argv);
+int cmd_flamegraph(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

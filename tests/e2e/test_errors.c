@@ -204,3 +204,38 @@ Test(errors, sigint_forwarded_and_report_still_printed, .timeout = 60)
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGINT, "status %d: %s", st, buf);
 	cr_assert_not_null(strstr(buf, "futex words by total wait"), "no report: %s", buf);
 }
+
+Test(errors, flamegraph_input_missing)
+{
+	expect((const char *[]){ "flamegraph", "/nonexistent.folded", "-o", "/tmp/x.svg", NULL },
+	       1, "cannot open /nonexistent.folded");
+}
+
+Test(errors, flamegraph_needs_output)
+{
+	expect((const char *[]){ "flamegraph", "in.folded", NULL }, 2, "need one input file");
+}
+
+Test(errors, flamegraph_renders_a_folded_file)
+{
+	char in[128], out[128];
+	struct e2e_run *r;
+	FILE *f;
+
+	e2e_tmpname(in, sizeof(in), "in.folded");
+	e2e_tmpname(out, sizeof(out), "out.svg");
+	f = fopen(in, "w");
+	fputs("main;work;spin 30\nmain;work;lock_[k] 10\nmain;idle 5\n", f);
+	fclose(f);
+	r = e2e_gilprof_run(NULL, (const char *[]){ "flamegraph", in, "-o", out, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	f = fopen(out, "r");
+	cr_assert_not_null(f);
+	cr_assert_gt(fread(r->out, 1, sizeof(r->out) - 1, f), 0);
+	fclose(f);
+	cr_assert_not_null(strstr(r->out, "<svg"));
+	cr_assert_not_null(strstr(r->out, "45 samples"), "the root is the total of the lines");
+	unlink(in);
+	unlink(out);
+	e2e_free(r);
+}
