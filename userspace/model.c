@@ -44,23 +44,6 @@ const char *anomaly_name(enum gp_anomaly a)
 	return a < GP_AN_COUNT ? names[a] : "?";
 }
 
-enum gp_wait_outcome futex_outcome(int64_t ret)
-{
-	switch (ret) {
-	case 0:
-		return GP_WO_WOKEN;
-	case -ETIMEDOUT:
-		return GP_WO_TIMEOUT;
-	case -EAGAIN:
-		return GP_WO_AGAIN;
-	case -EINTR:
-		return GP_WO_INTR;
-	default:
-		/* futex_waitv returns the index of the word that woke it */
-		return ret > 0 ? GP_WO_WOKEN : GP_WO_OTHER;
-	}
-}
-
 struct gp_model *model_new(unsigned ncpus)
 {
 	struct gp_model *m = calloc(1, sizeof(*m));
@@ -89,11 +72,8 @@ void model_free(struct gp_model *m)
 		free(m->procs[i]->threads);
 		free(m->procs[i]);
 	}
-	for (i = 0; i < m->nlocks; i++) {
-		free(m->locks[i]->durations);
-		free(m->locks[i]->waiters);
-		free(m->locks[i]);
-	}
+	for (i = 0; i < m->nlocks; i++)
+		lock_free(m->locks[i]);
 	for (i = 0; i < m->npairs; i++)
 		free(m->pairs[i]);
 	free(m->threads);
@@ -360,6 +340,11 @@ static void thread_woken(struct gp_model *m, struct gp_thread *t, uint64_t ts, u
 	thread_transition(m, t, ts, GP_TS_RUNQ_WAKE);
 	t->wakeups++;
 	t->last_waker = waker;
+	if (futex) {
+		t->futex_waker = waker;
+		t->w2r_lock = lock_get(m, t->tgid, t->futex_uaddr);
+		t->w2r_ts = ts;
+	}
 	p = pair_get(m, waker, t->tid);
 	if (!p)
 		return;
@@ -451,6 +436,11 @@ static void on_switch_in(struct gp_model *m, const struct gp_ev_switch *e)
 	else if (t->state == GP_TS_RUNNING)
 		m->anomalies[GP_AN_NO_SWITCH_IN]++; /* its switch-out elsewhere was lost */
 	thread_transition(m, t, e->h.ts, GP_TS_RUNNING);
+	if (t->w2r_lock) {
+		if (e->h.ts >= t->w2r_ts && u64vec_push(&t->w2r_lock->wake_to_run, e->h.ts - t->w2r_ts))
+			m->oom = true;
+		t->w2r_lock = NULL;
+	}
 	if (t->cpu >= 0 && t->cpu != (int)e->h.cpu)
 		t->migrations++;
 	t->cpu = e->h.cpu;
@@ -540,12 +530,32 @@ static void on_exit_ev(struct gp_model *m, const struct gp_ev_exit *e)
 	}
 }
 
+/* CPU time so far, the current interval on CPU included. */
+static uint64_t thread_oncpu(const struct gp_thread *t, uint64_t ts)
+{
+	return t->bucket[GP_B_RUNNING] + t->bucket[GP_B_SWITCHING] +
+	       (t->state == GP_TS_RUNNING && ts > t->since ? ts - t->since : 0);
+}
+
+/* Woken from a wait on a word, a thread that waits on it again having done next to nothing was
+ * woken in vain: typically it lost the lock to a thread that took it first. */
+#define FUTILE_ONCPU_NS 50000
+
 static void on_futex_enter(struct gp_model *m, const struct gp_ev_futex_enter *e)
 {
 	struct gp_thread *t = thread_seen(m, e->h.tid, e->h.tgid, e->h.ts, GP_TS_RUNNING);
+	struct gp_lock *l;
 
 	if (!t)
 		return;
+	l = lock_get(m, t->tgid, e->uaddr);
+	if (l) {
+		lock_wait_begin(l, e->h.ts);
+		if (t->woke && t->woke_uaddr == e->uaddr &&
+		    thread_oncpu(t, e->h.ts) - t->woke_oncpu < FUTILE_ONCPU_NS)
+			l->futile++;
+	}
+	t->woke = false;
 	t->in_futex = true;
 	t->futex_uaddr = e->uaddr;
 	t->futex_op = e->op;
@@ -553,49 +563,28 @@ static void on_futex_enter(struct gp_model *m, const struct gp_ev_futex_enter *e
 	t->futex_timed = e->has_timeout;
 	t->futex_enter_ts = e->h.ts;
 	t->futex_blocked_ns = 0;
+	t->futex_waker = 0;
 }
 
-static int lock_add_wait(struct gp_lock *l, uint32_t tid, uint64_t dur, enum gp_wait_outcome o)
+/* What ended a wait: the thread that woke it, or why there was none. */
+static uint32_t futex_ender(const struct gp_thread *t, int64_t ret)
 {
-	size_t i;
-
-	l->waits++;
-	l->outcome[o]++;
-	l->wait_ns += dur;
-	if (dur > l->max_ns)
-		l->max_ns = dur;
-	if (l->ndur == l->capdur) {
-		size_t ncap = l->capdur ? l->capdur * 2 : 64;
-		uint64_t *n = realloc(l->durations, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		l->durations = n;
-		l->capdur = ncap;
+	switch (futex_outcome(ret)) {
+	case GP_WO_TIMEOUT:
+		return GP_WAKER_TIMEOUT; /* the timer's wakeup runs in whatever task it interrupts */
+	case GP_WO_INTR:
+		return GP_WAKER_SIGNAL;
+	case GP_WO_WOKEN:
+		return t->futex_waker ? t->futex_waker : GP_WAKER_UNSEEN;
+	default:
+		return GP_WAKER_NONE;
 	}
-	l->durations[l->ndur++] = dur;
-	for (i = 0; i < l->nwaiters; i++) {
-		if (l->waiters[i] == tid)
-			return 0;
-	}
-	if (l->nwaiters == l->capwaiters) {
-		size_t ncap = l->capwaiters ? l->capwaiters * 2 : 8;
-		uint32_t *n = realloc(l->waiters, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		l->waiters = n;
-		l->capwaiters = ncap;
-	}
-	l->waiters[l->nwaiters++] = tid;
-	return 0;
 }
 
 static void on_futex_exit(struct gp_model *m, const struct gp_ev_futex_exit *e)
 {
 	struct gp_thread *t = model_thread(m, e->h.tid);
 	struct gp_lock *l;
-	uint64_t dur;
 
 	if (!t || !t->in_futex) {
 		m->anomalies[GP_AN_FUTEX_NO_ENTER]++;
@@ -606,9 +595,11 @@ static void on_futex_exit(struct gp_model *m, const struct gp_ev_futex_exit *e)
 	if (!l)
 		return;
 	l->ops_seen |= 1u << (t->futex_op & FUTEX_CMD_MASK & 15) | 1u << (16 + t->futex_sys);
-	dur = e->h.ts > t->futex_enter_ts ? e->h.ts - t->futex_enter_ts : 0;
-	if (lock_add_wait(l, t->tid, dur, futex_outcome(e->ret)))
+	if (lock_wait_end(l, t->tid, t->futex_enter_ts, e->h.ts, e->ret, futex_ender(t, e->ret)))
 		m->oom = true;
+	t->woke = futex_outcome(e->ret) == GP_WO_WOKEN;
+	t->woke_uaddr = t->futex_uaddr;
+	t->woke_oncpu = thread_oncpu(t, e->h.ts);
 }
 
 int model_feed(struct gp_model *m, const union gp_event *e)
@@ -673,27 +664,7 @@ void model_finish(struct gp_model *m, uint64_t end_ts)
 	}
 }
 
-static int u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 uint64_t lock_percentile(struct gp_lock *l, double pct)
 {
-	size_t rank;
-
-	if (!l->ndur)
-		return 0;
-	if (l->nsorted != l->ndur) {
-		qsort(l->durations, l->ndur, sizeof(uint64_t), u64_cmp);
-		l->nsorted = l->ndur;
-	}
-	rank = (size_t)(pct / 100.0 * l->ndur + 0.999999);
-	if (rank < 1)
-		rank = 1;
-	if (rank > l->ndur)
-		rank = l->ndur;
-	return l->durations[rank - 1];
+	return u64vec_percentile(&l->durations, pct);
 }

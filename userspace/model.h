@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "event.h"
 #include "hashmap.h"
+#include "lockstat.h"
 
 enum gp_bucket {
 	GP_B_RUNNING, /* on CPU, as the kernel charges it (se.sum_exec_runtime; per CPU in
@@ -71,6 +72,13 @@ struct gp_thread {
 	bool futex_timed;
 	uint32_t futex_op, futex_sys;
 	uint64_t futex_uaddr, futex_enter_ts, futex_blocked_ns;
+	uint32_t futex_waker; /* who woke it during this wait, 0 if nobody yet */
+	/* a futex wait's wakeup whose switch-in is pending: for the lock's wake-to-run latency */
+	struct gp_lock *w2r_lock;
+	uint64_t w2r_ts;
+	/* the last futex wait that returned woken, to spot futile wakeups */
+	uint64_t woke_uaddr, woke_oncpu;
+	bool woke;
 	uint32_t last_waker;
 	/* a wakeup seen while it was still on CPU, racing with its switch-out (see on_waking) */
 	bool early_wake;
@@ -89,30 +97,6 @@ struct gp_process {
 	uint64_t last_exec_ts;
 	struct gp_thread **threads; /* in order of appearance */
 	size_t nthreads, capthreads;
-};
-
-enum gp_wait_outcome {
-	GP_WO_WOKEN, /* returned 0: woken by a wake/unlock */
-	GP_WO_TIMEOUT, /* -ETIMEDOUT */
-	GP_WO_AGAIN, /* -EAGAIN: the word had changed, no sleep */
-	GP_WO_INTR, /* -EINTR: a signal */
-	GP_WO_OTHER, /* any other error */
-	GP_WO_COUNT,
-};
-
-struct gp_lock {
-	uint32_t tgid;
-	uint64_t uaddr;
-	uint64_t waits; /* completed waits */
-	uint64_t outcome[GP_WO_COUNT];
-	uint64_t wait_ns; /* sum of wait durations: syscall entry -> return */
-	uint64_t blocked_ns; /* of which the waiters were blocked (the futex bucket) */
-	uint64_t max_ns;
-	uint64_t *durations; /* every wait's duration, for percentiles */
-	size_t ndur, capdur, nsorted;
-	uint32_t *waiters; /* distinct waiter tids */
-	size_t nwaiters, capwaiters;
-	uint32_t ops_seen; /* bitmask of 1 << (futex cmd) and 1 << (16 + sys) */
 };
 
 struct gp_wake_pair {
@@ -153,8 +137,6 @@ struct gp_lock *model_lock(const struct gp_model *m, uint32_t tgid, uint64_t uad
 
 /* Nearest-rank percentile (0..100) of a lock's wait durations; sorts them in place. */
 uint64_t lock_percentile(struct gp_lock *l, double pct);
-
-enum gp_wait_outcome futex_outcome(int64_t ret);
 const char *bucket_name(enum gp_bucket b);
 const char *anomaly_name(enum gp_anomaly a);
 

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Per-futex-word statistics: waits and their outcomes, who ended them, hand-off behaviour. */
+#ifndef GP_LOCKSTAT_H
+#define GP_LOCKSTAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A growable array of durations with nearest-rank percentiles. */
+struct gp_u64vec {
+	uint64_t *v;
+	size_t n, cap, nsorted;
+};
+
+int u64vec_push(struct gp_u64vec *vec, uint64_t x);
+/* Nearest-rank percentile (0..100); sorts in place; 0 when empty. */
+uint64_t u64vec_percentile(struct gp_u64vec *vec, double pct);
+void u64vec_free(struct gp_u64vec *vec);
+
+enum gp_wait_outcome {
+	GP_WO_WOKEN, /* returned 0: woken by a wake/unlock */
+	GP_WO_TIMEOUT, /* -ETIMEDOUT */
+	GP_WO_AGAIN, /* -EAGAIN: the word had changed, no sleep */
+	GP_WO_INTR, /* -EINTR: a signal */
+	GP_WO_OTHER, /* any other error */
+	GP_WO_COUNT,
+};
+
+/* What ended a wait, when it was not a thread's wakeup: stands in for the waker's tid. */
+#define GP_WAKER_TIMEOUT 0xffffffffu
+#define GP_WAKER_SIGNAL 0xfffffffeu
+#define GP_WAKER_NONE 0xfffffffdu /* returned without sleeping (EAGAIN, error) */
+#define GP_WAKER_UNSEEN 0xfffffffcu /* woken, but the wakeup was not traced */
+
+struct gp_lock_pair {
+	uint32_t waiter, waker;
+	uint64_t count, wait_ns;
+};
+
+struct gp_lock {
+	uint32_t tgid;
+	uint64_t uaddr;
+	uint64_t waits; /* completed waits */
+	uint64_t outcome[GP_WO_COUNT];
+	uint64_t wait_ns; /* sum of wait durations: syscall entry -> return */
+	uint64_t blocked_ns; /* of which the waiters were blocked (the futex bucket) */
+	uint64_t max_ns;
+	struct gp_u64vec durations; /* every wait's duration */
+	struct gp_u64vec wake_to_run; /* wakeup of a waiter -> its next switch-in */
+	uint32_t *waiters; /* distinct waiter tids */
+	size_t nwaiters, capwaiters;
+	struct gp_lock_pair *pairs; /* (waiter, what ended the wait) */
+	size_t npairs, cappairs;
+	uint64_t handoffs; /* waits ended by another thread's wakeup */
+	uint64_t futile; /* woken, then waiting on the word again with under 50 us on CPU between */
+	uint32_t ops_seen; /* bitmask of 1 << (futex cmd & 15) and 1 << (16 + syscall kind) */
+	/* waiters over time: threads inside a wait on this word */
+	uint32_t depth, max_depth;
+	uint64_t depth_area; /* integral of depth over time, ns */
+	uint64_t depth_since, first_ts, last_ts;
+};
+
+enum gp_wait_outcome futex_outcome(int64_t ret);
+/* A thread enters a wait on the word at ts. */
+void lock_wait_begin(struct gp_lock *l, uint64_t ts);
+/* The wait that began at enter_ts returned at ts with ret, ended by waker (a tid or GP_WAKER_*). */
+int lock_wait_end(struct gp_lock *l, uint32_t tid, uint64_t enter_ts, uint64_t ts, int64_t ret,
+		  uint32_t waker);
+/* Mean number of threads waiting over the word's active span (first wait to last return). */
+double lock_mean_depth(const struct gp_lock *l);
+void lock_free(struct gp_lock *l);
+/* Pairs sorted by wait time, descending; returns a malloc'd array of pointers into l->pairs. */
+struct gp_lock_pair **lock_pairs_sorted(const struct gp_lock *l, size_t *n);
+const char *waker_label(uint32_t waker);
+
+#endif
