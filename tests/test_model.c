@@ -454,3 +454,75 @@ Test(model, runtime_before_the_switch_in_tracepoint_comes_from_the_run_queue)
 	cr_assert_eq(t->bucket[GP_B_SWITCHING], 0);
 	cr_assert_eq(thread_accounted(t), thread_lifetime(t));
 }
+
+Test(model, waits_ended_by_waker_timeout_and_signal)
+{
+	struct gp_lock_pair **pairs;
+	struct gp_lock *l;
+	size_t n;
+
+	fork_ev(0, 1, 5, P);
+	fork_ev(0, 1, 6, P);
+	sw(0, 0, 0, 0, false, 5, 0, 0);
+	sw(0, 1, 0, 0, false, 6, 0, 0);
+	/* t5 waits, t6 wakes it: a hand-off */
+	futex_in(1 * MS, 5, 0x4000, false);
+	sw(1 * MS, 0, 5, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0);
+	wake(3 * MS, 6, 5);
+	sw(4 * MS, 0, 0, 0, false, 5, 0, 0);
+	futex_out(4 * MS, 5, 0);
+	/* a timed wait that times out: the timer's wakeup runs in t6's context */
+	futex_in(5 * MS, 5, 0x4000, true);
+	sw(5 * MS, 0, 5, GP_TASK_INTERRUPTIBLE, false, 0, 2, 0);
+	wake(10 * MS, 6, 5);
+	sw(10 * MS, 0, 0, 0, false, 5, 0, 0);
+	futex_out(10 * MS, 5, -ETIMEDOUT);
+	/* interrupted by a signal */
+	futex_in(11 * MS, 5, 0x4000, false);
+	futex_out(12 * MS, 5, -EINTR);
+	model_finish(m, 13 * MS);
+	l = model_lock(m, P, 0x4000);
+	cr_assert_eq(l->handoffs, 1);
+	cr_assert_eq(l->wake_to_run.n, 2, "both wakeups were followed by a switch-in");
+	cr_assert_eq(u64vec_percentile(&l->wake_to_run, 50), 0);
+	cr_assert_eq(u64vec_percentile(&l->wake_to_run, 99), 1 * MS);
+	pairs = lock_pairs_sorted(l, &n);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(pairs[0]->waker, GP_WAKER_TIMEOUT);
+	cr_assert_eq(pairs[0]->wait_ns, 5 * MS);
+	cr_assert_eq(pairs[1]->waker, 6);
+	cr_assert_eq(pairs[1]->wait_ns, 3 * MS);
+	cr_assert_eq(pairs[2]->waker, GP_WAKER_SIGNAL);
+	free(pairs);
+}
+
+Test(model, futile_wakeup_and_queue_depth)
+{
+	struct gp_lock *l;
+
+	fork_ev(0, 1, 5, P);
+	fork_ev(0, 1, 6, P);
+	sw(0, 0, 0, 0, false, 5, 0, 0);
+	sw(0, 1, 0, 0, false, 6, 0, 0);
+	/* both wait on the word from 1 ms: depth 2 */
+	futex_in(1 * MS, 5, 0x5000, false);
+	sw(1 * MS, 0, 5, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0);
+	futex_in(1 * MS, 6, 0x5000, false);
+	sw(1 * MS, 1, 6, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0);
+	wake(3 * MS, 1, 5);
+	sw(3 * MS, 0, 0, 0, false, 5, 0, 0);
+	futex_out(3 * MS, 5, 0);
+	/* 10 us later it waits on the same word again: woken in vain */
+	futex_in(3 * MS + 10000, 5, 0x5000, false);
+	futex_out(4 * MS, 5, -EAGAIN);
+	wake(5 * MS, 1, 6);
+	sw(5 * MS, 1, 0, 0, false, 6, 0, 0);
+	futex_out(5 * MS, 6, 0);
+	model_finish(m, 6 * MS);
+	l = model_lock(m, P, 0x5000);
+	cr_assert_eq(l->futile, 1);
+	cr_assert_eq(l->max_depth, 2);
+	/* depth 2 for 2 ms, 1 for 10 us, 2 for 0.99 ms, 1 for 1 ms: over 4 ms */
+	cr_assert_float_eq(lock_mean_depth(l), (4.0 + 0.01 + 1.98 + 1.0) / 4.0, 1e-9);
+	cr_assert_eq(l->nwaiters, 2);
+}

@@ -209,3 +209,17 @@ void lock_groups_free(struct gp_lock_group *g, size_t n)
 		free(g[i].waiters);
 	free(g);
 }
+
+bool lock_filter_match(const char *filter, uint64_t uaddr, const char *name)
+{
+	size_t base = strcspn(name, "+.");
+	char *end;
+	unsigned long long a;
+
+	if (!strncmp(filter, "0x", 2)) {
+		a = strtoull(filter, &end, 16);
+		if (!*end)
+			return a == uaddr;
+	}
+	return !strcmp(filter, name) || (strlen(filter) == base && !strncmp(filter, name, base));
+}

@@ -49,6 +49,12 @@ struct gp_lock_group *analysis_lock_groups(const struct gp_model *m, gp_namer_fn
 					   size_t *n);
 void lock_groups_free(struct gp_lock_group *g, size_t n);
 
+/*
+ * Does a futex word match a --lock filter: an address ("0x55d0c0a04040") or a name, matching the
+ * word's full name ("gil+0x50"), its object ("gil", the name before '+' or '.') or its label?
+ */
+bool lock_filter_match(const char *filter, uint64_t uaddr, const char *name);
+
 /* Effective parallelism: running time of all threads over the wall time. */
 double analysis_parallelism(const struct gp_totals *tot, uint64_t wall_ns);
 

@@ -67,6 +67,8 @@ static void usage(FILE *f)
 		"      --as-root         run the target as root instead of the sudo user\n"
 		"      --buffer-mb N     BPF ring buffer size in MiB, a power of two (default 16)\n"
 		"      --top-locks N     rows in the lock table (default 20, 0 = all)\n"
+		"      --lock ADDR|NAME  only the futex words at ADDR (0x...) or named NAME\n"
+		"                        (a symbol, 'gil+0x50', or an object, 'gil')\n"
 		"      --top-wakers N    rows in the who-woke-whom table (default 10, 0 = all)\n"
 		"      --no-status       no live status line on stderr\n"
 		"  -v, --verbose         libbpf diagnostics (verifier log on load failure)\n"
@@ -99,6 +101,7 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 		{ "as-root", no_argument, NULL, 'r' },
 		{ "buffer-mb", required_argument, NULL, 'b' },
 		{ "top-locks", required_argument, NULL, 'l' },
+		{ "lock", required_argument, NULL, 'L' },
 		{ "top-wakers", required_argument, NULL, 'w' },
 		{ "no-status", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -132,6 +135,9 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 		case 'l':
 			if (parse_uint("--top-locks", optarg, 1000000, &o->top_locks))
 				return -1;
+			break;
+		case 'L':
+			o->lock = optarg;
 			break;
 		case 'w':
 			if (parse_uint("--top-wakers", optarg, 1000000, &o->top_pairs))
@@ -316,6 +322,37 @@ static int write_json(FILE *f, void *ctx)
 	return report_json(f, ctx);
 }
 
+static bool lock_filter_empty(const struct gp_report *r)
+{
+	size_t n;
+	struct gp_lock **locks = report_locks(r, &n);
+
+	free(locks);
+	return n == 0;
+}
+
+/* --lock matched nothing: name the locks it could have been, on one line. */
+static void lock_filter_error(struct gp_report *r, const char *json)
+{
+	char name[160];
+	size_t n, i;
+	struct gp_lock **locks;
+
+	fprintf(stderr, "gilprof: --lock %s matches no futex word; the top ones are:",
+		r->lock_filter);
+	r->lock_filter = NULL;
+	locks = report_locks(r, &n);
+	for (i = 0; i < n && i < 5; i++) {
+		if (r->name_lock(r->namer_ctx, locks[i]->tgid, locks[i]->uaddr, name, sizeof(name)) < 0)
+			name[0] = 0;
+		fprintf(stderr, "%s %s (0x%llx, pid %u)", i ? "," : "", name,
+			(unsigned long long)locks[i]->uaddr, locks[i]->tgid);
+	}
+	fprintf(stderr, "%s%s%s\n", n ? "" : " none", json ? "; the full report is in " : "",
+		json ? json : "");
+	free(locks);
+}
+
 int run_report(const struct gp_run_opts *o, struct gp_run_result *res, char *const argv[])
 {
 	struct gp_report r = {
@@ -334,6 +371,11 @@ int run_report(const struct gp_run_opts *o, struct gp_run_result *res, char *con
 
 	if (o->json && outfile_write(o->json, write_json, &r))
 		err = 1;
+	r.lock_filter = o->lock;
+	if (o->lock && lock_filter_empty(&r)) {
+		lock_filter_error(&r, o->json);
+		return 2;
+	}
 	if (o->output) {
 		if (outfile_write(o->output, write_text, &r))
 			err = 1;
@@ -371,9 +413,8 @@ static int run_command(const struct gp_run_opts *o, char *const argv[])
 	ret = run_traced(o, argv, &res);
 	if (ret)
 		return ret;
-	if (run_report(o, &res, argv))
-		ret = 1;
-	else
+	ret = run_report(o, &res, argv);
+	if (!ret)
 		ret = res.exit_status;
 	run_result_free(&res);
 	return ret;

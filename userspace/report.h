@@ -16,11 +16,14 @@ struct gp_report {
 	int exit_status; /* shell-style; -1 when unknown */
 	gp_namer_fn name_lock; /* 0: named by a symbol, 1: by mapping only */
 	void *namer_ctx;
+	const char *lock_filter; /* --lock: only futex words that match (lock_filter_match) */
 	unsigned top_locks; /* rows in the lock table (0: all) */
 	unsigned top_pairs;
 };
 
 int report_text(FILE *f, const struct gp_report *r);
+/* Locks by total wait that pass the report's --lock filter; malloc'd, n set. */
+struct gp_lock **report_locks(const struct gp_report *r, size_t *n);
 int report_json(FILE *f, const struct gp_report *r);
 
 /* Human durations with 4 significant digits: "2.013 s", "12.35 ms", "45.60 us", "789 ns". */

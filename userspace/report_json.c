@@ -105,6 +105,31 @@ static void json_process(struct gp_json *j, const struct gp_process *p, unsigned
 	json_obj_end(j);
 }
 
+/* Who ended whose waits: a waker tid, or "timeout", "signal", "no sleep", "unseen". */
+static void json_enders(struct gp_json *j, const struct gp_lock *l)
+{
+	size_t n, i;
+	struct gp_lock_pair **pairs = lock_pairs_sorted(l, &n);
+
+	json_key(j, "ended_by");
+	json_arr_begin(j);
+	for (i = 0; i < n; i++) {
+		const char *label = waker_label(pairs[i]->waker);
+
+		json_obj_begin(j);
+		json_ku64(j, "waiter", pairs[i]->waiter);
+		if (label)
+			json_kstr(j, "waker", label);
+		else
+			json_ku64(j, "waker", pairs[i]->waker);
+		json_ku64(j, "count", pairs[i]->count);
+		json_ku64(j, "wait_ns", pairs[i]->wait_ns);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	free(pairs);
+}
+
 static void json_lock(struct gp_json *j, const struct gp_report *r, struct gp_lock *l)
 {
 	char name[160] = "", addr[24];
@@ -131,6 +156,13 @@ static void json_lock(struct gp_json *j, const struct gp_report *r, struct gp_lo
 	json_ku64(j, "p99_ns", lock_percentile(l, 99));
 	json_ku64(j, "max_ns", l->max_ns);
 	json_ku64(j, "waiters", l->nwaiters);
+	json_ku64(j, "handoffs", l->handoffs);
+	json_ku64(j, "futile_wakeups", l->futile);
+	json_ku64(j, "wake_to_run_p50_ns", u64vec_percentile(&l->wake_to_run, 50));
+	json_ku64(j, "wake_to_run_p99_ns", u64vec_percentile(&l->wake_to_run, 99));
+	json_ku64(j, "max_waiting", l->max_depth);
+	json_kdouble(j, "mean_waiting", lock_mean_depth(l));
+	json_enders(j, l);
 	json_obj_end(j);
 }
 

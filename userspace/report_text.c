@@ -7,6 +7,10 @@
 
 #define LOCK_NAME_LEN 160
 
+static void print_handoffs(FILE *f, const struct gp_report *r, struct gp_lock **locks, size_t n);
+static void lock_display_name(const struct gp_report *r, const struct gp_lock *l, char *name,
+			      size_t len);
+
 char *fmt_ns(char *buf, size_t len, uint64_t ns)
 {
 	static const struct {
@@ -167,12 +171,18 @@ static void print_closure(FILE *f, const struct gp_report *r)
 	fputc('\n', f);
 }
 
+static void lock_display_name(const struct gp_report *r, const struct gp_lock *l, char *name,
+			      size_t len)
+{
+	if (!r->name_lock || r->name_lock(r->namer_ctx, l->tgid, l->uaddr, name, len) < 0)
+		snprintf(name, len, "0x%" PRIx64, l->uaddr);
+}
+
 static void print_lock(FILE *f, const struct gp_report *r, struct gp_lock *l)
 {
-	char name[LOCK_NAME_LEN] = "", addr[24], b[5][24];
+	char name[LOCK_NAME_LEN], addr[24], b[5][24];
 
-	if (!r->name_lock || r->name_lock(r->namer_ctx, l->tgid, l->uaddr, name, sizeof(name)) < 0)
-		snprintf(name, sizeof(name), "?");
+	lock_display_name(r, l, name, sizeof(name));
 	snprintf(addr, sizeof(addr), "0x%" PRIx64, l->uaddr);
 	fprintf(f, "  %-7u %-14s %-24.24s %7" PRIu64 " %7" PRIu64 " %6" PRIu64 " %5" PRIu64
 		   " %10s %9s %9s %9s %9s %7zu\n",
@@ -183,14 +193,32 @@ static void print_lock(FILE *f, const struct gp_report *r, struct gp_lock *l)
 		fmt_ns(b[4], 24, l->max_ns), l->nwaiters);
 }
 
+struct gp_lock **report_locks(const struct gp_report *r, size_t *n)
+{
+	struct gp_lock **locks = analysis_locks_by_wait(r->model, n);
+	char name[LOCK_NAME_LEN];
+	size_t i, kept = 0;
+
+	for (i = 0; r->lock_filter && i < *n; i++) {
+		lock_display_name(r, locks[i], name, sizeof(name));
+		if (lock_filter_match(r->lock_filter, locks[i]->uaddr, name))
+			locks[kept++] = locks[i];
+	}
+	if (r->lock_filter)
+		*n = kept;
+	return locks;
+}
+
 static void print_locks(FILE *f, const struct gp_report *r)
 {
 	size_t n, i, shown;
-	struct gp_lock **locks = analysis_locks_by_wait(r->model, &n);
+	struct gp_lock **locks = report_locks(r, &n);
 
-	fprintf(f, "\nfutex words by total wait (wait = futex entry to return)\n");
+	fprintf(f, "\nfutex words by total wait (wait = futex entry to return)%s%s\n",
+		r->lock_filter ? ", matching --lock " : "", r->lock_filter ? r->lock_filter : "");
 	if (!n) {
 		fprintf(f, "  no futex waits\n");
+		free(locks);
 		return;
 	}
 	fprintf(f, "  %-7s %-14s %-24s %7s %7s %6s %5s %10s %9s %9s %9s %9s %7s\n", "PID",
@@ -201,7 +229,51 @@ static void print_locks(FILE *f, const struct gp_report *r)
 		print_lock(f, r, locks[i]);
 	if (shown < n)
 		fprintf(f, "  ... %zu more (--top-locks 0 shows all)\n", n - shown);
+	print_handoffs(f, r, locks, shown < 5 ? shown : 5);
 	free(locks);
+}
+
+static void waker_name(const struct gp_report *r, uint32_t waker, char *buf, size_t len)
+{
+	const char *label = waker_label(waker);
+	const struct gp_thread *t;
+
+	if (label) {
+		snprintf(buf, len, "%s", label);
+		return;
+	}
+	t = model_thread(r->model, waker);
+	snprintf(buf, len, "%u %s", waker, t ? t->comm : "(untraced)");
+}
+
+/* For each of the top locks: how it changes hands, and who ended whose waits. */
+static void print_handoffs(FILE *f, const struct gp_report *r, struct gp_lock **locks, size_t n)
+{
+	char name[LOCK_NAME_LEN], b[2][24], who[2][48];
+	size_t i, j, np;
+
+	fprintf(f, "\nhand-offs of the top futex words (who ended whose waits below each)\n");
+	fprintf(f, "  %-24s %9s %9s %10s %10s %6s %6s\n", "LOCK", "HANDOFFS", "FUTILE",
+		"WAKE2RUN50", "WAKE2RUN99", "MAXQ", "MEANQ");
+	for (i = 0; i < n; i++) {
+		struct gp_lock *l = locks[i];
+		struct gp_lock_pair **pairs;
+
+		lock_display_name(r, l, name, sizeof(name));
+		fprintf(f, "  %-24.24s %9" PRIu64 " %9" PRIu64 " %10s %10s %6u %6.2f\n", name,
+			l->handoffs, l->futile,
+			fmt_ns(b[0], 24, u64vec_percentile(&l->wake_to_run, 50)),
+			fmt_ns(b[1], 24, u64vec_percentile(&l->wake_to_run, 99)), l->max_depth,
+			lock_mean_depth(l));
+		pairs = lock_pairs_sorted(l, &np);
+		for (j = 0; j < np && j < 3; j++) {
+			waker_name(r, pairs[j]->waiter, who[0], sizeof(who[0]));
+			waker_name(r, pairs[j]->waker, who[1], sizeof(who[1]));
+			fprintf(f, "      %-22s <- %-22s %7" PRIu64 " waits %10s\n", who[0], who[1],
+				pairs[j]->count, fmt_ns(b[0], 24, pairs[j]->wait_ns));
+		}
+		free(pairs);
+	}
 }
 
 static void print_cpus(FILE *f, const struct gp_report *r)

@@ -9,7 +9,7 @@
 #include "model.h"
 
 struct gp_run_opts {
-	const char *output, *json;
+	const char *output, *json, *lock;
 	bool as_root, status, verbose, dashdash;
 	bool quiet; /* the target's stdout goes to /dev/null */
 	unsigned buffer_mb, top_locks, top_pairs;

@@ -239,3 +239,22 @@ Test(errors, flamegraph_renders_a_folded_file)
 	unlink(out);
 	e2e_free(r);
 }
+
+Test(errors, lock_filter_naming_nothing_lists_the_top_locks, .timeout = 60)
+{
+	char truth[128];
+	struct e2e_run *r;
+
+	e2e_require_root();
+	e2e_tmpname(truth, sizeof(truth), "lockfilter.truth");
+	r = e2e_gilprof_run(NULL, (const char *[]){ "run", "--lock", "no_such_lock", "--",
+						    e2e_bin("tests/e2e/mutex_contend"), "2", "50",
+						    truth, NULL });
+	cr_assert_eq(r->status, 2, "%d: %s", r->status, r->err);
+	cr_assert_not_null(strstr(r->err, "--lock no_such_lock matches no futex word"), "%s",
+			   r->err);
+	cr_assert_not_null(strstr(r->err, "counter_lock"), "the top locks are listed: %s", r->err);
+	cr_assert_eq(count_lines(r->err), 1, "%s", r->err);
+	unlink(truth);
+	e2e_free(r);
+}
