@@ -83,26 +83,49 @@ Test(errors, no_btf)
 	unsetenv("GILPROF_SYSFS_BTF");
 }
 
+/* A copy of gilprof that an unprivileged user can reach: the build tree may sit in a 0700
+ * directory (mktemp -d makes those). */
+static void copy_for_nobody(char *dir, char *bin, size_t len)
+{
+	char buf[65536];
+	int in, out;
+	ssize_t n;
+
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(chmod(dir, 0755), 0);
+	snprintf(bin, len, "%s/gilprof", dir);
+	in = open(e2e_gilprof(), O_RDONLY);
+	out = open(bin, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	cr_assert(in >= 0 && out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		cr_assert_eq(write(out, buf, n), n);
+	close(in);
+	close(out);
+}
+
 Test(errors, not_root)
 {
+	char dir[] = "/tmp/gilprof-e2e-nobody-XXXXXX", bin[128], err[4096] = "";
 	int st, pipefd[2];
-	char err[4096] = "";
 	pid_t pid;
 
 	e2e_require_root();
+	copy_for_nobody(dir, bin, sizeof(bin));
 	cr_assert_eq(pipe(pipefd), 0);
 	pid = fork();
 	if (pid == 0) {
 		dup2(pipefd[1], 2);
 		if (setgid(65534) || setuid(65534))
 			_exit(98);
-		execl(e2e_gilprof(), "gilprof", "run", "--", "true", (char *)NULL);
+		execl(bin, "gilprof", "run", "--", "true", (char *)NULL);
 		_exit(99);
 	}
 	close(pipefd[1]);
 	e2e_slurp(pipefd[0], err, sizeof(err));
 	close(pipefd[0]);
 	waitpid(pid, &st, 0);
+	unlink(bin);
+	rmdir(dir);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d: %s", st, err);
 	cr_assert_not_null(strstr(err, "needs root"), "%s", err);
 	cr_assert_eq(count_lines(err), 1, "%s", err);
