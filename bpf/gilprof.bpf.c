@@ -125,6 +125,9 @@ static __always_inline void submit(void *e, __u32 type)
 	submit_flags(e, type, false);
 }
 
+/* Const so the verifier sees a fixed reservation size. */
+const volatile bool stacks_enabled = true;
+
 static __always_inline void fill_hdr(struct gp_ev_hdr *h, __u32 type, __u64 ts, __u32 tid,
 				     __u32 tgid)
 {
@@ -133,6 +136,34 @@ static __always_inline void fill_hdr(struct gp_ev_hdr *h, __u32 type, __u64 ts, 
 	h->cpu = bpf_get_smp_processor_id();
 	h->tid = tid;
 	h->tgid = tgid;
+}
+
+/*
+ * The stacks of the current task, sent right after the event they belong to (same task, same
+ * timestamp). Called from tracepoints in the task's own context, so both stacks are its own.
+ */
+static __always_inline void emit_stack(void *ctx, __u64 ts, __u32 kind, __u64 uaddr,
+				       __u32 target_tid)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct gp_ev_stack *e;
+
+	if (!stacks_enabled)
+		return;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return;
+	fill_hdr(&e->h, GP_EV_STACK, ts, (__u32)id, id >> 32);
+	e->kind = kind;
+	e->target_tid = target_tid;
+	e->uaddr = uaddr;
+	e->user_bytes = bpf_get_stack(ctx, e->user, sizeof(e->user), BPF_F_USER_STACK);
+	if (e->user_bytes < 0)
+		drop(GP_DROP_STACK_USER);
+	e->kernel_bytes = bpf_get_stack(ctx, e->kernel, sizeof(e->kernel), 0);
+	if (e->kernel_bytes < 0)
+		drop(GP_DROP_STACK_KERNEL);
+	submit(e, GP_EV_STACK);
 }
 
 static __always_inline void cpu_account(__u64 now, struct task_struct *prev, __u32 prev_traced,
@@ -199,9 +230,10 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 SEC("tp_btf/sched_waking")
 int BPF_PROG(on_waking, struct task_struct *p)
 {
-	__u32 tgid = p->tgid;
+	__u32 tgid = p->tgid, tid = p->pid;
+	struct futex_inflight *fi;
 	struct gp_ev_waking *e;
-	__u64 id;
+	__u64 id, ts;
 
 	if (!enabled || !is_traced(tgid))
 		return 0;
@@ -209,12 +241,19 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	if (!e)
 		return 0;
 	id = bpf_get_current_pid_tgid();
-	fill_hdr(&e->h, GP_EV_WAKING, bpf_ktime_get_ns(), (__u32)id, id >> 32);
-	e->target_tid = p->pid;
+	ts = bpf_ktime_get_ns();
+	fill_hdr(&e->h, GP_EV_WAKING, ts, (__u32)id, id >> 32);
+	e->target_tid = tid;
 	e->target_tgid = tgid;
 	e->target_cpu = p->wake_cpu;
 	e->pad = 0;
 	submit(e, GP_EV_WAKING);
+	/* Waking a futex waiter: the waker's stacks are the release site. (A timeout's wakeup
+	 * runs in whatever task the timer interrupted; userspace drops that stack once the wait
+	 * returns -ETIMEDOUT.) */
+	fi = bpf_map_lookup_elem(&inflight, &tid);
+	if (fi)
+		emit_stack(ctx, ts, GP_STK_WAKER, fi->uaddr, tid);
 	return 0;
 }
 
@@ -333,13 +372,14 @@ static __always_inline bool futex_op_waits(__u32 op)
 	return false;
 }
 
-static __always_inline int futex_enter(__u32 sys, __u64 uaddr, __u64 uaddr2, __u32 op, __u32 val,
-				       __u32 val3, __u64 timeout, __u32 nr)
+static __always_inline int futex_enter(void *ctx, __u32 sys, __u64 uaddr, __u64 uaddr2, __u32 op,
+				       __u32 val, __u32 val3, __u64 timeout, __u32 nr)
 {
 	struct futex_inflight fi = { .uaddr = uaddr };
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = id, tgid = id >> 32;
 	struct gp_ev_futex_enter *e;
+	__u64 ts;
 
 	if (!enabled || !is_traced(tgid))
 		return 0;
@@ -350,7 +390,8 @@ static __always_inline int futex_enter(__u32 sys, __u64 uaddr, __u64 uaddr2, __u
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	fill_hdr(&e->h, GP_EV_FUTEX_ENTER, bpf_ktime_get_ns(), tid, tgid);
+	ts = bpf_ktime_get_ns();
+	fill_hdr(&e->h, GP_EV_FUTEX_ENTER, ts, tid, tgid);
 	e->uaddr = uaddr;
 	e->uaddr2 = uaddr2;
 	e->op = op;
@@ -360,6 +401,7 @@ static __always_inline int futex_enter(__u32 sys, __u64 uaddr, __u64 uaddr2, __u
 	e->has_timeout = timeout != 0;
 	e->nr_futexes = nr;
 	submit_flags(e, GP_EV_FUTEX_ENTER, first_wait(tgid));
+	emit_stack(ctx, ts, GP_STK_FUTEX_WAIT, uaddr, 0);
 	return 0;
 }
 
@@ -389,7 +431,7 @@ int on_futex_enter(struct trace_event_raw_sys_enter *ctx)
 
 	if (!futex_op_waits(op))
 		return 0;
-	return futex_enter(GP_FUTEX_SYS_FUTEX, ctx->args[0], ctx->args[4], op, ctx->args[2],
+	return futex_enter(ctx, GP_FUTEX_SYS_FUTEX, ctx->args[0], ctx->args[4], op, ctx->args[2],
 			   ctx->args[5], ctx->args[3], 1);
 }
 
@@ -406,7 +448,7 @@ int on_futex_waitv_enter(struct trace_event_raw_sys_enter *ctx)
 	struct futex_waitv w = {};
 
 	bpf_probe_read_user(&w, sizeof(w), (void *)ctx->args[0]);
-	return futex_enter(GP_FUTEX_SYS_WAITV, w.uaddr, 0, w.flags, w.val, 0, ctx->args[3],
+	return futex_enter(ctx, GP_FUTEX_SYS_WAITV, w.uaddr, 0, w.flags, w.val, 0, ctx->args[3],
 			   ctx->args[1]);
 }
 
@@ -420,7 +462,7 @@ int on_futex_waitv_exit(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_futex_wait")
 int on_futex_wait_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return futex_enter(GP_FUTEX_SYS_WAIT, ctx->args[0], 0, ctx->args[3], ctx->args[1],
+	return futex_enter(ctx, GP_FUTEX_SYS_WAIT, ctx->args[0], 0, ctx->args[3], ctx->args[1],
 			   ctx->args[2], ctx->args[4], 1);
 }
 

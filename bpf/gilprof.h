@@ -7,7 +7,7 @@
 #ifndef GILPROF_H
 #define GILPROF_H
 
-#define GP_EVENT_ABI 2
+#define GP_EVENT_ABI 3
 #define GP_COMM_LEN 16
 #define GP_PATH_LEN 128
 #define GP_MAX_CPUS 256
@@ -21,6 +21,8 @@ enum gp_ev_type {
 	GP_EV_EXIT = 6, /* sched_process_exit: hdr task = exiting task */
 	GP_EV_FUTEX_ENTER = 7, /* a futex wait starts: hdr task = waiter */
 	GP_EV_FUTEX_EXIT = 8, /* that wait returns */
+	GP_EV_STACK = 9, /* the stacks of the task named in hdr, for the event just before it */
+	GP_EV_STACKREF = 10, /* made by userspace from GP_EV_STACK: the deduplicated stack's id */
 	GP_EV_TYPE_MAX,
 };
 
@@ -115,11 +117,48 @@ struct gp_ev_futex_exit {
 	__s64 ret;
 };
 
+#define GP_STACK_USER_MAX 64
+#define GP_STACK_KERNEL_MAX 32
+
+/* Why a stack was taken. */
+enum gp_stack_kind {
+	GP_STK_FUTEX_WAIT = 1, /* the waiter, entering a futex wait on uaddr */
+	GP_STK_WAKER = 2, /* the waker, waking target_tid out of a futex wait on uaddr */
+};
+
+/*
+ * User frames by frame pointer (bpf_get_stack with BPF_F_USER_STACK) and kernel frames. Sizes
+ * are byte counts as bpf_get_stack returns them, 0 or negative (-errno) when none was taken.
+ */
+struct gp_ev_stack {
+	struct gp_ev_hdr h;
+	__u32 kind;
+	__u32 target_tid;
+	__u64 uaddr;
+	__s32 user_bytes;
+	__s32 kernel_bytes;
+	__u64 user[GP_STACK_USER_MAX];
+	__u64 kernel[GP_STACK_KERNEL_MAX];
+};
+
+/* Userspace's compact form of a gp_ev_stack in the ordered stream: the stack's id in the table
+ * of deduplicated stacks. */
+struct gp_ev_stackref {
+	struct gp_ev_hdr h;
+	__u32 kind;
+	__u32 target_tid;
+	__u64 uaddr;
+	__u32 stack_id;
+	__u32 pad;
+};
+
 /* Per-cause drop counters, indexed in the drops map. */
 enum gp_drop_cause {
 	GP_DROP_RINGBUF_FULL = 0, /* bpf_ringbuf_reserve failed */
 	GP_DROP_TGID_MAP_FULL = 1, /* a forked process could not be added to the traced set */
 	GP_DROP_FUTEX_MAP_FULL = 2, /* an in-flight futex wait could not be remembered */
+	GP_DROP_STACK_USER = 3, /* a user stack could not be taken (bpf_get_stack failed) */
+	GP_DROP_STACK_KERNEL = 4, /* a kernel stack could not be taken */
 	GP_DROP_CAUSE_MAX_BPF,
 };
 

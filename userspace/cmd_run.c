@@ -184,7 +184,25 @@ static void status_line(const struct gp_collector *c, uint64_t start, uint64_t *
 struct run_ctx {
 	struct gp_model *model;
 	struct gp_locknames *names;
+	struct gp_stacks *stacks;
 };
+
+static int run_on_stack(void *ctx, const struct gp_ev_stack *st, struct gp_ev_stackref *ref)
+{
+	struct run_ctx *rc = ctx;
+	uint32_t nuser = st->user_bytes > 0 ? st->user_bytes / 8 : 0;
+	uint32_t nkernel = st->kernel_bytes > 0 ? st->kernel_bytes / 8 : 0;
+
+	memset(ref, 0, sizeof(*ref));
+	ref->h = st->h;
+	ref->h.type = GP_EV_STACKREF;
+	ref->kind = st->kind;
+	ref->target_tid = st->target_tid;
+	ref->uaddr = st->uaddr;
+	return stacks_intern(rc->stacks, st->h.tgid, (const uint64_t *)st->user, nuser,
+			     (const uint64_t *)st->kernel, nkernel,
+			     &ref->stack_id);
+}
 
 static int run_on_event(void *ctx, const union gp_event *e)
 {
@@ -244,7 +262,8 @@ int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_re
 	}
 	rc.model = model_new(collector_ncpus());
 	rc.names = locknames_new();
-	if (!rc.model || !rc.names) {
+	rc.stacks = stacks_new();
+	if (!rc.model || !rc.names || !rc.stacks) {
 		fprintf(stderr, "gilprof: out of memory\n");
 		ret = 1;
 		goto cleanup;
@@ -253,6 +272,7 @@ int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_re
 	copts.verbose = o->verbose;
 	copts.on_event = run_on_event;
 	copts.on_raw = run_on_raw;
+	copts.on_stack = run_on_stack;
 	copts.ctx = &rc;
 	if (collector_open(&copts, &c, err, sizeof(err))) {
 		fprintf(stderr, "gilprof: %s\n", err);
@@ -294,13 +314,16 @@ int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_re
 	model_finish(rc.model, res->end_ts);
 	res->model = rc.model;
 	res->names = rc.names;
+	res->stacks = rc.stacks;
 	rc.model = NULL;
 	rc.names = NULL;
+	rc.stacks = NULL;
 	ret = 0;
 cleanup:
 	collector_close(c);
 	model_free(rc.model);
 	locknames_free(rc.names);
+	stacks_free(rc.stacks);
 	return ret;
 }
 
@@ -308,8 +331,10 @@ void run_result_free(struct gp_run_result *res)
 {
 	model_free(res->model);
 	locknames_free(res->names);
+	stacks_free(res->stacks);
 	res->model = NULL;
 	res->names = NULL;
+	res->stacks = NULL;
 }
 
 static int write_text(FILE *f, void *ctx)
@@ -363,7 +388,10 @@ int run_report(const struct gp_run_opts *o, struct gp_run_result *res, char *con
 		.argv = argv,
 		.exit_status = res->exit_status,
 		.name_lock = locknames_name,
+		.name_code = locknames_code,
+		.name_kernel = locknames_kernel,
 		.namer_ctx = res->names,
+		.stacks = res->stacks,
 		.top_locks = o->top_locks,
 		.top_pairs = o->top_pairs,
 	};

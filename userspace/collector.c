@@ -26,7 +26,7 @@ struct gp_collector {
 	union gp_event *pending;
 	size_t npending, cappending;
 	uint64_t max_ts;
-	uint64_t received, invalid;
+	uint64_t received, invalid, stacks_dropped;
 	int err; /* first error from a callback */
 };
 
@@ -121,11 +121,20 @@ static int pending_push(struct gp_collector *c, const void *data, size_t len)
 static int ringbuf_sample(void *ctx, void *data, size_t len)
 {
 	struct gp_collector *c = ctx;
+	struct gp_ev_stackref ref;
 
 	c->received++;
 	if (event_validate(data, len)) {
 		c->invalid++;
 		return 0;
+	}
+	if (((struct gp_ev_hdr *)data)->type == GP_EV_STACK) {
+		if (!c->opts.on_stack || c->opts.on_stack(c->opts.ctx, data, &ref)) {
+			c->stacks_dropped++;
+			return 0;
+		}
+		data = &ref;
+		len = sizeof(ref);
 	}
 	if (c->opts.on_raw)
 		c->opts.on_raw(c->opts.ctx, data);
@@ -204,6 +213,7 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 		goto cleanup;
 	}
 	c->skel->rodata->wakeup_bytes = ((uint64_t)(opts->buffer_mb ? opts->buffer_mb : 16) << 20) / 8;
+	c->skel->rodata->stacks_enabled = opts->on_stack != NULL;
 	ret = gilprof_bpf__load(c->skel);
 	if (ret) {
 		snprintf(err, errlen,
@@ -322,6 +332,7 @@ int collector_read_stats(struct gp_collector *c, uint64_t end_ts, struct gp_coll
 	st->ncpus = ncpus;
 	st->received = c->received;
 	st->invalid = c->invalid;
+	st->stacks_dropped = c->stacks_dropped;
 	for (k = 0; k < GP_EV_TYPE_MAX; k++)
 		percpu_sum(bpf_map__fd(c->skel->maps.emitted), k, ncpus, &st->emitted[k]);
 	for (k = 0; k < GP_DROP_CAUSE_MAX_BPF; k++)

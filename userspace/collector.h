@@ -14,10 +14,15 @@ typedef int (*gp_event_fn)(void *ctx, const union gp_event *e);
  * while the traced process is still alive (snapshotting its mappings). */
 typedef void (*gp_raw_fn)(void *ctx, const union gp_event *e);
 
+/* Called for every stack record as it is read: intern it and fill the reference that takes its
+ * place in the ordered stream. Non-zero drops the stack. */
+typedef int (*gp_stack_fn)(void *ctx, const struct gp_ev_stack *st, struct gp_ev_stackref *ref);
+
 struct gp_collector_opts {
 	unsigned buffer_mb; /* ring buffer size, power of two MiB */
 	gp_event_fn on_event;
 	gp_raw_fn on_raw;
+	gp_stack_fn on_stack; /* NULL: stacks are not taken at all */
 	void *ctx;
 	bool verbose; /* libbpf debug output */
 };
@@ -27,6 +32,7 @@ struct gp_collector_stats {
 	uint64_t emitted[GP_EV_TYPE_MAX];
 	uint64_t drops[GP_DROP_CAUSE_MAX_BPF];
 	uint64_t invalid; /* records that failed validation in userspace */
+	uint64_t stacks_dropped; /* stack records userspace could not keep */
 	uint64_t received;
 	unsigned ncpus;
 	struct gp_cpu_acct cpu[GP_MAX_CPUS];

@@ -14,6 +14,8 @@ static const struct {
 	[GP_EV_EXIT] = { sizeof(struct gp_ev_exit), "exit" },
 	[GP_EV_FUTEX_ENTER] = { sizeof(struct gp_ev_futex_enter), "futex_enter" },
 	[GP_EV_FUTEX_EXIT] = { sizeof(struct gp_ev_futex_exit), "futex_exit" },
+	[GP_EV_STACK] = { sizeof(struct gp_ev_stack), "stack" },
+	[GP_EV_STACKREF] = { sizeof(struct gp_ev_stackref), "stackref" },
 };
 
 size_t event_size(__u32 type)
@@ -34,5 +36,11 @@ int event_validate(const void *data, size_t len)
 		return -EINVAL;
 	if (h->cpu >= GP_MAX_CPUS)
 		return -EINVAL;
+	if (h->type == GP_EV_STACK) {
+		const struct gp_ev_stack *st = data;
+
+		if (st->user_bytes > (int)sizeof(st->user) || st->kernel_bytes > (int)sizeof(st->kernel))
+			return -EINVAL;
+	}
 	return 0;
 }

@@ -17,6 +17,8 @@ union gp_event {
 	struct gp_ev_exit exit;
 	struct gp_ev_futex_enter fenter;
 	struct gp_ev_futex_exit fexit;
+	struct gp_ev_stackref sref;
+	/* gp_ev_stack is not here: the collector turns it into a gp_ev_stackref as it reads it */
 };
 
 /* Size of a record of this type, 0 for an unknown type. */

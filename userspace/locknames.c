@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "hashmap.h"
+#include "ksyms.h"
 #include "locknames.h"
 #include "procmaps.h"
 #include "symbols.h"
@@ -18,6 +19,8 @@ struct proc_snap {
 
 struct gp_locknames {
 	struct gp_symbolizer *sym;
+	struct gp_ksyms *ksyms;
+	int ksyms_err; /* why kallsyms could not be loaded, 0 until tried */
 	struct gp_hashmap procs; /* tgid -> struct proc_snap */
 	uint64_t taken, failed;
 };
@@ -50,6 +53,7 @@ void locknames_free(struct gp_locknames *ln)
 	}
 	hashmap_free(&ln->procs);
 	symbolizer_free(ln->sym);
+	ksyms_free(ln->ksyms);
 	free(ln);
 }
 
@@ -106,8 +110,9 @@ void locknames_observe(struct gp_locknames *ln, const union gp_event *e)
 		}
 		return;
 	case GP_EV_FUTEX_ENTER:
+		/* also when the word is in memory mapped since (a new thread's stack, the heap) */
 		ps = snap_get(ln, e->h.tgid);
-		if (ps && (!ps->pm || ps->stale))
+		if (ps && (!ps->pm || ps->stale || !procmaps_find(ps->pm, e->fenter.uaddr)))
 			snap_take(ln, e->h.tgid, ps);
 		return;
 	}
@@ -143,6 +148,34 @@ int locknames_name(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_t l
 		return 1;
 	}
 	return symbolizer_name_data(ln->sym, pm, uaddr, buf, len);
+}
+
+int locknames_code(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t len, char *obj,
+		   size_t objlen)
+{
+	struct gp_locknames *ln = ctx;
+	const struct gp_procmaps *pm = snap_for(ln, tgid, addr);
+
+	if (!pm) {
+		snprintf(buf, len, "0x%" PRIx64, addr);
+		if (obj)
+			snprintf(obj, objlen, "[unknown]");
+		return 1;
+	}
+	return symbolizer_name_code(ln->sym, pm, addr, buf, len, obj, objlen);
+}
+
+int locknames_kernel(void *ctx, uint64_t addr, char *buf, size_t len)
+{
+	struct gp_locknames *ln = ctx;
+
+	if (!ln->ksyms && !ln->ksyms_err)
+		ln->ksyms_err = ksyms_load(NULL, &ln->ksyms) ? -1 : 0;
+	if (!ln->ksyms) {
+		snprintf(buf, len, "[kernel] 0x%" PRIx64, addr);
+		return 1;
+	}
+	return ksyms_name(ln->ksyms, addr, buf, len);
 }
 
 void locknames_counts(const struct gp_locknames *ln, uint64_t *taken, uint64_t *failed)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Names futex words: snapshots each traced process's mappings while it is alive (at its first
+/* Names futex words and code addresses: snapshots each traced process's mappings while it is alive (at its first
  * futex wait, and again after an exec) and symbolizes addresses from them at report time. */
 #ifndef GP_LOCKNAMES_H
 #define GP_LOCKNAMES_H
@@ -16,6 +16,12 @@ void locknames_free(struct gp_locknames *ln);
 void locknames_observe(struct gp_locknames *ln, const union gp_event *e);
 /* A gp_lock_namer: 0 named by symbol, 1 by mapping only ("[heap]+0x10"), -errno unknown. */
 int locknames_name(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_t len);
+/* Name a user code address of a process ("func+0x12", "libfoo.so+0x1234"); obj, when not NULL,
+ * gets the object's basename. Same returns as locknames_name. */
+int locknames_code(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t len, char *obj,
+		   size_t objlen);
+/* Name a kernel address from /proc/kallsyms (loaded on first use). */
+int locknames_kernel(void *ctx, uint64_t addr, char *buf, size_t len);
 /* Snapshots taken and failed, for the report. */
 void locknames_counts(const struct gp_locknames *ln, uint64_t *taken, uint64_t *failed);
 

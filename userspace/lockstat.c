@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include "lockstat.h"
 
@@ -147,27 +148,80 @@ static int pair_add(struct gp_lock *l, uint32_t waiter, uint32_t waker, uint64_t
 	return 0;
 }
 
-int lock_wait_end(struct gp_lock *l, uint32_t tid, uint64_t enter_ts, uint64_t ts, int64_t ret,
-		  uint32_t waker)
+static int stack_add(struct gp_lock_stacks *st, uint32_t id1, uint64_t ns)
 {
-	uint64_t dur = ts > enter_ts ? ts - enter_ts : 0;
-	enum gp_wait_outcome o = futex_outcome(ret);
+	size_t i;
 
-	depth_advance(l, ts);
+	if (!id1)
+		return 0;
+	for (i = 0; i < st->n && st->v[i].stack != id1 - 1; i++)
+		;
+	if (i == st->n) {
+		if (st->n == st->cap) {
+			size_t ncap = st->cap ? st->cap * 2 : 8;
+			struct gp_lock_stack *n = realloc(st->v, ncap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			st->v = n;
+			st->cap = ncap;
+		}
+		st->v[st->n++] = (struct gp_lock_stack){ id1 - 1, 0, 0 };
+	}
+	st->v[i].count++;
+	st->v[i].ns += ns;
+	return 0;
+}
+
+int lock_wait_end(struct gp_lock *l, const struct gp_wait_end *w)
+{
+	uint64_t dur = w->ts > w->enter_ts ? w->ts - w->enter_ts : 0;
+	enum gp_wait_outcome o = futex_outcome(w->ret);
+	bool by_thread = o == GP_WO_WOKEN && w->waker < GP_WAKER_UNSEEN;
+
+	depth_advance(l, w->ts);
 	if (l->depth)
 		l->depth--;
-	l->last_ts = ts;
+	l->last_ts = w->ts;
 	l->waits++;
 	l->outcome[o]++;
 	l->wait_ns += dur;
 	if (dur > l->max_ns)
 		l->max_ns = dur;
-	if (o == GP_WO_WOKEN && waker != tid && waker < GP_WAKER_UNSEEN)
+	if (by_thread && w->waker != w->tid)
 		l->handoffs++;
-	if (u64vec_push(&l->durations, dur) || waiter_add(l, tid) ||
-	    pair_add(l, tid, waker, dur))
+	if (!l->first_stack)
+		l->first_stack = w->wait_stack;
+	if (u64vec_push(&l->durations, dur) || waiter_add(l, w->tid) ||
+	    pair_add(l, w->tid, w->waker, dur) || stack_add(&l->wait_stacks, w->wait_stack, dur) ||
+	    stack_add(&l->release_stacks, by_thread ? w->waker_stack : 0, dur))
 		return -ENOMEM;
 	return 0;
+}
+
+static int lstack_cmp(const void *a, const void *b)
+{
+	const struct gp_lock_stack *x = *(const struct gp_lock_stack *const *)a;
+	const struct gp_lock_stack *y = *(const struct gp_lock_stack *const *)b;
+
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? 1 : -1;
+	return x->stack < y->stack ? -1 : x->stack > y->stack;
+}
+
+struct gp_lock_stack **lock_stacks_sorted(const struct gp_lock_stacks *st, size_t *n)
+{
+	struct gp_lock_stack **out;
+	size_t i;
+
+	*n = 0;
+	if (!st->n || !(out = malloc(st->n * sizeof(*out))))
+		return NULL;
+	for (i = 0; i < st->n; i++)
+		out[i] = &st->v[i];
+	qsort(out, st->n, sizeof(*out), lstack_cmp);
+	*n = st->n;
+	return out;
 }
 
 double lock_mean_depth(const struct gp_lock *l)
@@ -183,6 +237,8 @@ void lock_free(struct gp_lock *l)
 	u64vec_free(&l->wake_to_run);
 	free(l->waiters);
 	free(l->pairs);
+	free(l->wait_stacks.v);
+	free(l->release_stacks.v);
 	free(l);
 }
 

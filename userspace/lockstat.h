@@ -37,6 +37,26 @@ struct gp_lock_pair {
 	uint64_t count, wait_ns;
 };
 
+/* Time spent in waits per stack: the waiters' stacks, or the release sites that ended them. */
+struct gp_lock_stack {
+	uint32_t stack; /* id in the stack table */
+	uint64_t count, ns;
+};
+
+struct gp_lock_stacks {
+	struct gp_lock_stack *v;
+	size_t n, cap;
+};
+
+/* One finished wait. Stack ids are id + 1, 0 when none was taken. */
+struct gp_wait_end {
+	uint32_t tid;
+	uint64_t enter_ts, ts;
+	int64_t ret;
+	uint32_t waker; /* a tid or GP_WAKER_* */
+	uint32_t wait_stack, waker_stack;
+};
+
 struct gp_lock {
 	uint32_t tgid;
 	uint64_t uaddr;
@@ -53,6 +73,9 @@ struct gp_lock {
 	size_t npairs, cappairs;
 	uint64_t handoffs; /* waits ended by another thread's wakeup */
 	uint64_t futile; /* woken, then waiting on the word again with under 50 us on CPU between */
+	struct gp_lock_stacks wait_stacks; /* where its waiters waited */
+	struct gp_lock_stacks release_stacks; /* where the threads that woke them were */
+	uint32_t first_stack; /* the first waiter's stack, id + 1: names a lock with no symbol */
 	uint32_t ops_seen; /* bitmask of 1 << (futex cmd & 15) and 1 << (16 + syscall kind) */
 	/* waiters over time: threads inside a wait on this word */
 	uint32_t depth, max_depth;
@@ -63,9 +86,9 @@ struct gp_lock {
 enum gp_wait_outcome futex_outcome(int64_t ret);
 /* A thread enters a wait on the word at ts. */
 void lock_wait_begin(struct gp_lock *l, uint64_t ts);
-/* The wait that began at enter_ts returned at ts with ret, ended by waker (a tid or GP_WAKER_*). */
-int lock_wait_end(struct gp_lock *l, uint32_t tid, uint64_t enter_ts, uint64_t ts, int64_t ret,
-		  uint32_t waker);
+int lock_wait_end(struct gp_lock *l, const struct gp_wait_end *w);
+/* Stacks sorted by time, descending; a malloc'd array of pointers into st. */
+struct gp_lock_stack **lock_stacks_sorted(const struct gp_lock_stacks *st, size_t *n);
 /* Mean number of threads waiting over the word's active span (first wait to last return). */
 double lock_mean_depth(const struct gp_lock *l);
 void lock_free(struct gp_lock *l);

@@ -564,6 +564,22 @@ static void on_futex_enter(struct gp_model *m, const struct gp_ev_futex_enter *e
 	t->futex_enter_ts = e->h.ts;
 	t->futex_blocked_ns = 0;
 	t->futex_waker = 0;
+	t->futex_stack = 0;
+	t->futex_waker_stack = 0;
+}
+
+/* A stack belongs to the futex wait its task (or, for a waker, its target) is in. */
+static void on_stackref(struct gp_model *m, const struct gp_ev_stackref *e)
+{
+	uint32_t tid = e->kind == GP_STK_WAKER ? e->target_tid : e->h.tid;
+	struct gp_thread *t = model_thread(m, tid);
+
+	if (!t || !t->in_futex || t->futex_uaddr != e->uaddr)
+		return;
+	if (e->kind == GP_STK_FUTEX_WAIT)
+		t->futex_stack = e->stack_id + 1;
+	else if (e->kind == GP_STK_WAKER)
+		t->futex_waker_stack = e->stack_id + 1;
 }
 
 /* What ended a wait: the thread that woke it, or why there was none. */
@@ -584,6 +600,7 @@ static uint32_t futex_ender(const struct gp_thread *t, int64_t ret)
 static void on_futex_exit(struct gp_model *m, const struct gp_ev_futex_exit *e)
 {
 	struct gp_thread *t = model_thread(m, e->h.tid);
+	struct gp_wait_end w;
 	struct gp_lock *l;
 
 	if (!t || !t->in_futex) {
@@ -595,7 +612,14 @@ static void on_futex_exit(struct gp_model *m, const struct gp_ev_futex_exit *e)
 	if (!l)
 		return;
 	l->ops_seen |= 1u << (t->futex_op & FUTEX_CMD_MASK & 15) | 1u << (16 + t->futex_sys);
-	if (lock_wait_end(l, t->tid, t->futex_enter_ts, e->h.ts, e->ret, futex_ender(t, e->ret)))
+	w.tid = t->tid;
+	w.enter_ts = t->futex_enter_ts;
+	w.ts = e->h.ts;
+	w.ret = e->ret;
+	w.waker = futex_ender(t, e->ret);
+	w.wait_stack = t->futex_stack;
+	w.waker_stack = t->futex_waker_stack;
+	if (lock_wait_end(l, &w))
 		m->oom = true;
 	t->woke = futex_outcome(e->ret) == GP_WO_WOKEN;
 	t->woke_uaddr = t->futex_uaddr;
@@ -638,6 +662,9 @@ int model_feed(struct gp_model *m, const union gp_event *e)
 		break;
 	case GP_EV_FUTEX_EXIT:
 		on_futex_exit(m, &e->fexit);
+		break;
+	case GP_EV_STACKREF:
+		on_stackref(m, &e->sref);
 		break;
 	}
 	return m->oom ? -ENOMEM : 0;

@@ -73,6 +73,7 @@ struct gp_thread {
 	uint32_t futex_op, futex_sys;
 	uint64_t futex_uaddr, futex_enter_ts, futex_blocked_ns;
 	uint32_t futex_waker; /* who woke it during this wait, 0 if nobody yet */
+	uint32_t futex_stack, futex_waker_stack; /* stack ids + 1 of this wait, 0 if none */
 	/* a futex wait's wakeup whose switch-in is pending: for the lock's wake-to-run latency */
 	struct gp_lock *w2r_lock;
 	uint64_t w2r_ts;

@@ -7,6 +7,7 @@
 #include "analysis.h"
 #include "collector.h"
 #include "model.h"
+#include "stacks.h"
 
 struct gp_report {
 	struct gp_model *model;
@@ -15,7 +16,11 @@ struct gp_report {
 	char *const *argv; /* the traced command */
 	int exit_status; /* shell-style; -1 when unknown */
 	gp_namer_fn name_lock; /* 0: named by a symbol, 1: by mapping only */
+	int (*name_code)(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t len, char *obj,
+			 size_t objlen);
+	int (*name_kernel)(void *ctx, uint64_t addr, char *buf, size_t len);
 	void *namer_ctx;
+	const struct gp_stacks *stacks; /* NULL when no stacks were taken */
 	const char *lock_filter; /* --lock: only futex words that match (lock_filter_match) */
 	unsigned top_locks; /* rows in the lock table (0: all) */
 	unsigned top_pairs;
@@ -25,6 +30,17 @@ int report_text(FILE *f, const struct gp_report *r);
 /* Locks by total wait that pass the report's --lock filter; malloc'd, n set. */
 struct gp_lock **report_locks(const struct gp_report *r, size_t *n);
 int report_json(FILE *f, const struct gp_report *r);
+
+/*
+ * The frames of a stack as names, innermost first: user frames, then (with kernel) kernel frames
+ * marked "_[k]". A return address is looked up one byte back, inside its call instruction.
+ * Returns the number of names written into names[max][len].
+ */
+size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, char (*names)[128],
+			  size_t max);
+/* The first user frame of a stack outside the C library and the dynamic loader: where a
+ * program called into a lock function. Returns 0, or -ENOENT. */
+int report_call_site(const struct gp_report *r, uint32_t id, char *buf, size_t len);
 
 /* Human durations with 4 significant digits: "2.013 s", "12.35 ms", "45.60 us", "789 ns". */
 char *fmt_ns(char *buf, size_t len, uint64_t ns);

@@ -130,6 +130,32 @@ static void json_enders(struct gp_json *j, const struct gp_lock *l)
 	free(pairs);
 }
 
+static void json_stacks(struct gp_json *j, const struct gp_report *r, const char *key,
+			const struct gp_lock_stacks *sts)
+{
+	char names[GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX][128];
+	size_t n, i, k, nf;
+	struct gp_lock_stack **v = lock_stacks_sorted(sts, &n);
+
+	json_key(j, key);
+	json_arr_begin(j);
+	for (i = 0; i < n && i < 5; i++) {
+		nf = report_stack_names(r, v[i]->stack, true, names,
+					GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX);
+		json_obj_begin(j);
+		json_ku64(j, "count", v[i]->count);
+		json_ku64(j, "wait_ns", v[i]->ns);
+		json_key(j, "frames");
+		json_arr_begin(j);
+		for (k = 0; k < nf; k++)
+			json_str(j, names[k]);
+		json_arr_end(j);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	free(v);
+}
+
 static void json_lock(struct gp_json *j, const struct gp_report *r, struct gp_lock *l)
 {
 	char name[160] = "", addr[24];
@@ -163,6 +189,10 @@ static void json_lock(struct gp_json *j, const struct gp_report *r, struct gp_lo
 	json_ku64(j, "max_waiting", l->max_depth);
 	json_kdouble(j, "mean_waiting", lock_mean_depth(l));
 	json_enders(j, l);
+	if (r->stacks) {
+		json_stacks(j, r, "waiter_stacks", &l->wait_stacks);
+		json_stacks(j, r, "release_stacks", &l->release_stacks);
+	}
 	json_obj_end(j);
 }
 

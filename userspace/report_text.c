@@ -8,6 +8,7 @@
 #define LOCK_NAME_LEN 160
 
 static void print_handoffs(FILE *f, const struct gp_report *r, struct gp_lock **locks, size_t n);
+struct gp_lock_stack;
 static void lock_display_name(const struct gp_report *r, const struct gp_lock *l, char *name,
 			      size_t len);
 
@@ -171,11 +172,42 @@ static void print_closure(FILE *f, const struct gp_report *r)
 	fputc('\n', f);
 }
 
+/* A word with no symbol is named by its mapping and where its first waiter called from. */
 static void lock_display_name(const struct gp_report *r, const struct gp_lock *l, char *name,
 			      size_t len)
 {
-	if (!r->name_lock || r->name_lock(r->namer_ctx, l->tgid, l->uaddr, name, len) < 0)
+	char site[128];
+	int named = r->name_lock ? r->name_lock(r->namer_ctx, l->tgid, l->uaddr, name, len) : -1;
+
+	if (named < 0)
 		snprintf(name, len, "0x%" PRIx64, l->uaddr);
+	if (named != 0 && l->first_stack && !report_call_site(r, l->first_stack - 1, site, sizeof(site)))
+		snprintf(name + strlen(name), len - strlen(name), " @ %s", site);
+}
+
+/* One line: the user frames of a stack, innermost first. */
+static void print_stack_line(FILE *f, const struct gp_report *r, const char *what,
+			     const struct gp_lock_stack *st, uint64_t total)
+{
+	char names[8][128], b[24];
+	size_t n = report_stack_names(r, st->stack, false, names, 8), i;
+
+	fprintf(f, "      %s (%.0f%%, %s):", what, total ? 100.0 * st->ns / total : 0,
+		fmt_ns(b, sizeof(b), st->ns));
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s %s", i ? " <-" : "", names[i]);
+	fprintf(f, "%s\n", n ? "" : " [no user frames]");
+}
+
+static void print_top_stack(FILE *f, const struct gp_report *r, const char *what,
+			    const struct gp_lock_stacks *sts, uint64_t total)
+{
+	size_t n;
+	struct gp_lock_stack **v = lock_stacks_sorted(sts, &n);
+
+	if (n)
+		print_stack_line(f, r, what, v[0], total);
+	free(v);
 }
 
 static void print_lock(FILE *f, const struct gp_report *r, struct gp_lock *l)
@@ -184,13 +216,13 @@ static void print_lock(FILE *f, const struct gp_report *r, struct gp_lock *l)
 
 	lock_display_name(r, l, name, sizeof(name));
 	snprintf(addr, sizeof(addr), "0x%" PRIx64, l->uaddr);
-	fprintf(f, "  %-7u %-14s %-24.24s %7" PRIu64 " %7" PRIu64 " %6" PRIu64 " %5" PRIu64
-		   " %10s %9s %9s %9s %9s %7zu\n",
-		l->tgid, addr, name, l->waits, l->outcome[GP_WO_TIMEOUT], l->outcome[GP_WO_AGAIN],
+	fprintf(f, "  %-7u %-14s %7" PRIu64 " %7" PRIu64 " %6" PRIu64 " %5" PRIu64
+		   " %10s %9s %9s %9s %9s %7zu  %s\n",
+		l->tgid, addr, l->waits, l->outcome[GP_WO_TIMEOUT], l->outcome[GP_WO_AGAIN],
 		l->outcome[GP_WO_INTR] + l->outcome[GP_WO_OTHER], fmt_ns(b[0], 24, l->wait_ns),
 		fmt_ns(b[1], 24, l->waits ? l->wait_ns / l->waits : 0),
 		fmt_ns(b[2], 24, lock_percentile(l, 50)), fmt_ns(b[3], 24, lock_percentile(l, 99)),
-		fmt_ns(b[4], 24, l->max_ns), l->nwaiters);
+		fmt_ns(b[4], 24, l->max_ns), l->nwaiters, name);
 }
 
 struct gp_lock **report_locks(const struct gp_report *r, size_t *n)
@@ -221,9 +253,9 @@ static void print_locks(FILE *f, const struct gp_report *r)
 		free(locks);
 		return;
 	}
-	fprintf(f, "  %-7s %-14s %-24s %7s %7s %6s %5s %10s %9s %9s %9s %9s %7s\n", "PID",
-		"ADDRESS", "LOCK", "WAITS", "TIMEOUT", "EAGAIN", "INTR", "TOTAL", "MEAN", "P50",
-		"P99", "MAX", "WAITERS");
+	fprintf(f, "  %-7s %-14s %7s %7s %6s %5s %10s %9s %9s %9s %9s %7s  %s\n", "PID", "ADDRESS",
+		"WAITS", "TIMEOUT", "EAGAIN", "INTR", "TOTAL", "MEAN", "P50", "P99", "MAX",
+		"WAITERS", "LOCK");
 	shown = r->top_locks && r->top_locks < n ? r->top_locks : n;
 	for (i = 0; i < shown; i++)
 		print_lock(f, r, locks[i]);
@@ -253,18 +285,17 @@ static void print_handoffs(FILE *f, const struct gp_report *r, struct gp_lock **
 	size_t i, j, np;
 
 	fprintf(f, "\nhand-offs of the top futex words (who ended whose waits below each)\n");
-	fprintf(f, "  %-24s %9s %9s %10s %10s %6s %6s\n", "LOCK", "HANDOFFS", "FUTILE",
-		"WAKE2RUN50", "WAKE2RUN99", "MAXQ", "MEANQ");
+	fprintf(f, "  %9s %9s %10s %10s %6s %6s  %s\n", "HANDOFFS", "FUTILE", "WAKE2RUN50",
+		"WAKE2RUN99", "MAXQ", "MEANQ", "LOCK");
 	for (i = 0; i < n; i++) {
 		struct gp_lock *l = locks[i];
 		struct gp_lock_pair **pairs;
 
 		lock_display_name(r, l, name, sizeof(name));
-		fprintf(f, "  %-24.24s %9" PRIu64 " %9" PRIu64 " %10s %10s %6u %6.2f\n", name,
-			l->handoffs, l->futile,
-			fmt_ns(b[0], 24, u64vec_percentile(&l->wake_to_run, 50)),
+		fprintf(f, "  %9" PRIu64 " %9" PRIu64 " %10s %10s %6u %6.2f  %s\n", l->handoffs,
+			l->futile, fmt_ns(b[0], 24, u64vec_percentile(&l->wake_to_run, 50)),
 			fmt_ns(b[1], 24, u64vec_percentile(&l->wake_to_run, 99)), l->max_depth,
-			lock_mean_depth(l));
+			lock_mean_depth(l), name);
 		pairs = lock_pairs_sorted(l, &np);
 		for (j = 0; j < np && j < 3; j++) {
 			waker_name(r, pairs[j]->waiter, who[0], sizeof(who[0]));
@@ -273,6 +304,10 @@ static void print_handoffs(FILE *f, const struct gp_report *r, struct gp_lock **
 				pairs[j]->count, fmt_ns(b[0], 24, pairs[j]->wait_ns));
 		}
 		free(pairs);
+		if (r->stacks) {
+			print_top_stack(f, r, "waited at", &l->wait_stacks, l->wait_ns);
+			print_top_stack(f, r, "released at", &l->release_stacks, l->wait_ns);
+		}
 	}
 }
 

@@ -7,6 +7,7 @@
 #include "collector.h"
 #include "locknames.h"
 #include "model.h"
+#include "stacks.h"
 
 struct gp_run_opts {
 	const char *output, *json, *lock;
@@ -19,6 +20,7 @@ struct gp_run_opts {
 struct gp_run_result {
 	struct gp_model *model; /* finished */
 	struct gp_locknames *names;
+	struct gp_stacks *stacks;
 	struct gp_collector_stats stats;
 	uint64_t start_ts, end_ts;
 	int exit_status; /* shell-style */
