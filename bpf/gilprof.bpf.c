@@ -125,8 +125,9 @@ static __always_inline void submit(void *e, __u32 type)
 	submit_flags(e, type, false);
 }
 
-/* Const so the verifier sees a fixed reservation size. */
+/* Set by userspace before load: take stacks at all, and copy user stack slices (dwarf). */
 const volatile bool stacks_enabled = true;
+const volatile bool stack_slices = false;
 
 static __always_inline void fill_hdr(struct gp_ev_hdr *h, __u32 type, __u64 ts, __u32 tid,
 				     __u32 tgid)
@@ -138,22 +139,12 @@ static __always_inline void fill_hdr(struct gp_ev_hdr *h, __u32 type, __u64 ts, 
 	h->tgid = tgid;
 }
 
-/*
- * The stacks of the current task, sent right after the event they belong to (same task, same
- * timestamp). Called from tracepoints in the task's own context, so both stacks are its own.
- */
-static __always_inline void emit_stack(void *ctx, __u64 ts, __u32 kind, __u64 uaddr,
-				       __u32 target_tid)
+static __always_inline void stack_fill(void *ctx, struct gp_ev_stack *e, __u64 ts, __u32 type,
+				       __u32 kind, __u64 uaddr, __u32 target_tid)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct gp_ev_stack *e;
 
-	if (!stacks_enabled)
-		return;
-	e = reserve(sizeof(*e));
-	if (!e)
-		return;
-	fill_hdr(&e->h, GP_EV_STACK, ts, (__u32)id, id >> 32);
+	fill_hdr(&e->h, type, ts, (__u32)id, id >> 32);
 	e->kind = kind;
 	e->target_tid = target_tid;
 	e->uaddr = uaddr;
@@ -163,6 +154,61 @@ static __always_inline void emit_stack(void *ctx, __u64 ts, __u32 kind, __u64 ua
 	e->kernel_bytes = bpf_get_stack(ctx, e->kernel, sizeof(e->kernel), 0);
 	if (e->kernel_bytes < 0)
 		drop(GP_DROP_STACK_KERNEL);
+}
+
+/* The user stack from sp up; the read fails as a whole past the stack's end, so halve it. */
+static __always_inline void slice_read(struct gp_ev_stack_dwarf *e)
+{
+	const void *sp = (const void *)e->sp;
+
+	e->slice_len = 0;
+	if (!bpf_probe_read_user(e->slice, GP_STACK_SLICE, sp))
+		e->slice_len = GP_STACK_SLICE;
+	else if (!bpf_probe_read_user(e->slice, GP_STACK_SLICE / 2, sp))
+		e->slice_len = GP_STACK_SLICE / 2;
+	else if (!bpf_probe_read_user(e->slice, GP_STACK_SLICE / 4, sp))
+		e->slice_len = GP_STACK_SLICE / 4;
+	else if (!bpf_probe_read_user(e->slice, GP_STACK_SLICE / 16, sp))
+		e->slice_len = GP_STACK_SLICE / 16;
+}
+
+static __always_inline void emit_stack_dwarf(void *ctx, __u64 ts, __u32 kind, __u64 uaddr,
+					     __u32 target_tid)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct gp_ev_stack_dwarf *e = reserve(sizeof(*e));
+
+	if (!e)
+		return;
+	stack_fill(ctx, &e->s, ts, GP_EV_STACK_DWARF, kind, uaddr, target_tid);
+	e->ip = BPF_CORE_READ(regs, ip);
+	e->sp = BPF_CORE_READ(regs, sp);
+	e->bp = BPF_CORE_READ(regs, bp);
+	e->pad = 0;
+	slice_read(e);
+	submit(e, GP_EV_STACK_DWARF);
+}
+
+/*
+ * The stacks of the current task, sent right after the event they belong to (same task, same
+ * timestamp). Called from tracepoints in the task's own context, so both stacks are its own.
+ */
+static __always_inline void emit_stack(void *ctx, __u64 ts, __u32 kind, __u64 uaddr,
+				       __u32 target_tid)
+{
+	struct gp_ev_stack *e;
+
+	if (!stacks_enabled)
+		return;
+	if (stack_slices) {
+		emit_stack_dwarf(ctx, ts, kind, uaddr, target_tid);
+		return;
+	}
+	e = reserve(sizeof(*e));
+	if (!e)
+		return;
+	stack_fill(ctx, e, ts, GP_EV_STACK, kind, uaddr, target_tid);
 	submit(e, GP_EV_STACK);
 }
 

@@ -23,6 +23,7 @@ enum gp_ev_type {
 	GP_EV_FUTEX_EXIT = 8, /* that wait returns */
 	GP_EV_STACK = 9, /* the stacks of the task named in hdr, for the event just before it */
 	GP_EV_STACKREF = 10, /* made by userspace from GP_EV_STACK: the deduplicated stack's id */
+	GP_EV_STACK_DWARF = 11, /* a gp_ev_stack_dwarf: GP_EV_STACK plus registers and stack bytes */
 	GP_EV_TYPE_MAX,
 };
 
@@ -139,6 +140,21 @@ struct gp_ev_stack {
 	__s32 kernel_bytes;
 	__u64 user[GP_STACK_USER_MAX];
 	__u64 kernel[GP_STACK_KERNEL_MAX];
+};
+
+#define GP_STACK_SLICE 8192
+
+/*
+ * With --call-graph dwarf: the same stacks plus what userspace needs to unwind code without
+ * frame pointers from its CFI: the user registers at kernel entry and a copy of the user stack
+ * from sp up (slice_len bytes; less than GP_STACK_SLICE when the stack ends sooner).
+ */
+struct gp_ev_stack_dwarf {
+	struct gp_ev_stack s;
+	__u64 ip, sp, bp;
+	__u32 slice_len;
+	__u32 pad;
+	__u8 slice[GP_STACK_SLICE];
 };
 
 /* Userspace's compact form of a gp_ev_stack in the ordered stream: the stack's id in the table

@@ -67,6 +67,8 @@ static void usage(FILE *f)
 		"      --as-root         run the target as root instead of the sudo user\n"
 		"      --buffer-mb N     BPF ring buffer size in MiB, a power of two (default 16)\n"
 		"      --top-locks N     rows in the lock table (default 20, 0 = all)\n"
+		"      --call-graph fp|dwarf  user stacks by frame pointer, or unwound from CFI\n"
+		"                        through code without frame pointers (default dwarf)\n"
 		"      --lock ADDR|NAME  only the futex words at ADDR (0x...) or named NAME\n"
 		"                        (a symbol, 'gil+0x50', or an object, 'gil')\n"
 		"      --top-wakers N    rows in the who-woke-whom table (default 10, 0 = all)\n"
@@ -102,6 +104,7 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 		{ "buffer-mb", required_argument, NULL, 'b' },
 		{ "top-locks", required_argument, NULL, 'l' },
 		{ "lock", required_argument, NULL, 'L' },
+		{ "call-graph", required_argument, NULL, 'g' },
 		{ "top-wakers", required_argument, NULL, 'w' },
 		{ "no-status", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -138,6 +141,15 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 			break;
 		case 'L':
 			o->lock = optarg;
+			break;
+		case 'g':
+			if (strcmp(optarg, "fp") && strcmp(optarg, "dwarf")) {
+				fprintf(stderr, "gilprof run: --call-graph must be fp or dwarf, not "
+						"'%s'\n",
+					optarg);
+				return -1;
+			}
+			o->call_graph_dwarf = !strcmp(optarg, "dwarf");
 			break;
 		case 'w':
 			if (parse_uint("--top-wakers", optarg, 1000000, &o->top_pairs))
@@ -187,12 +199,14 @@ struct run_ctx {
 	struct gp_stacks *stacks;
 };
 
-static int run_on_stack(void *ctx, const struct gp_ev_stack *st, struct gp_ev_stackref *ref)
+static int run_on_stack(void *ctx, const struct gp_ev_stack *st, const struct gp_ev_stack_dwarf *dw,
+			struct gp_ev_stackref *ref)
 {
 	struct run_ctx *rc = ctx;
 	uint32_t nuser = st->user_bytes > 0 ? st->user_bytes / 8 : 0;
 	uint32_t nkernel = st->kernel_bytes > 0 ? st->kernel_bytes / 8 : 0;
 
+	(void)dw;
 	memset(ref, 0, sizeof(*ref));
 	ref->h = st->h;
 	ref->h.type = GP_EV_STACKREF;
@@ -273,6 +287,7 @@ int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_re
 	copts.on_event = run_on_event;
 	copts.on_raw = run_on_raw;
 	copts.on_stack = run_on_stack;
+	copts.stack_slices = o->call_graph_dwarf;
 	copts.ctx = &rc;
 	if (collector_open(&copts, &c, err, sizeof(err))) {
 		fprintf(stderr, "gilprof: %s\n", err);
@@ -420,6 +435,7 @@ void run_opts_init(struct gp_run_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->status = true;
 	o->top_locks = 20;
+	o->call_graph_dwarf = true;
 	o->top_pairs = 10;
 }
 

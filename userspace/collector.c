@@ -128,8 +128,12 @@ static int ringbuf_sample(void *ctx, void *data, size_t len)
 		c->invalid++;
 		return 0;
 	}
-	if (((struct gp_ev_hdr *)data)->type == GP_EV_STACK) {
-		if (!c->opts.on_stack || c->opts.on_stack(c->opts.ctx, data, &ref)) {
+	if (((struct gp_ev_hdr *)data)->type == GP_EV_STACK ||
+	    ((struct gp_ev_hdr *)data)->type == GP_EV_STACK_DWARF) {
+		const struct gp_ev_stack_dwarf *dw =
+			((struct gp_ev_hdr *)data)->type == GP_EV_STACK_DWARF ? data : NULL;
+
+		if (!c->opts.on_stack || c->opts.on_stack(c->opts.ctx, data, dw, &ref)) {
 			c->stacks_dropped++;
 			return 0;
 		}
@@ -214,6 +218,7 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 	}
 	c->skel->rodata->wakeup_bytes = ((uint64_t)(opts->buffer_mb ? opts->buffer_mb : 16) << 20) / 8;
 	c->skel->rodata->stacks_enabled = opts->on_stack != NULL;
+	c->skel->rodata->stack_slices = opts->stack_slices;
 	ret = gilprof_bpf__load(c->skel);
 	if (ret) {
 		snprintf(err, errlen,

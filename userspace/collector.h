@@ -16,13 +16,16 @@ typedef void (*gp_raw_fn)(void *ctx, const union gp_event *e);
 
 /* Called for every stack record as it is read: intern it and fill the reference that takes its
  * place in the ordered stream. Non-zero drops the stack. */
-typedef int (*gp_stack_fn)(void *ctx, const struct gp_ev_stack *st, struct gp_ev_stackref *ref);
+typedef int (*gp_stack_fn)(void *ctx, const struct gp_ev_stack *st,
+			   const struct gp_ev_stack_dwarf *dw /* NULL without a slice */,
+			   struct gp_ev_stackref *ref);
 
 struct gp_collector_opts {
 	unsigned buffer_mb; /* ring buffer size, power of two MiB */
 	gp_event_fn on_event;
 	gp_raw_fn on_raw;
 	gp_stack_fn on_stack; /* NULL: stacks are not taken at all */
+	bool stack_slices; /* copy user stack slices for DWARF unwinding */
 	void *ctx;
 	bool verbose; /* libbpf debug output */
 };

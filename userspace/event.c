@@ -16,6 +16,7 @@ static const struct {
 	[GP_EV_FUTEX_EXIT] = { sizeof(struct gp_ev_futex_exit), "futex_exit" },
 	[GP_EV_STACK] = { sizeof(struct gp_ev_stack), "stack" },
 	[GP_EV_STACKREF] = { sizeof(struct gp_ev_stackref), "stackref" },
+	[GP_EV_STACK_DWARF] = { sizeof(struct gp_ev_stack_dwarf), "stack_dwarf" },
 };
 
 size_t event_size(__u32 type)
@@ -36,11 +37,14 @@ int event_validate(const void *data, size_t len)
 		return -EINVAL;
 	if (h->cpu >= GP_MAX_CPUS)
 		return -EINVAL;
-	if (h->type == GP_EV_STACK) {
+	if (h->type == GP_EV_STACK || h->type == GP_EV_STACK_DWARF) {
 		const struct gp_ev_stack *st = data;
 
 		if (st->user_bytes > (int)sizeof(st->user) || st->kernel_bytes > (int)sizeof(st->kernel))
 			return -EINVAL;
 	}
+	if (h->type == GP_EV_STACK_DWARF &&
+	    ((const struct gp_ev_stack_dwarf *)data)->slice_len > GP_STACK_SLICE)
+		return -EINVAL;
 	return 0;
 }

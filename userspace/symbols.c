@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
 #include <libelf.h>
@@ -342,6 +343,18 @@ static Elf_Scn *symscn_find(Elf *elf, GElf_Shdr *sh)
 	return dyn;
 }
 
+static bool symtab_present(Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			return true;
+	}
+	return false;
+}
+
 static struct symtab *sym_table(struct elf_obj *o, const GElf_Sym *sym)
 {
 	if (sym->st_shndx == SHN_UNDEF || sym->st_shndx == SHN_ABS || !sym->st_name)
@@ -404,6 +417,57 @@ static int symbols_read(struct elf_obj *o, Elf *elf)
 	return 0;
 }
 
+/* The GNU build-id note, as lower-case hex, or -ENOENT. */
+static int build_id_hex(Elf *elf, char *hex, size_t len)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		size_t off = 0, name_off, desc_off, i;
+		Elf_Data *d;
+		GElf_Nhdr nh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE || !(d = elf_getdata(scn, NULL)))
+			continue;
+		while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((char *)d->d_buf + name_off, "GNU", 4) || 2 * nh.n_descsz >= len)
+				continue;
+			for (i = 0; i < nh.n_descsz; i++)
+				sprintf(hex + 2 * i, "%02x",
+					((unsigned char *)d->d_buf)[desc_off + i]);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/*
+ * Stripped objects (Debian's libc: .dynsym only, so no __lll_lock_wait) have their full symbol
+ * table in a separate debug file when its -dbg package is installed, found by build-id. Its
+ * sections keep the object's indices and addresses, so its symbols read as the object's own.
+ */
+static int debug_symbols_read(struct elf_obj *o, Elf *elf)
+{
+	char hex[2 * 64 + 1], path[256];
+	Elf *dbg;
+	int fd, err;
+
+	if (build_id_hex(elf, hex, sizeof(hex)) || strlen(hex) < 3)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ENOENT;
+	dbg = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	err = dbg && symtab_present(dbg) ? symbols_read(o, dbg) : -ENOENT;
+	if (dbg)
+		elf_end(dbg);
+	close(fd);
+	return err;
+}
+
 static int elf_obj_read(struct elf_obj *o, int fd)
 {
 	unsigned char ident[SELFMAG];
@@ -422,7 +486,7 @@ static int elf_obj_read(struct elf_obj *o, int fd)
 		err = segs_read(o, elf);
 	if (!err)
 		err = sections_read(o, elf);
-	if (!err)
+	if (!err && (symtab_present(elf) || debug_symbols_read(o, elf)))
 		err = symbols_read(o, elf);
 	elf_end(elf);
 	return err;
