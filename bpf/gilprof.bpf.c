@@ -14,6 +14,9 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+#define TASK_RUNNING 0
+#define PF_KTHREAD 0x00200000
+
 #define FUTEX_CMD_MASK 0x7f /* ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) */
 #define FUTEX_WAIT 0
 #define FUTEX_LOCK_PI 6
@@ -128,6 +131,8 @@ static __always_inline void submit(void *e, __u32 type)
 /* Set by userspace before load: take stacks at all, and copy user stack slices (dwarf). */
 const volatile bool stacks_enabled = true;
 const volatile bool stack_slices = false;
+/* Stacks at every blocking switch-out, for off-CPU profiles (only when one is asked for). */
+const volatile bool offcpu_stacks = false;
 
 static __always_inline void fill_hdr(struct gp_ev_hdr *h, __u32 type, __u64 ts, __u32 tid,
 				     __u32 tgid)
@@ -268,6 +273,22 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	__builtin_memcpy(e->prev_comm, prev->comm, GP_COMM_LEN);
 	__builtin_memcpy(e->next_comm, next->comm, GP_COMM_LEN);
 	submit(e, GP_EV_SWITCH);
+	/* prev is still current here, so its stacks are the ones it blocks in */
+	if (offcpu_stacks && prev_traced && !preempt && prev_state != TASK_RUNNING &&
+	    !(prev->flags & PF_KTHREAD))
+		emit_stack(ctx, now, GP_STK_OFFCPU, 0, 0);
+	return 0;
+}
+
+/* cpu-clock samples on every CPU: stacks of the traced tasks that were running. */
+SEC("perf_event")
+int on_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!enabled || !is_traced(id >> 32))
+		return 0;
+	emit_stack(ctx, bpf_ktime_get_ns(), GP_STK_SAMPLE, 0, 0);
 	return 0;
 }
 

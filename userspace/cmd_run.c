@@ -327,6 +327,7 @@ int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_re
 		goto cleanup;
 	}
 	model_finish(rc.model, res->end_ts);
+	locknames_set_model(rc.names, rc.model);
 	res->model = rc.model;
 	res->names = rc.names;
 	res->stacks = rc.stacks;

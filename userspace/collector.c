@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/perf_event.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +29,8 @@ struct gp_collector {
 	size_t npending, cappending;
 	uint64_t max_ts;
 	uint64_t received, invalid, stacks_dropped;
+	struct bpf_link *samplers[GP_MAX_CPUS];
+	int nsamplers;
 	int err; /* first error from a callback */
 };
 
@@ -193,6 +197,42 @@ static int ringbuf_resize(struct gilprof_bpf *skel, unsigned mb)
 	return bpf_map__set_max_entries(skel->maps.events, mb << 20);
 }
 
+/* A cpu-clock event on each CPU drives on_sample, which keeps only traced tasks. */
+static int samplers_open(struct gp_collector *c, unsigned hz, char *err, size_t errlen)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.size = sizeof(attr),
+		.freq = 1,
+		.sample_freq = hz,
+	};
+	int cpu, fd, ncpus = collector_ncpus();
+
+	for (cpu = 0; hz && cpu < ncpus; cpu++) {
+		fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENODEV)
+				continue; /* a possible CPU that is offline */
+			snprintf(err, errlen, "cannot open a cpu-clock sampler on CPU %d: %s", cpu,
+				 strerror(errno));
+			return -errno;
+		}
+		c->samplers[c->nsamplers] = bpf_program__attach_perf_event(c->skel->progs.on_sample,
+									    fd);
+		if (!c->samplers[c->nsamplers]) {
+			int e = -errno;
+
+			close(fd);
+			snprintf(err, errlen, "cannot attach the sampler on CPU %d: %s", cpu,
+				 strerror(-e));
+			return e;
+		}
+		c->nsamplers++;
+	}
+	return 0;
+}
+
 int collector_open(const struct gp_collector_opts *opts, struct gp_collector **out, char *err,
 		   size_t errlen)
 {
@@ -219,6 +259,7 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 	c->skel->rodata->wakeup_bytes = ((uint64_t)(opts->buffer_mb ? opts->buffer_mb : 16) << 20) / 8;
 	c->skel->rodata->stacks_enabled = opts->on_stack != NULL;
 	c->skel->rodata->stack_slices = opts->stack_slices;
+	c->skel->rodata->offcpu_stacks = opts->offcpu_stacks;
 	ret = gilprof_bpf__load(c->skel);
 	if (ret) {
 		snprintf(err, errlen,
@@ -231,6 +272,9 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 		snprintf(err, errlen, "cannot attach the BPF programs: %s", strerror(-ret));
 		goto cleanup;
 	}
+	ret = samplers_open(c, opts->sample_hz, err, errlen);
+	if (ret)
+		goto cleanup;
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), ringbuf_sample, c, NULL);
 	if (!c->rb) {
 		ret = -errno;
@@ -364,6 +408,8 @@ void collector_close(struct gp_collector *c)
 	if (!c)
 		return;
 	ring_buffer__free(c->rb);
+	while (c->nsamplers > 0)
+		bpf_link__destroy(c->samplers[--c->nsamplers]); /* closes its perf event fd */
 	gilprof_bpf__destroy(c->skel);
 	free(c->pending);
 	free(c);

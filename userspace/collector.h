@@ -26,6 +26,8 @@ struct gp_collector_opts {
 	gp_raw_fn on_raw;
 	gp_stack_fn on_stack; /* NULL: stacks are not taken at all */
 	bool stack_slices; /* copy user stack slices for DWARF unwinding */
+	bool offcpu_stacks; /* a stack at every blocking switch-out */
+	unsigned sample_hz; /* on-CPU stack samples per second per CPU, 0 for none */
 	void *ctx;
 	bool verbose; /* libbpf debug output */
 };

@@ -5,13 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "hashmap.h"
+#include "cpython.h"
 #include "ksyms.h"
+#include "model.h"
 #include "locknames.h"
 #include "procmaps.h"
 #include "symbols.h"
 
 struct proc_snap {
 	struct gp_procmaps *pm;
+	bool gil_tried; /* looked for a CPython GIL in this image */
+	struct gp_cpython_gil gil;
 	uint32_t parent; /* forked from, for a child that never exec'd and was not snapshot */
 	bool stale; /* exec'd since the snapshot */
 	bool execd;
@@ -19,6 +23,7 @@ struct proc_snap {
 
 struct gp_locknames {
 	struct gp_symbolizer *sym;
+	const struct gp_model *model; /* the finished model: futex word behaviour for the GIL */
 	struct gp_ksyms *ksyms;
 	int ksyms_err; /* why kallsyms could not be loaded, 0 until tried */
 	struct gp_hashmap procs; /* tgid -> struct proc_snap */
@@ -84,6 +89,7 @@ static int snap_take(struct gp_locknames *ln, uint32_t tgid, struct proc_snap *p
 	procmaps_free(ps->pm);
 	ps->pm = pm;
 	ps->stale = false;
+	ps->gil_tried = false; /* a new image may hold another interpreter */
 	return 0;
 }
 
@@ -138,14 +144,66 @@ static const struct gp_procmaps *snap_for(struct gp_locknames *ln, uint32_t tgid
 	return ps->pm;
 }
 
+void locknames_set_model(struct gp_locknames *ln, const struct gp_model *m)
+{
+	ln->model = m;
+}
+
+/* How the process's futex words behaved: the GIL's cond is the one waited on with timeouts. */
+static struct gp_futex_word *futex_words(const struct gp_model *m, uint32_t tgid, size_t *n)
+{
+	struct gp_futex_word *w = calloc(m->nlocks ? m->nlocks : 1, sizeof(*w));
+	size_t i;
+
+	*n = 0;
+	for (i = 0; w && i < m->nlocks; i++) {
+		struct gp_lock *l = m->locks[i];
+
+		if (l->tgid != tgid)
+			continue;
+		w[*n].uaddr = l->uaddr;
+		w[*n].waits = l->waits;
+		w[*n].timeouts = l->outcome[GP_WO_TIMEOUT];
+		w[*n].p50_ns = u64vec_percentile(&l->durations, 50);
+		(*n)++;
+	}
+	return w;
+}
+
+/* "CPython GIL (cond)" and the like, for a word of a python process's GIL. */
+static const char *gil_label(struct gp_locknames *ln, uint32_t tgid, const struct gp_procmaps *pm,
+			     uint64_t uaddr)
+{
+	struct proc_snap *ps = snap_get(ln, tgid);
+	struct gp_futex_word *words = NULL;
+	size_t n = 0;
+
+	if (!ps || ps->pm != pm)
+		return NULL; /* named from a parent's snapshot: not this process's image */
+	if (!ps->gil_tried) {
+		if (ln->model)
+			words = futex_words(ln->model, tgid, &n);
+		if (!cpython_gil_locate(ln->sym, pm, words, n, &ps->gil))
+			ps->gil_tried = true;
+		free(words);
+	}
+	return cpython_gil_label(&ps->gil, uaddr);
+}
+
 int locknames_name(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_t len)
 {
 	struct gp_locknames *ln = ctx;
 	const struct gp_procmaps *pm = snap_for(ln, tgid, uaddr);
+	const char *label;
 
 	if (!pm) {
 		snprintf(buf, len, "0x%" PRIx64, uaddr);
 		return 1;
+	}
+	label = gil_label(ln, tgid, pm, uaddr);
+	if (label) {
+		snprintf(buf, len, "%s", label);
+		return 0;
 	}
 	return symbolizer_name_data(ln->sym, pm, uaddr, buf, len);
 }

@@ -9,9 +9,12 @@
 #include "event.h"
 
 struct gp_locknames;
+struct gp_model;
 
 struct gp_locknames *locknames_new(void);
 void locknames_free(struct gp_locknames *ln);
+/* The finished model, whose futex word statistics recognise a CPython GIL by its behaviour. */
+void locknames_set_model(struct gp_locknames *ln, const struct gp_model *m);
 /* Raw event hook: runs while the process is most likely still alive. */
 void locknames_observe(struct gp_locknames *ln, const union gp_event *e);
 /* A gp_lock_namer: 0 named by symbol, 1 by mapping only ("[heap]+0x10"), -errno unknown. */

@@ -55,6 +55,7 @@ struct gp_model *model_new(unsigned ncpus)
 	hashmap_init(&m->proc_by_tgid);
 	hashmap_init(&m->lock_by_key);
 	hashmap_init(&m->pair_by_key);
+	stackprof_init(&m->prof);
 	return m;
 }
 
@@ -84,6 +85,7 @@ void model_free(struct gp_model *m)
 	hashmap_free(&m->proc_by_tgid);
 	hashmap_free(&m->lock_by_key);
 	hashmap_free(&m->pair_by_key);
+	stackprof_free(&m->prof);
 	free(m);
 }
 
@@ -226,6 +228,20 @@ static struct gp_lock *lock_get(struct gp_model *m, uint32_t tgid, uint64_t uadd
 	return l;
 }
 
+static void prof_add(struct gp_model *m, const struct gp_thread *t, enum gp_prof_kind kind,
+		     uint32_t stack1, uint64_t weight)
+{
+	struct gp_prof_cell key = { .tid = t->tid, .kind = kind, .stack = stack1 };
+
+	if (weight && stackprof_add(&m->prof, &key, weight))
+		m->oom = true;
+}
+
+static enum gp_prof_kind block_prof_kind(enum gp_bucket b)
+{
+	return b == GP_B_FUTEX ? GP_PK_FUTEX : b == GP_B_DWAIT ? GP_PK_DWAIT : GP_PK_SLEEP;
+}
+
 /*
  * The kernel starts charging a task when __schedule() begins picking it, a little before the
  * sched_switch tracepoint that reports the switch-in. When the runtime of an interval on CPU
@@ -268,6 +284,10 @@ static void thread_transition_ran(struct gp_model *m, struct gp_thread *t, uint6
 		t->bucket[GP_B_RUNQ_WAKE] += d;
 		t->wait_bucket = GP_B_RUNQ_WAKE;
 		t->wait_len = d;
+		if (t->offcpu_stack && next != GP_TS_RUNQ_WAKE) {
+			prof_add(m, t, GP_PK_RUNQ, t->offcpu_stack, d);
+			t->offcpu_stack = 0;
+		}
 		break;
 	case GP_TS_RUNQ_PREEMPT:
 		t->bucket[GP_B_RUNQ_PREEMPT] += d;
@@ -277,6 +297,8 @@ static void thread_transition_ran(struct gp_model *m, struct gp_thread *t, uint6
 	case GP_TS_BLOCKED:
 		t->wait_len = 0;
 		t->bucket[t->block_bucket] += d;
+		if (t->offcpu_stack)
+			prof_add(m, t, block_prof_kind(t->block_bucket), t->offcpu_stack, d);
 		if (t->block_bucket == GP_B_FUTEX) {
 			struct gp_lock *l = lock_get(m, t->tgid, t->futex_uaddr);
 
@@ -382,6 +404,7 @@ static void on_switch_out(struct gp_model *m, const struct gp_ev_switch *e)
 		return;
 	early = t->early_wake;
 	t->early_wake = false;
+	t->offcpu_stack = 0; /* a stack reference for this switch-out follows it */
 	set_comm(t->comm, e->prev_comm);
 	if (t->state != GP_TS_RUNNING)
 		switch_in_recover(m, t, e);
@@ -574,6 +597,16 @@ static void on_stackref(struct gp_model *m, const struct gp_ev_stackref *e)
 	uint32_t tid = e->kind == GP_STK_WAKER ? e->target_tid : e->h.tid;
 	struct gp_thread *t = model_thread(m, tid);
 
+	if (t && e->kind == GP_STK_SAMPLE) {
+		prof_add(m, t, GP_PK_CPU, e->stack_id + 1, 1);
+		return;
+	}
+	if (t && e->kind == GP_STK_OFFCPU) {
+		if (t->state == GP_TS_BLOCKED)
+			t->offcpu_stack = e->stack_id + 1;
+		return;
+	}
+
 	if (!t || !t->in_futex || t->futex_uaddr != e->uaddr)
 		return;
 	if (e->kind == GP_STK_FUTEX_WAIT)
@@ -595,6 +628,25 @@ static uint32_t futex_ender(const struct gp_thread *t, int64_t ret)
 	default:
 		return GP_WAKER_NONE;
 	}
+}
+
+/* The lock view (waiter stack, the word as leaf) and the wake view (joined to the waker). */
+static void prof_add_wait(struct gp_model *m, const struct gp_thread *t, const struct gp_wait_end *w)
+{
+	struct gp_prof_cell key = { .tid = t->tid, .kind = GP_PK_LOCKWAIT, .stack = w->wait_stack,
+				    .uaddr = t->futex_uaddr };
+	uint64_t dur = w->ts > w->enter_ts ? w->ts - w->enter_ts : 0;
+
+	if (!dur)
+		return;
+	if (stackprof_add(&m->prof, &key, dur))
+		m->oom = true;
+	if (w->waker >= GP_WAKER_UNSEEN || !w->waker_stack)
+		return;
+	key.kind = GP_PK_WAKE;
+	key.stack2 = w->waker_stack;
+	if (stackprof_add(&m->prof, &key, dur))
+		m->oom = true;
 }
 
 static void on_futex_exit(struct gp_model *m, const struct gp_ev_futex_exit *e)
@@ -621,6 +673,7 @@ static void on_futex_exit(struct gp_model *m, const struct gp_ev_futex_exit *e)
 	w.waker_stack = t->futex_waker_stack;
 	if (lock_wait_end(l, &w))
 		m->oom = true;
+	prof_add_wait(m, t, &w);
 	t->woke = futex_outcome(e->ret) == GP_WO_WOKEN;
 	t->woke_uaddr = t->futex_uaddr;
 	t->woke_oncpu = thread_oncpu(t, e->h.ts);

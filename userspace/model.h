@@ -12,6 +12,7 @@
 #include "event.h"
 #include "hashmap.h"
 #include "lockstat.h"
+#include "stackprof.h"
 
 enum gp_bucket {
 	GP_B_RUNNING, /* on CPU, as the kernel charges it (se.sum_exec_runtime; per CPU in
@@ -74,6 +75,7 @@ struct gp_thread {
 	uint64_t futex_uaddr, futex_enter_ts, futex_blocked_ns;
 	uint32_t futex_waker; /* who woke it during this wait, 0 if nobody yet */
 	uint32_t futex_stack, futex_waker_stack; /* stack ids + 1 of this wait, 0 if none */
+	uint32_t offcpu_stack; /* stack id + 1 it blocked in, until its run-queue wait ends */
 	/* a futex wait's wakeup whose switch-in is pending: for the lock's wake-to-run latency */
 	struct gp_lock *w2r_lock;
 	uint64_t w2r_ts;
@@ -120,6 +122,7 @@ struct gp_model {
 	size_t nlocks, caplocks;
 	struct gp_wake_pair **pairs;
 	size_t npairs, cappairs;
+	struct gp_stackprof prof; /* time by stack, for profiles */
 	bool oom; /* an allocation failed; the model is incomplete */
 };
 
