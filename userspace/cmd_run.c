@@ -17,6 +17,7 @@
 #include "outfile.h"
 #include "report.h"
 #include "run.h"
+#include "views.h"
 #include "workloads.h"
 
 static volatile sig_atomic_t sigint_count;
@@ -67,6 +68,14 @@ static void usage(FILE *f)
 		"      --as-root         run the target as root instead of the sudo user\n"
 		"      --buffer-mb N     BPF ring buffer size in MiB, a power of two (default 16)\n"
 		"      --top-locks N     rows in the lock table (default 20, 0 = all)\n"
+		"      --folded FILE     folded stacks of the --view (gzip when FILE ends in .gz)\n"
+		"      --flamegraph FILE an interactive SVG flame graph of the --view\n"
+		"      --pprof FILE      gzipped pprof: lock waits (contentions, delay) and CPU time\n"
+		"      --speedscope FILE speedscope JSON of the --view, a profile per thread\n"
+		"      --view VIEW       on (CPU samples), off (blocked time by reason), wall (both,\n"
+		"                        in ns; default), lock (wait time, the lock as leaf),\n"
+		"                        wake (waiter stack, lock, then the waker's stack)\n"
+		"  -F, --freq HZ         on-CPU samples per second with a profile output (default 99)\n"
 		"      --call-graph fp|dwarf  user stacks by frame pointer, or unwound from CFI\n"
 		"                        through code without frame pointers (default dwarf)\n"
 		"      --lock ADDR|NAME  only the futex words at ADDR (0x...) or named NAME\n"
@@ -105,6 +114,12 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 		{ "top-locks", required_argument, NULL, 'l' },
 		{ "lock", required_argument, NULL, 'L' },
 		{ "call-graph", required_argument, NULL, 'g' },
+		{ "folded", required_argument, NULL, 'f' },
+		{ "flamegraph", required_argument, NULL, 'G' },
+		{ "pprof", required_argument, NULL, 'p' },
+		{ "speedscope", required_argument, NULL, 'S' },
+		{ "view", required_argument, NULL, 'V' },
+		{ "freq", required_argument, NULL, 'F' },
 		{ "top-wakers", required_argument, NULL, 'w' },
 		{ "no-status", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -115,7 +130,7 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 
 	opterr = 0; /* our own one-line messages */
 	/* '+': stop at the first non-option, so the command's own options pass through */
-	while ((c = getopt_long(argc, argv, "+:o:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:F:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->output = optarg;
@@ -141,6 +156,38 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 			break;
 		case 'L':
 			o->lock = optarg;
+			break;
+		case 'f':
+			o->folded = optarg;
+			break;
+		case 'G':
+			o->flamegraph = optarg;
+			break;
+		case 'p':
+			o->pprof = optarg;
+			break;
+		case 'S':
+			o->speedscope = optarg;
+			break;
+		case 'V': {
+			enum gp_view v;
+
+			if (view_parse(optarg, &v)) {
+				fprintf(stderr, "gilprof run: --view must be on, off, wall, lock or wake, "
+						"not '%s'\n",
+					optarg);
+				return -1;
+			}
+			o->view = v;
+			break;
+		}
+		case 'F':
+			if (parse_uint("--freq", optarg, 10000, &o->freq))
+				return -1;
+			if (!o->freq) {
+				fprintf(stderr, "gilprof run: --freq must be from 1 to 10000\n");
+				return -1;
+			}
 			break;
 		case 'g':
 			if (strcmp(optarg, "fp") && strcmp(optarg, "dwarf")) {
@@ -288,6 +335,8 @@ int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_re
 	copts.on_raw = run_on_raw;
 	copts.on_stack = run_on_stack;
 	copts.stack_slices = o->call_graph_dwarf;
+	copts.offcpu_stacks = run_wants_profiles(o);
+	copts.sample_hz = run_wants_profiles(o) ? o->freq : 0;
 	copts.ctx = &rc;
 	if (collector_open(&copts, &c, err, sizeof(err))) {
 		fprintf(stderr, "gilprof: %s\n", err);
@@ -420,6 +469,8 @@ int run_report(const struct gp_run_opts *o, struct gp_run_result *res, char *con
 		lock_filter_error(&r, o->json);
 		return 2;
 	}
+	if (run_wants_profiles(o) && run_profile_outputs(o, &r))
+		err = 1;
 	if (o->output) {
 		if (outfile_write(o->output, write_text, &r))
 			err = 1;
@@ -437,16 +488,27 @@ void run_opts_init(struct gp_run_opts *o)
 	o->status = true;
 	o->top_locks = 20;
 	o->call_graph_dwarf = true;
+	o->view = GP_VIEW_WALL;
+	o->freq = 99;
 	o->top_pairs = 10;
+}
+
+bool run_wants_profiles(const struct gp_run_opts *o)
+{
+	return o->folded || o->flamegraph || o->pprof || o->speedscope;
 }
 
 /* Fail before tracing anything if an output cannot be written. */
 static int check_outputs(const struct gp_run_opts *o)
 {
-	if (o->json && outfile_check(o->json))
-		return -1;
-	if (o->output && outfile_check(o->output))
-		return -1;
+	const char *paths[] = { o->json, o->output, o->folded, o->flamegraph, o->pprof,
+				o->speedscope };
+	size_t i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (paths[i] && strcmp(paths[i], "-") && outfile_check(paths[i]))
+			return -1;
+	}
 	return 0;
 }
 

@@ -5,6 +5,34 @@
 #include <string.h>
 #include "report.h"
 
+/* gilprof's own probes: the BPF program and the kernel code that ran it, innermost. */
+static bool frame_is_probe(const char *name)
+{
+	static const char *const prefixes[] = { "bpf_", "__bpf_", "trace_call_bpf", "perf_trace_",
+						"perf_syscall_", "0xffffffff", "[kernel] 0x" };
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	}
+	return false;
+}
+
+/* Kernel frames are read from the innermost; the probe's own frames come first. */
+static uint32_t kernel_first_frame(const struct gp_report *r, const struct gp_stack_rec *st)
+{
+	char k[128];
+	uint32_t i, first = 0;
+
+	for (i = 0; i < st->nkernel && i < 8; i++) {
+		r->name_kernel(r->namer_ctx, st->kernel[i], k, sizeof(k));
+		if (frame_is_probe(k))
+			first = i + 1;
+	}
+	return first;
+}
+
 size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, char (*names)[128],
 			  size_t max)
 {
@@ -20,7 +48,8 @@ size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, c
 
 		r->name_code(r->namer_ctx, st->tgid, pc, names[n], sizeof(names[n]), NULL, 0);
 	}
-	for (i = 0; kernel && i < st->nkernel && n < max; i++, n++) {
+	for (i = kernel ? kernel_first_frame(r, st) : 0; kernel && i < st->nkernel && n < max;
+	     i++, n++) {
 		char k[120];
 
 		r->name_kernel(r->namer_ctx, i ? st->kernel[i] - 1 : st->kernel[i], k, sizeof(k));

@@ -11,6 +11,9 @@
 
 struct gp_run_opts {
 	const char *output, *json, *lock;
+	const char *folded, *flamegraph, *pprof, *speedscope; /* profile outputs */
+	int view; /* enum gp_view for folded, flamegraph, speedscope */
+	unsigned freq; /* on-CPU samples per second when a profile output is asked for */
 	bool as_root, status, verbose, dashdash;
 	bool quiet; /* the target's stdout goes to /dev/null */
 	bool call_graph_dwarf; /* --call-graph dwarf: unwind user stacks from CFI */
@@ -28,10 +31,15 @@ struct gp_run_result {
 };
 
 void run_opts_init(struct gp_run_opts *o);
+/* Any profile output asked for: take on-CPU samples and off-CPU stacks too. */
+bool run_wants_profiles(const struct gp_run_opts *o);
 /* Trace argv to its end. Returns 0 with res filled, or an exit status after printing why. */
 int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_result *res);
 int run_report(const struct gp_run_opts *o, struct gp_run_result *res, char *const argv[]);
 void run_result_free(struct gp_run_result *res);
+struct gp_report;
+/* Write the profile outputs asked for; prints why and returns 1 on failure. */
+int run_profile_outputs(const struct gp_run_opts *o, const struct gp_report *r);
 /* The embedded default: countdown with 1 thread, N threads and N processes, side by side. */
 int run_default(const struct gp_run_opts *o);
 
