@@ -122,7 +122,13 @@ $(OUT)/tests/e2e/test_%: tests/e2e/test_%.c tests/e2e/e2e.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -Itests/e2e $< -lcriterion -ljson-c -lm -o $@
 
-# Programs that the end-to-end tests trace: frame pointers on, no sanitizer (it would add threads).
+# Programs that the end-to-end tests trace: no sanitizer (it would add threads); frame pointers
+# on, except in *_nofp programs, which stand for the distribution code that has none.
+$(OUT)/tests/e2e/%_nofp: tests/e2e/%_nofp.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -fno-omit-frame-pointer,$(CFLAGS)) -fomit-frame-pointer $(CPPFLAGS) $< -lpthread -o $@
+
 $(OUT)/tests/e2e/%: tests/e2e/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)

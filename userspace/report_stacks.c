@@ -9,7 +9,8 @@
 static bool frame_is_probe(const char *name)
 {
 	static const char *const prefixes[] = { "bpf_", "__bpf_", "trace_call_bpf", "perf_trace_",
-						"perf_syscall_", "0xffffffff", "[kernel] 0x" };
+						"perf_syscall_", "syscall_trace_enter", "0xffffffff",
+						"[kernel] 0x" };
 	size_t i;
 
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
