@@ -341,7 +341,8 @@ static const char *thread_comm(const struct gp_model *m, uint32_t tid)
 {
 	const struct gp_thread *t = model_thread(m, tid);
 
-	return t ? t->comm : "(untraced)";
+	/* wakeups from interrupts (timers) run in the idle task or whatever they interrupted */
+	return t ? t->comm : tid ? "(untraced)" : "[interrupt]";
 }
 
 static void print_pairs(FILE *f, const struct gp_report *r)
