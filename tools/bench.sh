@@ -28,6 +28,7 @@ median() {
 
 bench_cmd=(taskset -c 0 perf bench sched pipe -l "$LOOPS")
 : >"$tmp/alone"; : >"$tmp/gilprof"; : >"$tmp/perf"; : >"$tmp/evs"; : >"$tmp/drops"
+: >"$tmp/fp"; : >"$tmp/dwarf"
 echo "tracing overhead: ${bench_cmd[*]}, $ROUNDS rounds"
 for r in $(seq "$ROUNDS"); do
 	"${bench_cmd[@]}" 2>&1 | pipe_usop >>"$tmp/alone"
@@ -42,18 +43,27 @@ print(t["events"] / (t["duration_ns"] / 1e9),
       lost["ringbuf_full"] + lost["traced_map_full"] + lost["futex_map_full"] + lost["invalid_records"],
       sum(lost.values()))
 PY
+	# with a profile output: a stack at every blocking switch-out and 99 Hz samples
+	taskset -c 1 "$GILPROF" run --no-status -o "$tmp/g.txt" --call-graph fp \
+		--folded "$tmp/fp.folded" -- "${bench_cmd[@]}" 2>&1 | pipe_usop >>"$tmp/fp"
+	taskset -c 1 "$GILPROF" run --no-status -o "$tmp/g.txt" --call-graph dwarf \
+		--folded "$tmp/dwarf.folded" -- "${bench_cmd[@]}" 2>&1 | pipe_usop >>"$tmp/dwarf"
 	taskset -c 1 perf sched record -q -o "$tmp/perf.data" -- "${bench_cmd[@]}" 2>&1 | pipe_usop >>"$tmp/perf"
 	rm -f "$tmp/perf.data"
 done
 a=$(median <"$tmp/alone"); g=$(median <"$tmp/gilprof"); p=$(median <"$tmp/perf")
+f=$(median <"$tmp/fp"); w=$(median <"$tmp/dwarf")
 evs=$(awk '{print $1}' "$tmp/evs" | median)
 drops=$(awk '{s += $2} END {print s}' "$tmp/evs")
 anomalies=$(awk '{s += $3 - $2} END {print s}' "$tmp/evs")
 printf '  %-22s %8s us/op  (rounds: %s)\n' "alone" "$a" "$(paste -sd' ' "$tmp/alone")"
 printf '  %-22s %8s us/op  (rounds: %s)\n' "under gilprof" "$g" "$(paste -sd' ' "$tmp/gilprof")"
 printf '  %-22s %8s us/op  (rounds: %s)\n' "under perf sched record" "$p" "$(paste -sd' ' "$tmp/perf")"
-awk -v a="$a" -v g="$g" -v p="$p" -v e="$evs" -v d="$drops" -v n="$anomalies" 'BEGIN {
+printf '  %-22s %8s us/op  (rounds: %s)\n' "gilprof, fp stacks" "$f" "$(paste -sd' ' "$tmp/fp")"
+printf '  %-22s %8s us/op  (rounds: %s)\n' "gilprof, dwarf stacks" "$w" "$(paste -sd' ' "$tmp/dwarf")"
+awk -v a="$a" -v g="$g" -v p="$p" -v f="$f" -v w="$w" -v e="$evs" -v d="$drops" -v n="$anomalies" 'BEGIN {
 	printf "  gilprof adds %.2f us/op (%.2fx), perf sched record adds %.2f us/op (%.2fx)\n", g - a, g / a, p - a, p / a
+	printf "  with off-CPU stacks at every switch: frame pointers add %.2f us/op, DWARF slices %.2f us/op\n", f - a, w - a
 	printf "  gilprof handled %.0fk events/s (median); dropped %d events over all rounds, ", e / 1000, d
 	printf "and the stream had %d inconsistencies (see the report'"'"'s lost line)\n", n
 }'

@@ -17,6 +17,7 @@
 #include "outfile.h"
 #include "report.h"
 #include "run.h"
+#include "unwind.h"
 #include "views.h"
 #include "workloads.h"
 
@@ -244,7 +245,44 @@ struct run_ctx {
 	struct gp_model *model;
 	struct gp_locknames *names;
 	struct gp_stacks *stacks;
+	struct gp_unwinder *unwinder;
+	uint64_t *unwind_stops; /* [GP_UNWIND_STOPS]: why DWARF unwinds ended */
 };
+
+/*
+ * Unwind the copied stack slice from its CFI; where the slice ends before the stack does,
+ * continue with the frame-pointer frames beyond the last unwound one, if they reach it.
+ */
+static uint32_t user_frames_dwarf(struct run_ctx *rc, const struct gp_ev_stack_dwarf *dw,
+				  uint64_t *frames, uint32_t max)
+{
+	const struct gp_ev_stack *st = &dw->s;
+	struct gp_uregs regs = { dw->ip, dw->sp, dw->bp };
+	const struct gp_procmaps *pm = locknames_maps(rc->names, st->h.tgid, dw->ip);
+	uint32_t nfp = st->user_bytes > 0 ? st->user_bytes / 8 : 0, i;
+	enum gp_unwind_stop why = GP_UNWIND_NO_MAP;
+	int n = 0;
+
+	if (pm)
+		n = unwind_stack(rc->unwinder, pm, &regs, dw->slice, dw->slice_len, frames, max,
+				 &why);
+	if (n <= 0) {
+		rc->unwind_stops[GP_UNWIND_NO_MAP]++;
+		memcpy(frames, st->user, nfp * sizeof(uint64_t));
+		return nfp;
+	}
+	rc->unwind_stops[why]++;
+	if (why != GP_UNWIND_OUT_OF_STACK)
+		return n;
+	for (i = 1; i < nfp; i++) {
+		if (st->user[i] != frames[n - 1])
+			continue;
+		for (i++; i < nfp && (uint32_t)n < max; i++)
+			frames[n++] = st->user[i];
+		break;
+	}
+	return n;
+}
 
 static int run_on_stack(void *ctx, const struct gp_ev_stack *st, const struct gp_ev_stack_dwarf *dw,
 			struct gp_ev_stackref *ref)
@@ -252,16 +290,22 @@ static int run_on_stack(void *ctx, const struct gp_ev_stack *st, const struct gp
 	struct run_ctx *rc = ctx;
 	uint32_t nuser = st->user_bytes > 0 ? st->user_bytes / 8 : 0;
 	uint32_t nkernel = st->kernel_bytes > 0 ? st->kernel_bytes / 8 : 0;
+	const uint64_t *user = (const uint64_t *)st->user;
 
-	(void)dw;
+	uint64_t frames[GP_STACK_USER_MAX];
+
+	if (dw && rc->unwinder) {
+		nuser = user_frames_dwarf(rc, dw, frames, GP_STACK_USER_MAX);
+		user = frames;
+	}
 	memset(ref, 0, sizeof(*ref));
 	ref->h = st->h;
 	ref->h.type = GP_EV_STACKREF;
 	ref->kind = st->kind;
 	ref->target_tid = st->target_tid;
 	ref->uaddr = st->uaddr;
-	return stacks_intern(rc->stacks, st->h.tgid, (const uint64_t *)st->user, nuser,
-			     (const uint64_t *)st->kernel, nkernel,
+	return stacks_intern(rc->stacks, st->h.tgid, user, nuser, (const uint64_t *)st->kernel,
+			     nkernel,
 			     &ref->stack_id);
 }
 
@@ -324,7 +368,10 @@ int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_re
 	rc.model = model_new(collector_ncpus());
 	rc.names = locknames_new();
 	rc.stacks = stacks_new();
-	if (!rc.model || !rc.names || !rc.stacks) {
+	rc.unwind_stops = res->unwind_stops;
+	if (rc.names && o->call_graph_dwarf)
+		rc.unwinder = unwinder_new(locknames_symbolizer(rc.names));
+	if (!rc.model || !rc.names || !rc.stacks || (o->call_graph_dwarf && !rc.unwinder)) {
 		fprintf(stderr, "gilprof: out of memory\n");
 		ret = 1;
 		goto cleanup;
@@ -386,6 +433,7 @@ int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_re
 	ret = 0;
 cleanup:
 	collector_close(c);
+	unwinder_free(rc.unwinder);
 	model_free(rc.model);
 	locknames_free(rc.names);
 	stacks_free(rc.stacks);
@@ -457,6 +505,7 @@ int run_report(const struct gp_run_opts *o, struct gp_run_result *res, char *con
 		.name_kernel = locknames_kernel,
 		.namer_ctx = res->names,
 		.stacks = res->stacks,
+		.unwind_stops = res->unwind_stops,
 		.top_locks = o->top_locks,
 		.top_pairs = o->top_pairs,
 	};

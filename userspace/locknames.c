@@ -236,6 +236,16 @@ int locknames_kernel(void *ctx, uint64_t addr, char *buf, size_t len)
 	return ksyms_name(ln->ksyms, addr, buf, len);
 }
 
+const struct gp_procmaps *locknames_maps(struct gp_locknames *ln, uint32_t tgid, uint64_t addr)
+{
+	return snap_for(ln, tgid, addr);
+}
+
+struct gp_symbolizer *locknames_symbolizer(struct gp_locknames *ln)
+{
+	return ln->sym;
+}
+
 void locknames_counts(const struct gp_locknames *ln, uint64_t *taken, uint64_t *failed)
 {
 	*taken = ln->taken;

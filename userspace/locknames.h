@@ -25,6 +25,11 @@ int locknames_code(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t le
 		   size_t objlen);
 /* Name a kernel address from /proc/kallsyms (loaded on first use). */
 int locknames_kernel(void *ctx, uint64_t addr, char *buf, size_t len);
+struct gp_procmaps;
+struct gp_symbolizer;
+/* The process's current snapshot, retaken when addr is not mapped in it; NULL if none. */
+const struct gp_procmaps *locknames_maps(struct gp_locknames *ln, uint32_t tgid, uint64_t addr);
+struct gp_symbolizer *locknames_symbolizer(struct gp_locknames *ln);
 /* Snapshots taken and failed, for the report. */
 void locknames_counts(const struct gp_locknames *ln, uint64_t *taken, uint64_t *failed);
 

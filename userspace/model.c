@@ -634,7 +634,8 @@ static uint32_t futex_ender(const struct gp_thread *t, int64_t ret)
 static void prof_add_wait(struct gp_model *m, const struct gp_thread *t, const struct gp_wait_end *w)
 {
 	struct gp_prof_cell key = { .tid = t->tid, .kind = GP_PK_LOCKWAIT, .stack = w->wait_stack,
-				    .uaddr = t->futex_uaddr };
+				    .uaddr = t->futex_uaddr,
+				    .op = t->futex_sys << 16 | (t->futex_op & 0xffff) };
 	uint64_t dur = w->ts > w->enter_ts ? w->ts - w->enter_ts : 0;
 
 	if (!dur)

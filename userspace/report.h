@@ -21,6 +21,7 @@ struct gp_report {
 	int (*name_kernel)(void *ctx, uint64_t addr, char *buf, size_t len);
 	void *namer_ctx;
 	const struct gp_stacks *stacks; /* NULL when no stacks were taken */
+	const uint64_t *unwind_stops; /* by enum gp_unwind_stop, NULL without DWARF unwinding */
 	const char *lock_filter; /* --lock: only futex words that match (lock_filter_match) */
 	unsigned top_locks; /* rows in the lock table (0: all) */
 	unsigned top_pairs;

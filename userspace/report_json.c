@@ -272,8 +272,8 @@ static void json_trace(struct gp_json *j, const struct gp_report *r)
 
 static void json_losses(struct gp_json *j, const struct gp_report *r)
 {
-	struct gp_loss l[16];
-	size_t n = report_losses(r, l, 16), i;
+	struct gp_loss l[32];
+	size_t n = report_losses(r, l, 32), i;
 
 	json_key(j, "lost");
 	json_obj_begin(j);

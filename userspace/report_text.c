@@ -4,6 +4,7 @@
 #include <string.h>
 #include "analysis.h"
 #include "report.h"
+#include "unwind.h"
 
 #define LOCK_NAME_LEN 160
 
@@ -48,6 +49,13 @@ size_t report_losses(const struct gp_report *r, struct gp_loss *out, size_t max)
 		{ "kernel_stack_failed", "kernel stacks not taken",
 		  st ? st->drops[GP_DROP_STACK_KERNEL] : 0 },
 		{ "stack_not_kept", "stacks not kept", st ? st->stacks_dropped : 0 },
+		/* unwinds that stopped short of the outermost frame, by why */
+		{ "unwind_no_cfi", "unwinds stopped without CFI",
+		  r->unwind_stops ? r->unwind_stops[GP_UNWIND_NO_CFI] : 0 },
+		{ "unwind_no_map", "unwinds without a mapping",
+		  r->unwind_stops ? r->unwind_stops[GP_UNWIND_NO_MAP] : 0 },
+		{ "unwind_bad_cfa", "unwinds stopped at bad CFI",
+		  r->unwind_stops ? r->unwind_stops[GP_UNWIND_BAD_CFA] : 0 },
 		{ "switch_out_without_switch_in", anomaly_name(GP_AN_NO_SWITCH_IN),
 		  m->anomalies[GP_AN_NO_SWITCH_IN] },
 		{ "switch_in_without_wakeup", anomaly_name(GP_AN_NO_WAKEUP),
@@ -375,8 +383,8 @@ static void print_pairs(FILE *f, const struct gp_report *r)
 
 static void print_losses(FILE *f, const struct gp_report *r)
 {
-	struct gp_loss l[16];
-	size_t n = report_losses(r, l, 16), i;
+	struct gp_loss l[32];
+	size_t n = report_losses(r, l, 32), i;
 	uint64_t total = 0;
 
 	for (i = 0; i < n; i++)

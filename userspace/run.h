@@ -8,6 +8,9 @@
 #include "locknames.h"
 #include "model.h"
 #include "stacks.h"
+#include "unwind.h"
+
+#define GP_UNWIND_STOPS (GP_UNWIND_BAD_CFA + 1)
 
 struct gp_run_opts {
 	const char *output, *json, *lock;
@@ -28,6 +31,7 @@ struct gp_run_result {
 	struct gp_collector_stats stats;
 	uint64_t start_ts, end_ts;
 	int exit_status; /* shell-style */
+	uint64_t unwind_stops[GP_UNWIND_STOPS]; /* why DWARF unwinds ended, by enum gp_unwind_stop */
 };
 
 void run_opts_init(struct gp_run_opts *o);

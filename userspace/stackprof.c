@@ -22,14 +22,14 @@ static uint64_t cell_hash(const struct gp_prof_cell *c)
 	uint64_t h = ((uint64_t)c->tid << 32 | c->kind) * 0x9e3779b97f4a7c15ULL;
 
 	h ^= ((uint64_t)c->stack << 32 | c->stack2) + 0x632be59bd9b4e019ULL + (h << 6) + (h >> 2);
-	h ^= c->uaddr * 0xbf58476d1ce4e5b9ULL + (h << 6) + (h >> 2);
+	h ^= (c->uaddr ^ (uint64_t)c->op << 48) * 0xbf58476d1ce4e5b9ULL + (h << 6) + (h >> 2);
 	return h;
 }
 
 static int cell_same(const struct gp_prof_cell *a, const struct gp_prof_cell *b)
 {
 	return a->tid == b->tid && a->kind == b->kind && a->stack == b->stack &&
-	       a->stack2 == b->stack2 && a->uaddr == b->uaddr;
+	       a->stack2 == b->stack2 && a->uaddr == b->uaddr && a->op == b->op;
 }
 
 int stackprof_add(struct gp_stackprof *p, const struct gp_prof_cell *key, uint64_t weight)

@@ -27,6 +27,7 @@ struct gp_prof_cell {
 	uint32_t kind;
 	uint32_t stack, stack2; /* stack ids + 1, 0 for none */
 	uint64_t uaddr; /* for LOCKWAIT and WAKE */
+	uint32_t op; /* for LOCKWAIT and WAKE: futex syscall kind << 16 | its op or flags */
 	uint64_t weight, count;
 };
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "futex.h"
 #include "views.h"
 
 #define VIEW_MAX_FRAMES (2 * (GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX) + 2)
@@ -115,6 +116,12 @@ static int cell_add(const struct gp_report *r, enum gp_view v, const struct gp_p
 	frames_push(fr, t ? t->comm : "?", GP_FK_COMM);
 	frames_push_stack(fr, r, c->stack, GP_FK_USER);
 	if (v == GP_VIEW_LOCK || v == GP_VIEW_WAKE || (v == GP_VIEW_PPROF && c->kind != GP_PK_CPU)) {
+		/* the wait itself, as the kernel frame under the lock: "futex(WAIT_BITSET|...)" */
+		char op[96];
+
+		futex_wait_name(c->op >> 16, c->op & 0xffff, op, sizeof(op));
+		snprintf(lock, sizeof(lock), "%s(%s)", futex_sys_name(c->op >> 16), op);
+		frames_push(fr, lock, GP_FK_KERNEL);
 		if (!t || r->name_lock(r->namer_ctx, t->tgid, c->uaddr, lock, sizeof(lock)) < 0)
 			snprintf(lock, sizeof(lock), "futex 0x%llx", (unsigned long long)c->uaddr);
 		frames_push(fr, lock, GP_FK_LOCK);

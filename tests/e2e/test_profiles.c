@@ -72,8 +72,8 @@ static uint64_t folded_find(const char *text, const char *const *needles)
 
 Test(profiles, dwarf_unwinds_through_glibc_to_the_worker, .timeout = 120)
 {
-	static const char *const chain[] = { ";main;", ";worker", ";pthread_mutex_lock",
-					     "futex", ";table_lock ", NULL };
+	static const char *const chain[] = { ";main+", ";worker+", ";pthread_mutex_lock+",
+					     ";futex(", ";table_lock ", NULL };
 	struct profiled p;
 
 	profiled_run(&p, "dwarf", "lock");
