@@ -17,7 +17,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define TASK_RUNNING 0
 #define PF_KTHREAD 0x00200000
 
-#define FUTEX_CMD_MASK 0x7f /* ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) */
+/* ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME): unknown high bits make an op no wait at all */
+#define FUTEX_CMD_MASK (~0x180u)
 #define FUTEX_WAIT 0
 #define FUTEX_LOCK_PI 6
 #define FUTEX_WAIT_BITSET 9

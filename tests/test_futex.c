@@ -270,6 +270,7 @@ Test(futex, syscall_kinds)
 	cr_assert_eq(futex_wait_name(GP_FUTEX_SYSCALL_WAIT, FUTEX_32, buf, 12), -ENOSPC);
 	cr_assert_str_eq(buf, "futex_wait(");
 	cr_assert_eq(futex_wait_name(7, 0, buf, sizeof(buf)), -EINVAL);
+	cr_assert_str_eq(buf, "");
 }
 
 static void ret_expect(uint32_t sys, int64_t ret, enum gp_futex_ret want, const char *name)

@@ -249,13 +249,14 @@ int futex_wait_name(uint32_t sys, uint32_t op, char *buf, size_t len)
 	struct namebuf nb;
 	int err;
 
-	if (!futex_sys_name(sys))
-		return -EINVAL;
 	if (sys == GP_FUTEX_SYSCALL_FUTEX)
 		return futex_op_name(op, buf, len);
 	err = namebuf_init(&nb, buf, len);
 	if (err)
 		return err;
+	/* Callers print buf whatever we return: leave it empty rather than stale. */
+	if (!futex_sys_name(sys))
+		return -EINVAL;
 	futex2_flags_name(op, flags, sizeof(flags));
 	namebuf_add(&nb, "%s(%s)", futex_sys_names[sys], flags);
 	return namebuf_done(&nb);

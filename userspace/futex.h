@@ -85,8 +85,8 @@ struct gp_futex_op {
 	 */
 	bool rejected;
 	/*
-	 * A wait kind: WAIT, WAIT_BITSET, LOCK_PI, LOCK_PI2, WAIT_REQUEUE_PI, from the command alone
-	 * (the BPF side traces these). TRYLOCK_PI is not one: it returns EAGAIN instead of blocking.
+	 * A wait kind: WAIT, WAIT_BITSET, LOCK_PI, LOCK_PI2, WAIT_REQUEUE_PI, by the command alone
+	 * (the BPF side traces these). Not TRYLOCK_PI: it returns EAGAIN instead of blocking.
 	 */
 	bool wait_kind;
 	bool can_block; /* wait_kind and not rejected */
@@ -145,7 +145,8 @@ int futex_wait_decode(uint32_t sys, uint32_t op, struct gp_futex_wait *out);
 
 /*
  * Name a traced wait: the op name for futex(2) ("WAIT_BITSET|PRIVATE"), else the syscall and its
- * flags ("futex_waitv(U32|PRIVATE)"). Same returns as futex_op_name(), -EINVAL for an unknown sys.
+ * flags ("futex_waitv(U32|PRIVATE)"). Same returns as futex_op_name(); -EINVAL for an unknown sys,
+ * with buf left empty.
  */
 int futex_wait_name(uint32_t sys, uint32_t op, char *buf, size_t len);
 

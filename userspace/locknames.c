@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include "hashmap.h"
 #include "cpython.h"
+#include "dwarfnames.h"
 #include "ksyms.h"
 #include "model.h"
 #include "locknames.h"
@@ -23,6 +24,7 @@ struct proc_snap {
 
 struct gp_locknames {
 	struct gp_symbolizer *sym;
+	struct gp_dwarfnames *dwarf;
 	const struct gp_model *model; /* the finished model: futex word behaviour for the GIL */
 	struct gp_ksyms *ksyms;
 	int ksyms_err; /* why kallsyms could not be loaded, 0 until tried */
@@ -37,7 +39,10 @@ struct gp_locknames *locknames_new(void)
 	if (!ln)
 		return NULL;
 	ln->sym = symbolizer_new();
-	if (!ln->sym) {
+	ln->dwarf = dwarfnames_new();
+	if (!ln->sym || !ln->dwarf) {
+		symbolizer_free(ln->sym);
+		dwarfnames_free(ln->dwarf);
 		free(ln);
 		return NULL;
 	}
@@ -58,6 +63,7 @@ void locknames_free(struct gp_locknames *ln)
 	}
 	hashmap_free(&ln->procs);
 	symbolizer_free(ln->sym);
+	dwarfnames_free(ln->dwarf);
 	ksyms_free(ln->ksyms);
 	free(ln);
 }
@@ -190,6 +196,22 @@ static const char *gil_label(struct gp_locknames *ln, uint32_t tgid, const struc
 	return cpython_gil_label(&ps->gil, uaddr);
 }
 
+/* With DWARF, a word inside a struct is named by its member: gil+0x50 is gil.cond. */
+static void member_name(struct gp_locknames *ln, const struct gp_procmaps *pm, uint64_t uaddr,
+			char *buf, size_t len)
+{
+	struct gp_addr_loc loc;
+	struct gp_sym sym;
+	char member[160];
+
+	if (symbolizer_locate(ln->sym, pm, uaddr, &loc) || !loc.obj ||
+	    symbolizer_lookup_data(ln->sym, loc.obj, loc.vaddr, &sym))
+		return;
+	if (!dwarfnames_member(ln->dwarf, loc.obj, sym.name, sym.addr, loc.vaddr - sym.addr,
+			       member, sizeof(member)))
+		snprintf(buf, len, "%s", member);
+}
+
 int locknames_name(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_t len)
 {
 	struct gp_locknames *ln = ctx;
@@ -205,7 +227,10 @@ int locknames_name(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_t l
 		snprintf(buf, len, "%s", label);
 		return 0;
 	}
-	return symbolizer_name_data(ln->sym, pm, uaddr, buf, len);
+	if (symbolizer_name_data(ln->sym, pm, uaddr, buf, len))
+		return symbolizer_name_data(ln->sym, pm, uaddr, buf, len);
+	member_name(ln, pm, uaddr, buf, len);
+	return 0;
 }
 
 int locknames_code(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t len, char *obj,

@@ -61,6 +61,10 @@ enum gp_wait_outcome futex_outcome(int64_t ret)
 	case -EAGAIN:
 		return GP_WO_AGAIN;
 	case -EINTR:
+	case -512: /* ERESTARTSYS and its kin: a signal, seen before the kernel translates it */
+	case -513:
+	case -514:
+	case -516:
 		return GP_WO_INTR;
 	default:
 		/* futex_waitv returns the index of the word that woke it */

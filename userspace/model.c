@@ -4,7 +4,7 @@
 #include <string.h>
 #include "model.h"
 
-#define FUTEX_CMD_MASK 0x7f
+#define FUTEX_CMD_MASK (~0x180u) /* ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) */
 
 /* Grow a pointer vector by one slot; the vector's element size is sizeof(void *). */
 static int vec_push(void ***vec, size_t *len, size_t *cap, void *item)

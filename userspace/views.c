@@ -120,7 +120,11 @@ static int cell_add(const struct gp_report *r, enum gp_view v, const struct gp_p
 		char op[96];
 
 		futex_wait_name(c->op >> 16, c->op & 0xffff, op, sizeof(op));
-		snprintf(lock, sizeof(lock), "%s(%s)", futex_sys_name(c->op >> 16), op);
+		/* futex_wait_name spells the futex2 syscalls out itself: "futex_waitv(U32|...)" */
+		if ((c->op >> 16) == GP_FUTEX_SYS_FUTEX)
+			snprintf(lock, sizeof(lock), "futex(%s)", op);
+		else
+			snprintf(lock, sizeof(lock), "%s", op);
 		frames_push(fr, lock, GP_FK_KERNEL);
 		if (!t || r->name_lock(r->namer_ctx, t->tgid, c->uaddr, lock, sizeof(lock)) < 0)
 			snprintf(lock, sizeof(lock), "futex 0x%llx", (unsigned long long)c->uaddr);
