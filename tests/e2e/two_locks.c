@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Two mutexes of different heat: every iteration takes hot_lock for a long critical section,
- * every eighth also takes cold_lock for a short one. Prints, per lock, the tids that held it.
+ * Two mutexes of different heat: every iteration takes cold_lock for a short critical section,
+ * then hot_lock for a five times longer one. Prints, per lock, the tids that held it.
  * usage: two_locks THREADS ITERATIONS
  */
 #include <pthread.h>
@@ -28,16 +28,14 @@ static void *worker(void *arg)
 	pid_t me = gettid();
 
 	for (i = 0; i < iterations; i++) {
+		pthread_mutex_lock(&cold_lock);
+		cold_holders[slot] = me;
+		spin(20000);
+		pthread_mutex_unlock(&cold_lock);
 		pthread_mutex_lock(&hot_lock);
 		hot_holders[slot] = me;
 		spin(100000);
 		pthread_mutex_unlock(&hot_lock);
-		if (i % 8 == 0) {
-			pthread_mutex_lock(&cold_lock);
-			cold_holders[slot] = me;
-			spin(5000);
-			pthread_mutex_unlock(&cold_lock);
-		}
 	}
 	return NULL;
 }
