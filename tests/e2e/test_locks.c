@@ -58,7 +58,7 @@ Test(locks, two_locks_ranked_named_and_woken_by_their_holders, .timeout = 120)
 	e2e_require_root();
 	e2e_tmpname(json, sizeof(json), "twolocks.json");
 	r = e2e_gilprof_run(json, (const char *[]){ "run", "--json", json, "--",
-						    e2e_bin("tests/e2e/two_locks"), "4", "300",
+						    e2e_bin("tests/e2e/two_locks"), "5", "300",
 						    NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	for (i = 0; i < 2; i++) {
