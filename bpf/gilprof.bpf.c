@@ -36,11 +36,15 @@ struct {
 	__uint(max_entries, 16 << 20); /* resized by userspace (--buffer-mb) */
 } events SEC(".maps");
 
-/* tgid -> 1: the processes we follow. Userspace seeds the launched child; forks add to it. */
+/*
+ * The tasks we follow, marked in task-local storage: reading a task's own storage costs about
+ * half a hash lookup, and every switch and wakeup on the system asks. Userspace marks the
+ * launched child (by pidfd); every task a marked task forks is marked before it can run.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, __u32);
 } traced SEC(".maps");
 
@@ -74,13 +78,6 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
-/* Events emitted per type, so userspace can check the stream it decoded against the kernel. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, GP_EV_TYPE_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} emitted SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -97,9 +94,18 @@ static __always_inline void drop(__u32 cause)
 		(*c)++;
 }
 
-static __always_inline bool is_traced(__u32 tgid)
+static __always_inline __u32 is_traced(struct task_struct *task)
 {
-	return tgid && bpf_map_lookup_elem(&traced, &tgid);
+	/* the stored value (1), not the pointer: clang may merge two pointer tests into an OR of
+	 * the pointers, which the verifier refuses before their NULL checks */
+	__u32 *v = bpf_task_storage_get(&traced, task, 0, 0);
+
+	return v ? *v : 0;
+}
+
+static __always_inline bool current_traced(void)
+{
+	return is_traced(bpf_get_current_task_btf());
 }
 
 static __always_inline void *reserve(__u32 size)
@@ -111,22 +117,19 @@ static __always_inline void *reserve(__u32 size)
 	return e;
 }
 
-static __always_inline void submit_flags(void *e, __u32 type, bool urgent)
+static __always_inline void submit_flags(void *e, bool urgent)
 {
-	__u64 *c = bpf_map_lookup_elem(&emitted, &type);
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
-	if (c)
-		(*c)++;
 	/* Waking the poller on every event costs an irq_work per switch; batch instead. */
 	if (urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
 }
 
-static __always_inline void submit(void *e, __u32 type)
+static __always_inline void submit(void *e)
 {
-	submit_flags(e, type, false);
+	submit_flags(e, false);
 }
 
 /* Set by userspace before load: take stacks at all, and copy user stack slices (dwarf). */
@@ -193,7 +196,7 @@ static __always_inline void emit_stack_dwarf(void *ctx, __u64 ts, __u32 kind, __
 	e->bp = BPF_CORE_READ(regs, bp);
 	e->pad = 0;
 	slice_read(e);
-	submit(e, GP_EV_STACK_DWARF);
+	submit(e);
 }
 
 /*
@@ -215,7 +218,7 @@ static __always_inline void emit_stack(void *ctx, __u64 ts, __u32 kind, __u64 ua
 	if (!e)
 		return;
 	stack_fill(ctx, e, ts, GP_EV_STACK, kind, uaddr, target_tid);
-	submit(e, GP_EV_STACK);
+	submit(e);
 }
 
 static __always_inline void cpu_account(__u64 now, struct task_struct *prev, __u32 prev_traced,
@@ -251,8 +254,8 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	now = bpf_ktime_get_ns();
 	prev_tgid = prev->tgid;
 	next_tgid = next->tgid;
-	prev_traced = is_traced(prev_tgid);
-	next_traced = is_traced(next_tgid);
+	prev_traced = is_traced(prev);
+	next_traced = is_traced(next);
 	cpu_account(now, prev, prev_traced, next, next_traced);
 	if (!prev_traced && !next_traced)
 		return 0;
@@ -273,7 +276,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	e->prev_runtime = prev->se.sum_exec_runtime;
 	__builtin_memcpy(e->prev_comm, prev->comm, GP_COMM_LEN);
 	__builtin_memcpy(e->next_comm, next->comm, GP_COMM_LEN);
-	submit(e, GP_EV_SWITCH);
+	submit(e);
 	/* prev is still current here, so its stacks are the ones it blocks in */
 	if (offcpu_stacks && prev_traced && !preempt && prev_state != TASK_RUNNING &&
 	    !(prev->flags & PF_KTHREAD))
@@ -285,9 +288,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 SEC("perf_event")
 int on_sample(struct bpf_perf_event_data *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-
-	if (!enabled || !is_traced(id >> 32))
+	if (!enabled || !current_traced())
 		return 0;
 	emit_stack(ctx, bpf_ktime_get_ns(), GP_STK_SAMPLE, 0, 0);
 	return 0;
@@ -303,7 +304,7 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	struct gp_ev_waking *e;
 	__u64 id, ts;
 
-	if (!enabled || !is_traced(tgid))
+	if (!enabled || !is_traced(p))
 		return 0;
 	e = reserve(sizeof(*e));
 	if (!e)
@@ -315,7 +316,7 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	e->target_tgid = tgid;
 	e->target_cpu = p->wake_cpu;
 	e->pad = 0;
-	submit(e, GP_EV_WAKING);
+	submit(e);
 	/* Waking a futex waiter: the waker's stacks are the release site. (A timeout's wakeup
 	 * runs in whatever task the timer interrupted; userspace drops that stack once the wait
 	 * returns -ETIMEDOUT.) */
@@ -332,7 +333,7 @@ int BPF_PROG(on_wakeup_new, struct task_struct *p)
 	struct gp_ev_waking *e;
 	__u64 id;
 
-	if (!enabled || !is_traced(tgid))
+	if (!enabled || !is_traced(p))
 		return 0;
 	e = reserve(sizeof(*e));
 	if (!e)
@@ -343,7 +344,7 @@ int BPF_PROG(on_wakeup_new, struct task_struct *p)
 	e->target_tgid = tgid;
 	e->target_cpu = p->wake_cpu;
 	e->pad = 0;
-	submit(e, GP_EV_WAKEUP_NEW);
+	submit(e);
 	return 0;
 }
 
@@ -353,12 +354,11 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ptgid = parent->tgid;
 	__u32 ctgid = child->tgid;
 	struct gp_ev_fork *e;
-	__u32 one = 1;
 
-	if (!enabled || !is_traced(ptgid))
+	if (!enabled || !is_traced(parent))
 		return 0;
-	/* The new process must be in the set before it can run, so add it here, not in userspace. */
-	if (ctgid != ptgid && bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY))
+	/* The new task must be marked before it can run, so here, not in userspace. */
+	if (!bpf_task_storage_get(&traced, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
 		drop(GP_DROP_TGID_MAP_FULL);
 	e = reserve(sizeof(*e));
 	if (!e)
@@ -367,7 +367,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	e->child_tid = child->pid;
 	e->child_tgid = ctgid;
 	__builtin_memcpy(e->child_comm, child->comm, GP_COMM_LEN);
-	submit(e, GP_EV_FORK);
+	submit(e);
 	return 0;
 }
 
@@ -378,7 +378,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	struct gp_ev_exec *e;
 	const char *fname;
 
-	if (!enabled || !is_traced(tgid))
+	if (!enabled || !is_traced(p))
 		return 0;
 	e = reserve(sizeof(*e));
 	if (!e)
@@ -392,7 +392,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		e->filename[0] = 0;
 	/* a new image: its first futex wait needs a new snapshot */
 	bpf_map_delete_elem(&mapped, &tgid);
-	submit_flags(e, GP_EV_EXEC, true);
+	submit_flags(e, true);
 	return 0;
 }
 
@@ -402,7 +402,7 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	__u32 tgid = p->tgid, tid = p->pid;
 	struct gp_ev_exit *e;
 
-	if (!enabled || !is_traced(tgid))
+	if (!enabled || !is_traced(p))
 		return 0;
 	/* A thread killed inside a futex wait never reaches sys_exit. */
 	bpf_map_delete_elem(&inflight, &tid);
@@ -415,7 +415,7 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	e->group_dead = p->signal->live.counter == 0;
 	e->exit_code = p->exit_code;
 	__builtin_memcpy(e->comm, p->comm, GP_COMM_LEN);
-	submit(e, GP_EV_EXIT);
+	submit(e);
 	return 0;
 }
 
@@ -449,7 +449,7 @@ static __always_inline int futex_enter(void *ctx, __u32 sys, __u64 uaddr, __u64 
 	struct gp_ev_futex_enter *e;
 	__u64 ts;
 
-	if (!enabled || !is_traced(tgid))
+	if (!enabled || !current_traced())
 		return 0;
 	if (bpf_map_update_elem(&inflight, &tid, &fi, BPF_ANY)) {
 		drop(GP_DROP_FUTEX_MAP_FULL);
@@ -468,7 +468,7 @@ static __always_inline int futex_enter(void *ctx, __u32 sys, __u64 uaddr, __u64 
 	e->sys = sys;
 	e->has_timeout = timeout != 0;
 	e->nr_futexes = nr;
-	submit_flags(e, GP_EV_FUTEX_ENTER, first_wait(tgid));
+	submit_flags(e, first_wait(tgid));
 	emit_stack(ctx, ts, GP_STK_FUTEX_WAIT, uaddr, 0);
 	return 0;
 }
@@ -479,7 +479,7 @@ static __always_inline int futex_exit(long ret)
 	__u32 tid = id, tgid = id >> 32;
 	struct gp_ev_futex_exit *e;
 
-	if (!enabled || !is_traced(tgid))
+	if (!enabled || !current_traced())
 		return 0;
 	if (bpf_map_delete_elem(&inflight, &tid))
 		return 0; /* not a wait (wake, requeue, ...) or its enter was dropped */
@@ -488,7 +488,7 @@ static __always_inline int futex_exit(long ret)
 		return 0;
 	fill_hdr(&e->h, GP_EV_FUTEX_EXIT, bpf_ktime_get_ns(), tid, tgid);
 	e->ret = ret;
-	submit(e, GP_EV_FUTEX_EXIT);
+	submit(e);
 	return 0;
 }
 

@@ -290,10 +290,16 @@ cleanup:
 
 int collector_trace_pid(struct gp_collector *c, int pid)
 {
-	__u32 key = pid, one = 1;
+	int pidfd = syscall(SYS_pidfd_open, pid, 0), err = 0;
+	__u32 one = 1;
 
-	return bpf_map_update_elem(bpf_map__fd(c->skel->maps.traced), &key, &one, BPF_ANY) ? -errno
-											   : 0;
+	/* task storage is keyed by a pidfd from userspace */
+	if (pidfd < 0)
+		return -errno;
+	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.traced), &pidfd, &one, BPF_ANY))
+		err = -errno;
+	close(pidfd);
+	return err;
 }
 
 uint64_t collector_enable(struct gp_collector *c)
@@ -382,8 +388,6 @@ int collector_read_stats(struct gp_collector *c, uint64_t end_ts, struct gp_coll
 	st->received = c->received;
 	st->invalid = c->invalid;
 	st->stacks_dropped = c->stacks_dropped;
-	for (k = 0; k < GP_EV_TYPE_MAX; k++)
-		percpu_sum(bpf_map__fd(c->skel->maps.emitted), k, ncpus, &st->emitted[k]);
 	for (k = 0; k < GP_DROP_CAUSE_MAX_BPF; k++)
 		percpu_sum(bpf_map__fd(c->skel->maps.drops), k, ncpus, &st->drops[k]);
 	acct = calloc(ncpus, sizeof(*acct));

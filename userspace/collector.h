@@ -34,7 +34,6 @@ struct gp_collector_opts {
 
 /* Totals read back from the kernel at the end: what was emitted, dropped, and CPU time. */
 struct gp_collector_stats {
-	uint64_t emitted[GP_EV_TYPE_MAX];
 	uint64_t drops[GP_DROP_CAUSE_MAX_BPF];
 	uint64_t invalid; /* records that failed validation in userspace */
 	uint64_t stacks_dropped; /* stack records userspace could not keep */

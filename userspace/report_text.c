@@ -40,7 +40,7 @@ size_t report_losses(const struct gp_report *r, struct gp_loss *out, size_t max)
 	const struct gp_model *m = r->model;
 	struct gp_loss all[] = {
 		{ "ringbuf_full", "ring buffer full", st ? st->drops[GP_DROP_RINGBUF_FULL] : 0 },
-		{ "traced_map_full", "traced-process map full",
+		{ "traced_map_full", "new tasks not marked traced",
 		  st ? st->drops[GP_DROP_TGID_MAP_FULL] : 0 },
 		{ "futex_map_full", "in-flight futex map full",
 		  st ? st->drops[GP_DROP_FUTEX_MAP_FULL] : 0 },

@@ -5,11 +5,11 @@
  *
  * A line is named "FILE:LINE" with FILE the basename of the source file. Paths relative to the
  * compilation directory were the alternative: they tell apart two files of one name, but they are
- * long ("../sysdeps/unix/sysv/linux/x86_64/64/../../../../../nptl/pthread_mutex_lock.c" is a real
- * one from glibc, and absolute paths are common), where a frame leaves room for a dozen
- * characters, and the function name next to it already says which of two same-named files is
- * meant. The line is the innermost one the line table gives: for code inlined from a header it is
- * the header's line, as addr2line prints without -i.
+ * long and noisy (glibc's memmove is "../sysdeps/x86_64/multiarch/memmove-vec-unaligned-erms.S",
+ * its mutex "./nptl/pthread_mutex_lock.c"; outside the build tree paths are absolute) where a
+ * frame leaves room for a few words, and the function named beside the line already says which of
+ * two same-named files is meant. The line is the innermost one the line table gives: for code
+ * inlined from a header it is the header's line, as addr2line prints without -i.
  *
  * DWARF is read from the object itself when it has a line table (.debug_line and .debug_info), else
  * from the separate debug file /usr/lib/debug/.build-id/xx/yyyy.debug named by the object's build
