@@ -352,13 +352,16 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = parent->tgid;
-	__u32 ctgid = child->tgid;
+	__u32 ctgid = child->tgid, *mark;
 	struct gp_ev_fork *e;
 
 	if (!enabled || !is_traced(parent))
 		return 0;
 	/* The new task must be marked before it can run, so here, not in userspace. */
-	if (!bpf_task_storage_get(&traced, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+	mark = bpf_task_storage_get(&traced, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (mark)
+		*mark = 1;
+	else
 		drop(GP_DROP_TGID_MAP_FULL);
 	e = reserve(sizeof(*e));
 	if (!e)

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include "collector.h"
 #include "gilprof.skel.h"
+#include "ringbuf.h"
 
 /*
  * Producers take their timestamp before reserving ring buffer space, so records from different
@@ -23,7 +24,7 @@
 
 struct gp_collector {
 	struct gilprof_bpf *skel;
-	struct ring_buffer *rb;
+	struct gp_ringbuf *rb;
 	struct gp_collector_opts opts;
 	union gp_event *pending;
 	size_t npending, cappending;
@@ -275,10 +276,9 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 	ret = samplers_open(c, opts->sample_hz, err, errlen);
 	if (ret)
 		goto cleanup;
-	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), ringbuf_sample, c, NULL);
-	if (!c->rb) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot map the BPF ring buffer: %s", strerror(errno));
+	ret = ringbuf_open(bpf_map__fd(c->skel->maps.events), ringbuf_sample, c, &c->rb);
+	if (ret) {
+		snprintf(err, errlen, "cannot map the BPF ring buffer: %s", strerror(-ret));
 		goto cleanup;
 	}
 	*out = c;
@@ -313,7 +313,7 @@ uint64_t collector_enable(struct gp_collector *c)
 int collector_poll(struct gp_collector *c, int timeout_ms)
 {
 	size_t before = c->npending;
-	int ret = ring_buffer__poll(c->rb, timeout_ms);
+	long ret = ringbuf_poll(c->rb, timeout_ms);
 
 	if (ret < 0 && ret != -EINTR)
 		return c->err ? c->err : ret;
@@ -330,7 +330,7 @@ int collector_stop(struct gp_collector *c, uint64_t *end_ts)
 
 	c->skel->bss->enabled = false;
 	*end_ts = monotonic_ns();
-	ret = ring_buffer__consume(c->rb);
+	ret = ringbuf_consume(c->rb);
 	if (ret < 0)
 		return c->err ? c->err : ret;
 	pending_sort(c, before);
@@ -411,7 +411,7 @@ void collector_close(struct gp_collector *c)
 {
 	if (!c)
 		return;
-	ring_buffer__free(c->rb);
+	ringbuf_close(c->rb);
 	while (c->nsamplers > 0)
 		bpf_link__destroy(c->samplers[--c->nsamplers]); /* closes its perf event fd */
 	gilprof_bpf__destroy(c->skel);
