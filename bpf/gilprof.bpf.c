@@ -39,26 +39,22 @@ struct {
 /*
  * The tasks we follow, marked in task-local storage: reading a task's own storage costs about
  * half a hash lookup, and every switch and wakeup on the system asks. Userspace marks the
- * launched child (by pidfd); every task a marked task forks is marked before it can run.
+ * launched child (by pidfd); every task a marked task forks is marked before it can run. The
+ * same storage remembers the futex wait the task is inside of, for the wakeup and the return.
  */
+struct task_mark {
+	__u32 traced;
+	__u32 in_futex;
+	__u64 futex_uaddr;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, __u32);
+	__type(value, struct task_mark);
 } traced SEC(".maps");
 
-/* tid -> the futex wait it is inside of, so the exit can be paired and filtered. */
-struct futex_inflight {
-	__u64 uaddr;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, struct futex_inflight);
-} inflight SEC(".maps");
 
 /*
  * tgid -> 1 once its first futex wait was sent. That first wait wakes the poller at once, so
@@ -98,14 +94,22 @@ static __always_inline __u32 is_traced(struct task_struct *task)
 {
 	/* the stored value (1), not the pointer: clang may merge two pointer tests into an OR of
 	 * the pointers, which the verifier refuses before their NULL checks */
-	__u32 *v = bpf_task_storage_get(&traced, task, 0, 0);
+	struct task_mark *m = bpf_task_storage_get(&traced, task, 0, 0);
 
-	return v ? *v : 0;
+	return m ? m->traced : 0;
+}
+
+/* The current task's mark when it is traced, else NULL. */
+static __always_inline struct task_mark *current_mark(void)
+{
+	struct task_mark *m = bpf_task_storage_get(&traced, bpf_get_current_task_btf(), 0, 0);
+
+	return m && m->traced ? m : NULL;
 }
 
 static __always_inline bool current_traced(void)
 {
-	return is_traced(bpf_get_current_task_btf());
+	return current_mark() != NULL;
 }
 
 static __always_inline void *reserve(__u32 size)
@@ -300,11 +304,14 @@ SEC("tp_btf/sched_waking")
 int BPF_PROG(on_waking, struct task_struct *p)
 {
 	__u32 tgid = p->tgid, tid = p->pid;
-	struct futex_inflight *fi;
 	struct gp_ev_waking *e;
+	struct task_mark *m;
 	__u64 id, ts;
 
-	if (!enabled || !is_traced(p))
+	if (!enabled)
+		return 0;
+	m = bpf_task_storage_get(&traced, p, 0, 0);
+	if (!m || !m->traced)
 		return 0;
 	e = reserve(sizeof(*e));
 	if (!e)
@@ -320,9 +327,8 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	/* Waking a futex waiter: the waker's stacks are the release site. (A timeout's wakeup
 	 * runs in whatever task the timer interrupted; userspace drops that stack once the wait
 	 * returns -ETIMEDOUT.) */
-	fi = bpf_map_lookup_elem(&inflight, &tid);
-	if (fi)
-		emit_stack(ctx, ts, GP_STK_WAKER, fi->uaddr, tid);
+	if (m->in_futex)
+		emit_stack(ctx, ts, GP_STK_WAKER, m->futex_uaddr, tid);
 	return 0;
 }
 
@@ -352,7 +358,8 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = parent->tgid;
-	__u32 ctgid = child->tgid, *mark;
+	__u32 ctgid = child->tgid;
+	struct task_mark *mark;
 	struct gp_ev_fork *e;
 
 	if (!enabled || !is_traced(parent))
@@ -360,7 +367,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	/* The new task must be marked before it can run, so here, not in userspace. */
 	mark = bpf_task_storage_get(&traced, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (mark)
-		*mark = 1;
+		mark->traced = 1;
 	else
 		drop(GP_DROP_TGID_MAP_FULL);
 	e = reserve(sizeof(*e));
@@ -407,8 +414,6 @@ int BPF_PROG(on_exit, struct task_struct *p)
 
 	if (!enabled || !is_traced(p))
 		return 0;
-	/* A thread killed inside a futex wait never reaches sys_exit. */
-	bpf_map_delete_elem(&inflight, &tid);
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
@@ -446,18 +451,16 @@ static __always_inline bool futex_op_waits(__u32 op)
 static __always_inline int futex_enter(void *ctx, __u32 sys, __u64 uaddr, __u64 uaddr2, __u32 op,
 				       __u32 val, __u32 val3, __u64 timeout, __u32 nr)
 {
-	struct futex_inflight fi = { .uaddr = uaddr };
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = id, tgid = id >> 32;
 	struct gp_ev_futex_enter *e;
+	struct task_mark *m;
 	__u64 ts;
 
-	if (!enabled || !current_traced())
+	if (!enabled || !(m = current_mark()))
 		return 0;
-	if (bpf_map_update_elem(&inflight, &tid, &fi, BPF_ANY)) {
-		drop(GP_DROP_FUTEX_MAP_FULL);
-		return 0;
-	}
+	m->in_futex = 1;
+	m->futex_uaddr = uaddr;
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
@@ -481,11 +484,11 @@ static __always_inline int futex_exit(long ret)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = id, tgid = id >> 32;
 	struct gp_ev_futex_exit *e;
+	struct task_mark *m;
 
-	if (!enabled || !current_traced())
-		return 0;
-	if (bpf_map_delete_elem(&inflight, &tid))
-		return 0; /* not a wait (wake, requeue, ...) or its enter was dropped */
+	if (!enabled || !(m = current_mark()) || !m->in_futex)
+		return 0; /* not a wait (wake, requeue, ...) */
+	m->in_futex = 0;
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;

@@ -174,9 +174,8 @@ struct gp_ev_stackref {
 enum gp_drop_cause {
 	GP_DROP_RINGBUF_FULL = 0, /* bpf_ringbuf_reserve failed */
 	GP_DROP_TGID_MAP_FULL = 1, /* a forked task could not be marked traced (storage) */
-	GP_DROP_FUTEX_MAP_FULL = 2, /* an in-flight futex wait could not be remembered */
-	GP_DROP_STACK_USER = 3, /* a user stack could not be taken (bpf_get_stack failed) */
-	GP_DROP_STACK_KERNEL = 4, /* a kernel stack could not be taken */
+	GP_DROP_STACK_USER = 2, /* a user stack could not be taken (bpf_get_stack failed) */
+	GP_DROP_STACK_KERNEL = 3, /* a kernel stack could not be taken */
 	GP_DROP_CAUSE_MAX_BPF,
 };
 

@@ -77,6 +77,7 @@ static void usage(FILE *f)
 		"                        in ns; default), lock (wait time, the lock as leaf),\n"
 		"                        wake (waiter stack, lock, then the waker's stack)\n"
 		"  -F, --freq HZ         on-CPU samples per second with a profile output (default 99)\n"
+		"      --lines           source file:line of user frames where DWARF has it\n"
 		"      --call-graph fp|dwarf  user stacks by frame pointer, or unwound from CFI\n"
 		"                        through code without frame pointers (default dwarf)\n"
 		"      --lock ADDR|NAME  only the futex words at ADDR (0x...) or named NAME\n"
@@ -115,6 +116,7 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 		{ "top-locks", required_argument, NULL, 'l' },
 		{ "lock", required_argument, NULL, 'L' },
 		{ "call-graph", required_argument, NULL, 'g' },
+		{ "lines", no_argument, NULL, 'n' },
 		{ "folded", required_argument, NULL, 'f' },
 		{ "flamegraph", required_argument, NULL, 'G' },
 		{ "pprof", required_argument, NULL, 'p' },
@@ -160,6 +162,9 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 			break;
 		case 'f':
 			o->folded = optarg;
+			break;
+		case 'n':
+			o->lines = true;
 			break;
 		case 'G':
 			o->flamegraph = optarg;
@@ -503,6 +508,7 @@ int run_report(const struct gp_run_opts *o, struct gp_run_result *res, char *con
 		.name_lock = locknames_name,
 		.name_code = locknames_code,
 		.name_kernel = locknames_kernel,
+		.name_line = o->lines ? locknames_line : NULL,
 		.namer_ctx = res->names,
 		.stacks = res->stacks,
 		.unwind_stops = res->unwind_stops,

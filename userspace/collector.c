@@ -290,13 +290,17 @@ cleanup:
 
 int collector_trace_pid(struct gp_collector *c, int pid)
 {
+	/* struct task_mark of the BPF side: traced, then no futex wait in flight */
+	struct {
+		__u32 traced, in_futex;
+		__u64 futex_uaddr;
+	} mark = { 1, 0, 0 };
 	int pidfd = syscall(SYS_pidfd_open, pid, 0), err = 0;
-	__u32 one = 1;
 
 	/* task storage is keyed by a pidfd from userspace */
 	if (pidfd < 0)
 		return -errno;
-	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.traced), &pidfd, &one, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.traced), &pidfd, &mark, BPF_ANY))
 		err = -errno;
 	close(pidfd);
 	return err;

@@ -8,6 +8,7 @@
 #include "cpython.h"
 #include "dwarfnames.h"
 #include "ksyms.h"
+#include "srclines.h"
 #include "model.h"
 #include "locknames.h"
 #include "procmaps.h"
@@ -25,6 +26,7 @@ struct proc_snap {
 struct gp_locknames {
 	struct gp_symbolizer *sym;
 	struct gp_dwarfnames *dwarf;
+	struct gp_srclines *lines;
 	const struct gp_model *model; /* the finished model: futex word behaviour for the GIL */
 	struct gp_ksyms *ksyms;
 	int ksyms_err; /* why kallsyms could not be loaded, 0 until tried */
@@ -40,9 +42,11 @@ struct gp_locknames *locknames_new(void)
 		return NULL;
 	ln->sym = symbolizer_new();
 	ln->dwarf = dwarfnames_new();
-	if (!ln->sym || !ln->dwarf) {
+	ln->lines = srclines_new();
+	if (!ln->sym || !ln->dwarf || !ln->lines) {
 		symbolizer_free(ln->sym);
 		dwarfnames_free(ln->dwarf);
+		srclines_free(ln->lines);
 		free(ln);
 		return NULL;
 	}
@@ -64,6 +68,7 @@ void locknames_free(struct gp_locknames *ln)
 	hashmap_free(&ln->procs);
 	symbolizer_free(ln->sym);
 	dwarfnames_free(ln->dwarf);
+	srclines_free(ln->lines);
 	ksyms_free(ln->ksyms);
 	free(ln);
 }
@@ -246,6 +251,17 @@ int locknames_code(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t le
 		return 1;
 	}
 	return symbolizer_name_code(ln->sym, pm, addr, buf, len, obj, objlen);
+}
+
+int locknames_line(void *ctx, uint32_t tgid, uint64_t pc, char *buf, size_t len)
+{
+	struct gp_locknames *ln = ctx;
+	const struct gp_procmaps *pm = snap_for(ln, tgid, pc);
+	struct gp_addr_loc loc;
+
+	if (!pm || symbolizer_locate(ln->sym, pm, pc, &loc) || !loc.elf || !loc.obj)
+		return -ENOENT;
+	return srclines_lookup(ln->lines, loc.obj, loc.vaddr, buf, len);
 }
 
 int locknames_kernel(void *ctx, uint64_t addr, char *buf, size_t len)

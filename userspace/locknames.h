@@ -23,6 +23,8 @@ int locknames_name(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_t l
  * gets the object's basename. Same returns as locknames_name. */
 int locknames_code(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t len, char *obj,
 		   size_t objlen);
+/* "file.c:123" for a user code address, from DWARF line tables (-ENOENT without). */
+int locknames_line(void *ctx, uint32_t tgid, uint64_t pc, char *buf, size_t len);
 /* Name a kernel address from /proc/kallsyms (loaded on first use). */
 int locknames_kernel(void *ctx, uint64_t addr, char *buf, size_t len);
 struct gp_procmaps;

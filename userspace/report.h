@@ -19,6 +19,8 @@ struct gp_report {
 	int (*name_code)(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t len, char *obj,
 			 size_t objlen);
 	int (*name_kernel)(void *ctx, uint64_t addr, char *buf, size_t len);
+	/* with --lines: source file:line of a user frame, NULL otherwise */
+	int (*name_line)(void *ctx, uint32_t tgid, uint64_t pc, char *buf, size_t len);
 	void *namer_ctx;
 	const struct gp_stacks *stacks; /* NULL when no stacks were taken */
 	const uint64_t *unwind_stops; /* by enum gp_unwind_stop, NULL without DWARF unwinding */

@@ -34,6 +34,17 @@ static uint32_t kernel_first_frame(const struct gp_report *r, const struct gp_st
 	return first;
 }
 
+static void frame_add_line(const struct gp_report *r, uint32_t tgid, uint64_t pc, char *name,
+			   size_t len)
+{
+	char line[96];
+	size_t used = strlen(name);
+
+	if (r->name_line && !r->name_line(r->namer_ctx, tgid, pc, line, sizeof(line)) &&
+	    used < len)
+		snprintf(name + used, len - used, " (%s)", line);
+}
+
 size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, char (*names)[128],
 			  size_t max)
 {
@@ -48,6 +59,7 @@ size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, c
 		uint64_t pc = i ? st->user[i] - 1 : st->user[i];
 
 		r->name_code(r->namer_ctx, st->tgid, pc, names[n], sizeof(names[n]), NULL, 0);
+		frame_add_line(r, st->tgid, pc, names[n], sizeof(names[n]));
 	}
 	for (i = kernel ? kernel_first_frame(r, st) : 0; kernel && i < st->nkernel && n < max;
 	     i++, n++) {

@@ -42,8 +42,6 @@ size_t report_losses(const struct gp_report *r, struct gp_loss *out, size_t max)
 		{ "ringbuf_full", "ring buffer full", st ? st->drops[GP_DROP_RINGBUF_FULL] : 0 },
 		{ "traced_map_full", "new tasks not marked traced",
 		  st ? st->drops[GP_DROP_TGID_MAP_FULL] : 0 },
-		{ "futex_map_full", "in-flight futex map full",
-		  st ? st->drops[GP_DROP_FUTEX_MAP_FULL] : 0 },
 		{ "invalid_records", "malformed records", st ? st->invalid : 0 },
 		{ "user_stack_failed", "user stacks not taken", st ? st->drops[GP_DROP_STACK_USER] : 0 },
 		{ "kernel_stack_failed", "kernel stacks not taken",

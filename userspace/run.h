@@ -20,6 +20,7 @@ struct gp_run_opts {
 	bool as_root, status, verbose, dashdash;
 	bool quiet; /* the target's stdout goes to /dev/null */
 	bool call_graph_dwarf; /* --call-graph dwarf: unwind user stacks from CFI */
+	bool lines; /* --lines: source file:line in stack frames */
 	unsigned buffer_mb, top_locks, top_pairs;
 	char **argv; /* the command, NULL-terminated; argv[0] NULL when none was given */
 };

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "demangle.h"
 #include "symbols.h"
 
 #define CACHE_BUCKETS 512
@@ -779,12 +780,16 @@ static void loc_name(const struct gp_addr_loc *loc, uint64_t addr, char *buf, si
 	}
 }
 
+/* Names are shown demangled (C++, Rust); gp_sym keeps the linkage name DWARF is matched by. */
 static void sym_name(const struct gp_sym *sym, uint64_t vaddr, char *buf, size_t len)
 {
+	char plain[512];
+	const char *name = demangle(sym->name, plain, sizeof(plain)) ? sym->name : plain;
+
 	if (vaddr == sym->addr)
-		snprintf(buf, len, "%s", sym->name);
+		snprintf(buf, len, "%s", name);
 	else
-		snprintf(buf, len, "%s+0x%" PRIx64, sym->name, vaddr - sym->addr);
+		snprintf(buf, len, "%s+0x%" PRIx64, name, vaddr - sym->addr);
 }
 
 static int addr_name(struct gp_symbolizer *s, const struct gp_procmaps *pm, uint64_t addr,
