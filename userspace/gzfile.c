@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -127,6 +128,7 @@ static void writer_init(struct gz_writer *w, const char *name)
 	w->fp = NULL;
 	w->fd = -1;
 	w->sync_fd = -1;
+	w->special_fd = -1;
 	w->path = NULL;
 	w->tmp = NULL;
 	w->name = name;
@@ -158,8 +160,22 @@ static int writer_open_gz(struct gz_writer *w, int fd, int level, struct prof_er
 	return 0;
 }
 
+/* A device or pipe (/dev/null, a fifo) is written in place: a rename would replace the node. */
+static int writer_open_special(struct gz_writer *w, const char *path, struct prof_err *pe)
+{
+	w->fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (w->fd < 0)
+		return prof_err_set(pe, errno, "cannot write %s: %s", path, strerror(errno));
+	w->special_fd = w->fd;
+	return 0;
+}
+
 static int writer_open_tmp(struct gz_writer *w, const char *path, struct prof_err *pe)
 {
+	struct stat st;
+
+	if (!stat(path, &st) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return writer_open_special(w, path, pe);
 	w->path = strdup(path);
 	if (!w->path || asprintf(&w->tmp, "%s.tmp", path) < 0) {
 		w->tmp = NULL;
@@ -178,6 +194,8 @@ static void writer_release(struct gz_writer *w, bool remove_tmp)
 		gzclose(w->gz);
 	if (w->sync_fd >= 0)
 		close(w->sync_fd);
+	if (w->special_fd >= 0)
+		close(w->special_fd);
 	if (remove_tmp && w->tmp)
 		unlink(w->tmp);
 	free(w->path);
@@ -198,7 +216,7 @@ int gzwriter_open(struct gz_writer *w, const char *path, int level, struct prof_
 		if (err)
 			goto fail;
 	}
-	w->fd = is_stdout ? STDOUT_FILENO : w->sync_fd;
+	w->fd = is_stdout ? STDOUT_FILENO : w->special_fd >= 0 ? w->special_fd : w->sync_fd;
 	if (level > 0) {
 		err = writer_open_gz(w, w->fd, level, pe);
 		if (err)
@@ -228,6 +246,9 @@ static void writer_finish(struct gz_writer *w)
 	if (w->sync_fd >= 0 && close(w->sync_fd))
 		writer_fail(w, errno, "closing");
 	w->sync_fd = -1;
+	if (w->special_fd >= 0 && close(w->special_fd))
+		writer_fail(w, errno, "closing");
+	w->special_fd = -1;
 	if (!w->err.code && w->tmp && rename(w->tmp, w->path))
 		writer_fail(w, errno, "renaming the temporary file into");
 }

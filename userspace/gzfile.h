@@ -23,6 +23,7 @@ struct gz_writer {
 	FILE *fp; /* a caller's stream, or NULL */
 	int fd; /* plain output descriptor, or -1 */
 	int sync_fd; /* our temporary file, synced and closed on commit; -1 for stdout/streams */
+	int special_fd; /* a device or pipe written in place (no temporary file); else -1 */
 	char *path; /* final name, NULL for stdout and streams */
 	char *tmp;
 	const char *name; /* for messages */

@@ -281,3 +281,22 @@ Test(errors, lock_filter_naming_nothing_lists_the_top_locks, .timeout = 60)
 	unlink(truth);
 	e2e_free(r);
 }
+
+/* Output to a device is written through it: a temporary file renamed over /dev/null would
+ * have replaced the device node with a regular file. */
+Test(errors, outputs_to_a_device_leave_it_a_device, .timeout = 60)
+{
+	struct e2e_run *r;
+	struct stat st;
+
+	e2e_require_root();
+	r = e2e_gilprof_run(NULL, (const char *[]){ "run", "-o", "/dev/null", "--json", "/dev/null",
+						    "--folded", "/dev/null", "--flamegraph",
+						    "/dev/null", "--pprof", "/dev/null",
+						    "--speedscope", "/dev/null", "--", "/bin/true",
+						    NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_eq(stat("/dev/null", &st), 0);
+	cr_assert(S_ISCHR(st.st_mode), "/dev/null is no longer a device");
+	e2e_free(r);
+}
