@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analysis.h"
+#include "vec.h"
 
 void totals_add_thread(struct gp_totals *tot, const struct gp_thread *t, unsigned ncpus)
 {
@@ -145,11 +146,9 @@ static int group_add_waiters(struct gp_lock_group *g, const struct gp_lock *l)
 			;
 		if (j < g->nwaiters)
 			continue;
-		uint32_t *n = realloc(g->waiters, (g->nwaiters + 1) * sizeof(*n));
-
-		if (!n)
+		if (vec_reserve((void **)&g->waiters, &g->capwaiters, g->nwaiters,
+				sizeof(*g->waiters), 8))
 			return -ENOMEM;
-		g->waiters = n;
 		g->waiters[g->nwaiters++] = l->waiters[i];
 	}
 	return 0;

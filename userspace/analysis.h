@@ -38,7 +38,7 @@ struct gp_lock_group {
 	size_t nwords;
 	uint64_t waits, timeouts, wait_ns, blocked_ns;
 	uint32_t *waiters; /* distinct waiter tids over all its words */
-	size_t nwaiters;
+	size_t nwaiters, capwaiters;
 };
 
 /* Names a futex word of a process: 0 when by a symbol, 1 by mapping only, -errno unknown. */

@@ -14,6 +14,7 @@
 #include "collector.h"
 #include "gilprof.skel.h"
 #include "ringbuf.h"
+#include "vec.h"
 
 /*
  * Producers take their timestamp before reserving ring buffer space, so records from different
@@ -106,15 +107,9 @@ static int pending_push(struct gp_collector *c, const void *data, size_t len)
 {
 	union gp_event *e;
 
-	if (c->npending == c->cappending) {
-		size_t ncap = c->cappending ? c->cappending * 2 : 4096;
-		union gp_event *n = realloc(c->pending, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		c->pending = n;
-		c->cappending = ncap;
-	}
+	if (vec_reserve((void **)&c->pending, &c->cappending, c->npending, sizeof(*c->pending),
+			4096))
+		return -ENOMEM;
 	e = &c->pending[c->npending++];
 	memset(e, 0, sizeof(*e));
 	memcpy(e, data, len < sizeof(*e) ? len : sizeof(*e));

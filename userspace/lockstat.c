@@ -3,18 +3,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include "lockstat.h"
+#include "vec.h"
 
 int u64vec_push(struct gp_u64vec *vec, uint64_t x)
 {
-	if (vec->n == vec->cap) {
-		size_t ncap = vec->cap ? vec->cap * 2 : 64;
-		uint64_t *n = realloc(vec->v, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		vec->v = n;
-		vec->cap = ncap;
-	}
+	if (vec_reserve((void **)&vec->v, &vec->cap, vec->n, sizeof(*vec->v), 64))
+		return -ENOMEM;
 	vec->v[vec->n++] = x;
 	return 0;
 }
@@ -112,15 +106,8 @@ static int waiter_add(struct gp_lock *l, uint32_t tid)
 		if (l->waiters[i] == tid)
 			return 0;
 	}
-	if (l->nwaiters == l->capwaiters) {
-		size_t ncap = l->capwaiters ? l->capwaiters * 2 : 8;
-		uint32_t *n = realloc(l->waiters, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		l->waiters = n;
-		l->capwaiters = ncap;
-	}
+	if (vec_reserve((void **)&l->waiters, &l->capwaiters, l->nwaiters, sizeof(*l->waiters), 8))
+		return -ENOMEM;
 	l->waiters[l->nwaiters++] = tid;
 	return 0;
 }
@@ -135,15 +122,8 @@ static int pair_add(struct gp_lock *l, uint32_t waiter, uint32_t waker, uint64_t
 			break;
 	}
 	if (i == l->npairs) {
-		if (l->npairs == l->cappairs) {
-			size_t ncap = l->cappairs ? l->cappairs * 2 : 8;
-			struct gp_lock_pair *n = realloc(l->pairs, ncap * sizeof(*n));
-
-			if (!n)
-				return -ENOMEM;
-			l->pairs = n;
-			l->cappairs = ncap;
-		}
+		if (vec_reserve((void **)&l->pairs, &l->cappairs, l->npairs, sizeof(*l->pairs), 8))
+			return -ENOMEM;
 		l->pairs[l->npairs++] = (struct gp_lock_pair){ waiter, waker, 0, 0 };
 	}
 	p = &l->pairs[i];
@@ -161,15 +141,8 @@ static int stack_add(struct gp_lock_stacks *st, uint32_t id1, uint64_t ns)
 	for (i = 0; i < st->n && st->v[i].stack != id1 - 1; i++)
 		;
 	if (i == st->n) {
-		if (st->n == st->cap) {
-			size_t ncap = st->cap ? st->cap * 2 : 8;
-			struct gp_lock_stack *n = realloc(st->v, ncap * sizeof(*n));
-
-			if (!n)
-				return -ENOMEM;
-			st->v = n;
-			st->cap = ncap;
-		}
+		if (vec_reserve((void **)&st->v, &st->cap, st->n, sizeof(*st->v), 8))
+			return -ENOMEM;
 		st->v[st->n++] = (struct gp_lock_stack){ id1 - 1, 0, 0 };
 	}
 	st->v[i].count++;

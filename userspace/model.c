@@ -3,21 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "vec.h"
 
 #define FUTEX_CMD_MASK (~0x180u) /* ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) */
 
 /* Grow a pointer vector by one slot; the vector's element size is sizeof(void *). */
 static int vec_push(void ***vec, size_t *len, size_t *cap, void *item)
 {
-	if (*len == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		void **n = realloc(*vec, ncap * sizeof(void *));
-
-		if (!n)
-			return -ENOMEM;
-		*vec = n;
-		*cap = ncap;
-	}
+	if (vec_reserve((void **)vec, cap, *len, sizeof(void *), 16))
+		return -ENOMEM;
 	(*vec)[(*len)++] = item;
 	return 0;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "stackprof.h"
+#include "vec.h"
 
 void stackprof_init(struct gp_stackprof *p)
 {
@@ -44,15 +45,8 @@ int stackprof_add(struct gp_stackprof *p, const struct gp_prof_cell *key, uint64
 			return 0;
 		}
 	}
-	if (p->n == p->cap) {
-		size_t ncap = p->cap ? p->cap * 2 : 256;
-		struct gp_prof_cell *n = realloc(p->cells, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		p->cells = n;
-		p->cap = ncap;
-	}
+	if (vec_reserve((void **)&p->cells, &p->cap, p->n, sizeof(*p->cells), 256))
+		return -ENOMEM;
 	if (hashmap_put(&p->idx, h, k, (void *)(uintptr_t)(p->n + 1)))
 		return -ENOMEM;
 	p->cells[p->n] = *key;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "hashmap.h"
 #include "stacks.h"
+#include "vec.h"
 
 struct gp_stacks {
 	struct gp_stack_rec *recs;
@@ -60,15 +61,8 @@ static int rec_add(struct gp_stacks *s, uint32_t tgid, const uint64_t *user, uin
 	struct gp_stack_rec *r;
 	uint64_t *frames;
 
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 256;
-		struct gp_stack_rec *n = realloc(s->recs, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		s->recs = n;
-		s->cap = ncap;
-	}
+	if (vec_reserve((void **)&s->recs, &s->cap, s->n, sizeof(*s->recs), 256))
+		return -ENOMEM;
 	frames = malloc((nuser + nkernel + 1) * sizeof(uint64_t));
 	if (!frames)
 		return -ENOMEM;
