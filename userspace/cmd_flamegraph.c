@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "args.h"
 #include "cmd.h"
 #include "flamegraph.h"
 
@@ -39,20 +40,6 @@ static int parse_kind(const char *s, enum gp_sample_kind *k)
 			"waker, not '%s'\n",
 		s);
 	return -1;
-}
-
-static int parse_num(const char *opt, const char *s, double min, double max, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	if (errno || end == s || *end || *out < min || *out > max) {
-		fprintf(stderr, "gilprof flamegraph: %s must be a number from %g to %g, not '%s'\n",
-			opt, min, max, s);
-		return -1;
-	}
-	return 0;
 }
 
 static int parse(int argc, char **argv, struct gp_flamegraph_opts *o, const char **out)
@@ -93,22 +80,19 @@ static int parse(int argc, char **argv, struct gp_flamegraph_opts *o, const char
 				return -1;
 			break;
 		case 'w':
-			if (parse_num("--width", optarg, 200, 100000, &v))
+			if (args_double("flamegraph", "--width", optarg, 200, 100000, &v))
 				return -1;
 			o->width = v;
 			break;
 		case 'm':
-			if (parse_num("--min-width", optarg, 0, 1000, &o->min_width))
+			if (args_double("flamegraph", "--min-width", optarg, 0, 1000, &o->min_width))
 				return -1;
 			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
-		case ':':
-			fprintf(stderr, "gilprof flamegraph: %s needs a value\n", argv[optind - 1]);
-			return -1;
 		default:
-			fprintf(stderr, "gilprof flamegraph: unknown option '%s'\n", argv[optind - 1]);
+			args_getopt_error("flamegraph", c, argv);
 			return -1;
 		}
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "args.h"
 #include "cmd.h"
 #include "collector.h"
 #include "launch.h"
@@ -90,22 +91,6 @@ static void usage(FILE *f)
 		"1 when tracing fails, 126/127 when the command cannot be run.\n");
 }
 
-static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v > max) {
-		fprintf(stderr, "gilprof run: %s needs a whole number from 0 to %u, not '%s'\n",
-			opt, max, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 {
 	static const struct option longopts[] = {
@@ -145,7 +130,7 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 			o->as_root = true;
 			break;
 		case 'b':
-			if (parse_uint("--buffer-mb", optarg, 1024, &o->buffer_mb))
+			if (args_uint("run", "--buffer-mb", optarg, 1024, &o->buffer_mb))
 				return -1;
 			if (!o->buffer_mb || o->buffer_mb & (o->buffer_mb - 1)) {
 				fprintf(stderr, "gilprof run: --buffer-mb must be a power of two "
@@ -154,7 +139,7 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 			}
 			break;
 		case 'l':
-			if (parse_uint("--top-locks", optarg, 1000000, &o->top_locks))
+			if (args_uint("run", "--top-locks", optarg, 1000000, &o->top_locks))
 				return -1;
 			break;
 		case 'L':
@@ -188,7 +173,7 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 			break;
 		}
 		case 'F':
-			if (parse_uint("--freq", optarg, 10000, &o->freq))
+			if (args_uint("run", "--freq", optarg, 10000, &o->freq))
 				return -1;
 			if (!o->freq) {
 				fprintf(stderr, "gilprof run: --freq must be from 1 to 10000\n");
@@ -205,7 +190,7 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 			o->call_graph_dwarf = !strcmp(optarg, "dwarf");
 			break;
 		case 'w':
-			if (parse_uint("--top-wakers", optarg, 1000000, &o->top_pairs))
+			if (args_uint("run", "--top-wakers", optarg, 1000000, &o->top_pairs))
 				return -1;
 			break;
 		case 's':
@@ -217,13 +202,8 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 		case 'h':
 			usage(stdout);
 			exit(0);
-		case ':':
-			fprintf(stderr, "gilprof run: %s needs a value (see 'gilprof run --help')\n",
-				argv[optind - 1]);
-			return -1;
 		default:
-			fprintf(stderr, "gilprof run: unknown option '%s' (see 'gilprof run --help')\n",
-				argv[optind - 1]);
+			args_getopt_error("run", c, argv);
 			return -1;
 		}
 	}
