@@ -1,86 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include "flamegraph.h"
 #include "folded.h"
 #include "profile.h"
+#include "testutil.h"
 
-static char tmpdir[] = "/tmp/gp-test-flamegraph-XXXXXX";
-
-static void dir_make(void)
-{
-	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
-}
-
-static int entry_remove(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void dir_remove(void)
-{
-	nftw(tmpdir, entry_remove, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-TestSuite(flamegraph, .init = dir_make, .fini = dir_remove);
-
-static const char *path_in_tmp(const char *name)
-{
-	static char path[4][256];
-	static int next;
-	char *p = path[next++ % 4];
-
-	snprintf(p, sizeof(path[0]), "%s/%s", tmpdir, name);
-	return p;
-}
-
-static void file_put(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	cr_assert_not_null(f);
-	cr_assert_eq(fwrite(text, 1, strlen(text), f), strlen(text));
-	cr_assert_eq(fclose(f), 0);
-}
-
-static char *file_get(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long len;
-
-	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	buf = malloc(len + 1);
-	cr_assert_eq(fread(buf, 1, len, f), (size_t)len);
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
-
-static struct gp_profile *profile_from_folded(const char *text, const char *unit)
-{
-	struct prof_err pe = {0};
-	struct gp_profile *p = profile_new(unit, &pe);
-	const char *path = path_in_tmp("in.folded");
-
-	cr_assert_not_null(p, "%s", pe.msg);
-	file_put(path, text);
-	cr_assert_eq(folded_read(p, path, GP_SK_CPU, &pe), 0, "%s", pe.msg);
-	return p;
-}
+TMPDIR_SUITE(flamegraph);
 
 static char *svg_render(const struct gp_profile *p, const struct gp_flamegraph_opts *o)
 {
@@ -172,7 +103,7 @@ static const char simple[] = "a;b;c 1\n"
 
 Test(flamegraph, structure_and_totals)
 {
-	struct gp_profile *p = profile_from_folded(simple, "samples");
+	struct gp_profile *p = profile_from_folded(simple, "samples", GP_SK_CPU);
 	char *svg = svg_render(p, NULL);
 
 	/* all, a, b, c, d, e, f */
@@ -199,21 +130,15 @@ Test(flamegraph, structure_and_totals)
 
 Test(flamegraph, script_and_controls)
 {
-	struct gp_profile *p = profile_from_folded(simple, "samples");
+	struct gp_profile *p = profile_from_folded(simple, "samples", GP_SK_CPU);
 	char *svg = svg_render(p, NULL);
 
-	cr_assert(strstr(svg, "function fg_zoom(i)"));
-	cr_assert(strstr(svg, "function fg_unzoom()"));
-	cr_assert(strstr(svg, "function fg_search(s)"));
-	cr_assert(strstr(svg, "new RegExp(s)"));
+	TEXT_HAS(svg, "function fg_zoom(i)", "function fg_unzoom()", "function fg_search(s)",
+		 "new RegExp(s)", "Matched: ", "id=\"unzoom\"", ">Search</text>",
+		 "<script type=\"text/ecmascript\"><![CDATA[",
+		 "var fg_cfg = { xpad: 10, fullw: 1180.00, fh: 16,", "id=\"legend\"",
+		 ">on-CPU</text>");
 	cr_assert(strstr(svg, "e.ctrlKey || e.metaKey"), "Ctrl-F handler");
-	cr_assert(strstr(svg, "Matched: "));
-	cr_assert(strstr(svg, "id=\"unzoom\""));
-	cr_assert(strstr(svg, ">Search</text>"));
-	cr_assert(strstr(svg, "<script type=\"text/ecmascript\"><![CDATA["));
-	cr_assert(strstr(svg, "var fg_cfg = { xpad: 10, fullw: 1180.00, fh: 16,"));
-	cr_assert(strstr(svg, "id=\"legend\""));
-	cr_assert(strstr(svg, ">on-CPU</text>"));
 	cr_assert_eq(count_of(svg, "<svg "), 1);
 	free(svg);
 	profile_free(p);
@@ -222,7 +147,7 @@ Test(flamegraph, script_and_controls)
 Test(flamegraph, escaping_keeps_xml_valid)
 {
 	struct prof_err pe = {0};
-	struct gp_profile *p = profile_new("samples", &pe);
+	struct gp_profile *p = profile_make("samples");
 	struct gp_pframe f[] = {
 		{"c&o<m>m", GP_FK_COMM},
 		{"\"quoted\" 'it'", GP_FK_USER},
@@ -236,24 +161,20 @@ Test(flamegraph, escaping_keeps_xml_valid)
 	const char *path = path_in_tmp("esc.svg");
 	char *svg;
 
-	cr_assert_not_null(p);
-	cr_assert_eq(profile_add(p, f, 7, GP_SK_CPU, 5, 5, &pe), 0, "%s", pe.msg);
+	stack_add(p, f, 7, GP_SK_CPU, 5, 5);
 	flamegraph_opts_init(&o);
 	o.title = "<title> & \"more\"";
 	o.subtitle = "sub ]]> \x02";
 	cr_assert_eq(flamegraph_write_path(p, &o, path, &pe), 0, "%s", pe.msg);
 	svg = file_get(path);
-	cr_assert(strstr(svg, "<title>c&amp;o&lt;m&gt;m\n"));
-	cr_assert(strstr(svg, "<title>&quot;quoted&quot; &apos;it&apos;\n"));
-	cr_assert(strstr(svg, "<title>bad \xef\xbf\xbd\xef\xbf\xbd utf8\n"));
-	cr_assert(strstr(svg, "<title>ctl   \n"));
-	cr_assert(strstr(svg, "<title>caf\xc3\xa9 \xe6\x97\xa5\n"));
-	cr_assert(strstr(svg, "&lt;title&gt; &amp; &quot;more&quot;"));
+	TEXT_HAS(svg, "<title>c&amp;o&lt;m&gt;m\n", "<title>&quot;quoted&quot; &apos;it&apos;\n",
+		 "<title>bad \xef\xbf\xbd\xef\xbf\xbd utf8\n", "<title>ctl   \n",
+		 "<title>caf\xc3\xa9 \xe6\x97\xa5\n", "&lt;title&gt; &amp; &quot;more&quot;");
 	cr_assert_null(strstr(svg, "\xff"));
 	free(svg);
 	profile_free(p);
 	if (!xmllint_present()) {
-		dir_remove(); /* .fini does not run after a skip */
+		tmpdir_remove(); /* .fini does not run after a skip */
 		cr_skip("xmllint is not installed: XML validity not checked");
 	}
 	xml_check(path);
@@ -265,7 +186,7 @@ Test(flamegraph, narrow_frames_are_omitted_and_counted)
 						   "big;tiny;deeper 1\n"
 						   "big;tiny2 2\n"
 						   "small 3\n",
-						   "samples");
+						   "samples", GP_SK_CPU);
 	struct gp_flamegraph_opts o;
 	char *svg;
 
@@ -287,8 +208,7 @@ Test(flamegraph, narrow_frames_are_omitted_and_counted)
 
 Test(flamegraph, kinds_colours_and_split_tooltips)
 {
-	struct prof_err pe = {0};
-	struct gp_profile *p = profile_new("nanoseconds", &pe);
+	struct gp_profile *p = profile_make("nanoseconds");
 	struct gp_pframe run[] = {{"py", GP_FK_COMM}, {"main", GP_FK_USER}, {"spin", GP_FK_USER}};
 	struct gp_pframe wait[] = {{"py", GP_FK_COMM},
 				   {"main", GP_FK_USER},
@@ -297,9 +217,9 @@ Test(flamegraph, kinds_colours_and_split_tooltips)
 	struct gp_pframe wake[] = {{"py", GP_FK_COMM}, {"drop_gil", GP_FK_WAKER}};
 	char *svg;
 
-	cr_assert_eq(profile_add(p, run, 3, GP_SK_CPU, 1500000, 3, &pe), 0);
-	cr_assert_eq(profile_add(p, wait, 4, GP_SK_LOCK_WAIT, 1000000, 2, &pe), 0);
-	cr_assert_eq(profile_add(p, wake, 2, GP_SK_WAKER, 500, 1, &pe), 0);
+	stack_add(p, run, 3, GP_SK_CPU, 1500000, 3);
+	stack_add(p, wait, 4, GP_SK_LOCK_WAIT, 1000000, 2);
+	stack_add(p, wake, 2, GP_SK_WAKER, 500, 1);
 	svg = svg_render(p, NULL);
 	cr_assert(strstr(svg, "<title>main\n2.50 ms (2,500,000 ns), 99.98%\n"
 			      "on-CPU 60.0%, lock wait 40.0%</title>"),
@@ -356,7 +276,7 @@ Test(flamegraph, render_folded_gz_matches_sum_of_weights)
 Test(flamegraph, deep_stack_and_empty_profile)
 {
 	struct prof_err pe = {0};
-	struct gp_profile *p = profile_new("samples", &pe);
+	struct gp_profile *p = profile_make("samples");
 	struct gp_pframe *f = calloc(5000, sizeof(*f));
 	char names[5000][8];
 	const char *path = path_in_tmp("deep.svg");
@@ -371,7 +291,7 @@ Test(flamegraph, deep_stack_and_empty_profile)
 		snprintf(names[i], sizeof(names[i]), "d%zu", i);
 		f[i] = (struct gp_pframe){names[i], i ? GP_FK_USER : GP_FK_COMM};
 	}
-	cr_assert_eq(profile_add(p, f, 5000, GP_SK_CPU, 1, 1, &pe), 0);
+	stack_add(p, f, 5000, GP_SK_CPU, 1, 1);
 	cr_assert_eq(flamegraph_write_path(p, NULL, path, &pe), 0, "%s", pe.msg);
 	svg = file_get(path);
 	cr_assert_eq(frames_count(svg), 5001);
@@ -389,8 +309,7 @@ Test(flamegraph, deep_stack_and_empty_profile)
  */
 Test(flamegraph, large_groups_merge_and_sort)
 {
-	struct prof_err pe = {0};
-	struct gp_profile *p = profile_new("samples", &pe);
+	struct gp_profile *p = profile_make("samples");
 	struct gp_flamegraph_opts o;
 	char prev[32] = "", *svg;
 	const char *s;
@@ -405,7 +324,7 @@ Test(flamegraph, large_groups_merge_and_sort)
 					{"x", GP_FK_USER}};
 
 		snprintf(leaf, sizeof(leaf), "leaf%03u", k);
-		cr_assert_eq(profile_add(p, f, i < 600 ? 3 : 4, GP_SK_CPU, k + 1, 1, &pe), 0);
+		stack_add(p, f, i < 600 ? 3 : 4, GP_SK_CPU, k + 1, 1);
 	}
 	flamegraph_opts_init(&o);
 	o.min_width = 0;
@@ -429,7 +348,7 @@ Test(flamegraph, large_groups_merge_and_sort)
 
 Test(flamegraph, bad_options_and_input)
 {
-	struct gp_profile *p = profile_from_folded(simple, "samples");
+	struct gp_profile *p = profile_from_folded(simple, "samples", GP_SK_CPU);
 	struct gp_flamegraph_opts o;
 	struct prof_err pe = {0};
 	FILE *f = fopen("/dev/null", "w");
@@ -450,6 +369,6 @@ Test(flamegraph, bad_options_and_input)
 					      NULL, &pe),
 		     -EINVAL);
 	cr_assert(strstr(pe.msg, "bad.folded:2:"), "%s", pe.msg);
-	cr_assert_neq(access(path_in_tmp("bad.svg"), F_OK), 0, "no output on failure");
+	file_absent(path_in_tmp("bad.svg"), "no output on failure");
 	profile_free(p);
 }

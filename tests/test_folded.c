@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,84 +9,9 @@
 
 #include "folded.h"
 #include "profile.h"
+#include "testutil.h"
 
-static char tmpdir[] = "/tmp/gp-test-folded-XXXXXX";
-
-static void dir_make(void)
-{
-	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
-}
-
-static int entry_remove(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void dir_remove(void)
-{
-	nftw(tmpdir, entry_remove, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-TestSuite(folded, .init = dir_make, .fini = dir_remove);
-
-static const char *path_in_tmp(const char *name)
-{
-	static char path[4][256];
-	static int next;
-	char *p = path[next++ % 4];
-
-	snprintf(p, sizeof(path[0]), "%s/%s", tmpdir, name);
-	return p;
-}
-
-static void file_put(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	cr_assert_not_null(f);
-	cr_assert_eq(fwrite(text, 1, strlen(text), f), strlen(text));
-	cr_assert_eq(fclose(f), 0);
-}
-
-/* The whole file, decompressed if it is gzip. Caller frees. */
-static char *file_get(const char *path)
-{
-	gzFile gz = gzopen(path, "rb");
-	size_t len = 0, cap = 1 << 16;
-	char *buf = malloc(cap);
-	int n;
-
-	cr_assert_not_null(gz);
-	while ((n = gzread(gz, buf + len, cap - len - 1)) > 0) {
-		len += n;
-		if (cap - len < 2)
-			buf = realloc(buf, cap *= 2);
-	}
-	cr_assert_geq(n, 0);
-	gzclose(gz);
-	buf[len] = '\0';
-	return buf;
-}
-
-static struct gp_profile *profile_make(const char *unit)
-{
-	struct prof_err pe = {0};
-	struct gp_profile *p = profile_new(unit, &pe);
-
-	cr_assert_not_null(p, "%s", pe.msg);
-	return p;
-}
-
-static void stack_add(struct gp_profile *p, const struct gp_pframe *f, size_t n,
-		      enum gp_sample_kind kind, uint64_t weight)
-{
-	struct prof_err pe = {0};
-
-	cr_assert_eq(profile_add(p, f, n, kind, weight, 1, &pe), 0, "%s", pe.msg);
-}
+TMPDIR_SUITE(folded);
 
 static char *write_to_string(const struct gp_profile *p)
 {
@@ -100,34 +24,6 @@ static char *write_to_string(const struct gp_profile *p)
 	cr_assert_eq(folded_write_fp(p, f, &pe), 0, "%s", pe.msg);
 	fclose(f);
 	return buf;
-}
-
-static struct gp_profile *read_text(const char *text, const char *unit, enum gp_sample_kind kind)
-{
-	struct gp_profile *p = profile_make(unit);
-	struct prof_err pe = {0};
-	const char *path = path_in_tmp("in.folded");
-
-	file_put(path, text);
-	cr_assert_eq(folded_read(p, path, kind, &pe), 0, "%s", pe.msg);
-	return p;
-}
-
-/* A stack as "name/kind;... weight" to check what the reader made of a line. */
-static void stack_describe(const struct gp_profile *p, size_t i, char *buf, size_t size)
-{
-	struct gp_stack s;
-	size_t j, o = 0;
-
-	profile_stack(p, i, &s);
-	for (j = 0; j < s.depth && o < size; j++) {
-		struct gp_pframe f = profile_frame(p, s.frames[j]);
-
-		o += snprintf(buf + o, size - o, "%s%s/%s", j ? ";" : "", f.name,
-			      frame_kind_name(f.kind));
-	}
-	snprintf(buf + o, size - o, " %llu %s", (unsigned long long)s.weight,
-		 sample_kind_name(s.kind));
 }
 
 Test(folded, write_annotations_and_escapes)
@@ -143,8 +39,8 @@ Test(folded, write_annotations_and_escapes)
 	};
 	char *out;
 
-	stack_add(p, lock, 5, GP_SK_LOCK_WAIT, 12);
-	stack_add(p, digits, 5, GP_SK_WAKER, 7);
+	stack_add(p, lock, 5, GP_SK_LOCK_WAIT, 12, 1);
+	stack_add(p, digits, 5, GP_SK_WAKER, 7, 1);
 	out = write_to_string(p);
 	cr_assert_str_eq(out, "python3;main;a:b;linebreak_[k];GIL 0x7f00 12\n"
 			      "my comm 2;frame 123;[unknown];fake_(k);wake_[w] 7\n");
@@ -154,42 +50,34 @@ Test(folded, write_annotations_and_escapes)
 
 Test(folded, read_kinds_and_annotations)
 {
-	struct gp_profile *p = read_text("python3;main;do_futex_[k];GIL 0x7f00 30\n"
-					 "python3;main 5\n"
-					 "w2;take_gil;GIL;drop_gil_[w];futex_wake_[w] 4\n"
-					 "java;Foo.bar_[j];inl_[i] 2\n",
-					 "nanoseconds", GP_SK_LOCK_WAIT);
-	char d[256];
+	struct gp_profile *p = profile_from_folded("python3;main;do_futex_[k];GIL 0x7f00 30\n"
+						   "python3;main 5\n"
+						   "w2;take_gil;GIL;drop_gil_[w];futex_wake_[w] 4\n"
+						   "java;Foo.bar_[j];inl_[i] 2\n",
+						   "nanoseconds", GP_SK_LOCK_WAIT);
 
 	cr_assert_eq(profile_nstacks(p), 4);
-	stack_describe(p, 0, d, sizeof(d));
-	cr_assert_str_eq(d, "python3/comm;main/user;do_futex/kernel;GIL 0x7f00/lock 30 lock-wait");
-	stack_describe(p, 1, d, sizeof(d));
-	cr_assert_str_eq(d, "python3/comm;main/lock 5 lock-wait");
-	stack_describe(p, 2, d, sizeof(d));
-	cr_assert_str_eq(d,
-			 "w2/comm;take_gil/user;GIL/user;drop_gil/waker;futex_wake/waker 4 waker");
-	stack_describe(p, 3, d, sizeof(d));
-	cr_assert_str_eq(d, "java/comm;Foo.bar/user;inl/lock 2 lock-wait");
+	stack_expect(stack_describe, p, 0,
+		     "python3/comm;main/user;do_futex/kernel;GIL 0x7f00/lock 30 lock-wait");
+	stack_expect(stack_describe, p, 1, "python3/comm;main/lock 5 lock-wait");
+	stack_expect(stack_describe, p, 2,
+		     "w2/comm;take_gil/user;GIL/user;drop_gil/waker;futex_wake/waker 4 waker");
+	stack_expect(stack_describe, p, 3, "java/comm;Foo.bar/user;inl/lock 2 lock-wait");
 	profile_free(p);
 }
 
 Test(folded, names_with_spaces_and_trailing_digits)
 {
-	struct gp_profile *p = read_text("my comm;frame 123;x 99 17\n"
-					 "a;b  3\n"
-					 "tab\tcomm;leaf\t8\n",
-					 "samples", GP_SK_CPU);
+	struct gp_profile *p = profile_from_folded("my comm;frame 123;x 99 17\n"
+						   "a;b  3\n"
+						   "tab\tcomm;leaf\t8\n",
+						   "samples", GP_SK_CPU);
 	struct gp_stack s;
-	char d[256];
 
-	stack_describe(p, 0, d, sizeof(d));
-	cr_assert_str_eq(d, "my comm/comm;frame 123/user;x 99/user 17 cpu");
+	stack_expect(stack_describe, p, 0, "my comm/comm;frame 123/user;x 99/user 17 cpu");
 	/* Like flamegraph.pl, the stack keeps everything before the last blank. */
-	stack_describe(p, 1, d, sizeof(d));
-	cr_assert_str_eq(d, "a/comm;b /user 3 cpu");
-	stack_describe(p, 2, d, sizeof(d));
-	cr_assert_str_eq(d, "tab\tcomm/comm;leaf/user 8 cpu");
+	stack_expect(stack_describe, p, 1, "a/comm;b /user 3 cpu");
+	stack_expect(stack_describe, p, 2, "tab\tcomm/comm;leaf/user 8 cpu");
 	profile_stack(p, 0, &s);
 	cr_assert_eq(s.count, 17, "count is the weight for sampled profiles");
 	profile_free(p);
@@ -197,8 +85,8 @@ Test(folded, names_with_spaces_and_trailing_digits)
 
 Test(folded, crlf_blank_lines_and_no_final_newline)
 {
-	struct gp_profile *p =
-		read_text("\r\n  \t\na;b 1\r\n\r\n\na;b 2\r\nc;d 5", "nanoseconds", GP_SK_SLEEP);
+	struct gp_profile *p = profile_from_folded("\r\n  \t\na;b 1\r\n\r\n\na;b 2\r\nc;d 5",
+						   "nanoseconds", GP_SK_SLEEP);
 	struct gp_stack s;
 
 	cr_assert_eq(profile_nstacks(p), 2);
@@ -255,7 +143,7 @@ static void round_trip(const char *name)
 	struct gp_profile *p = profile_make("nanoseconds"), *q = profile_make("nanoseconds");
 	struct prof_err pe = {0};
 	const char *path = path_in_tmp(name);
-	char tmp[300], a[256], b[256];
+	char a[256], b[256];
 	size_t i;
 
 	for (i = 0; i < 3000; i++) {
@@ -265,11 +153,10 @@ static void round_trip(const char *name)
 					{leaf, i % 3 ? GP_FK_USER : GP_FK_KERNEL}};
 
 		snprintf(leaf, sizeof(leaf), "fn %zu", i % 1000);
-		stack_add(p, f, 3, GP_SK_CPU, i + 1);
+		stack_add(p, f, 3, GP_SK_CPU, i + 1, 1);
 	}
 	cr_assert_eq(folded_write(p, path, &pe), 0, "%s", pe.msg);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	cr_assert_neq(access(tmp, F_OK), 0, "%s left behind", tmp);
+	tmp_absent(path);
 	cr_assert_eq(folded_read(q, path, GP_SK_CPU, &pe), 0, "%s", pe.msg);
 	cr_assert_eq(profile_nstacks(q), profile_nstacks(p));
 	cr_assert_eq(profile_total(q), profile_total(p));
@@ -335,7 +222,7 @@ Test(folded, failed_write_leaves_nothing)
 	struct prof_err pe = {0};
 	char path[300];
 
-	stack_add(p, f, 1, GP_SK_CPU, 1);
+	stack_add(p, f, 1, GP_SK_CPU, 1, 1);
 	snprintf(path, sizeof(path), "%s/missing-dir/out.folded", tmpdir);
 	cr_assert_eq(folded_write(p, path, &pe), -ENOENT);
 	cr_assert(strstr(pe.msg, "missing-dir/out.folded.tmp"), "%s", pe.msg);
@@ -360,7 +247,7 @@ Test(folded, existing_file_is_replaced_whole)
 	char *text;
 
 	file_put(path, "old;content 1\nmore;old;content 2\n");
-	stack_add(p, f, 2, GP_SK_CPU, 9);
+	stack_add(p, f, 2, GP_SK_CPU, 9, 1);
 	cr_assert_eq(folded_write(p, path, &pe), 0, "%s", pe.msg);
 	text = file_get(path);
 	cr_assert_str_eq(text, "a;b 9\n");

@@ -1,47 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include "export_pprof.h"
 #include "profile.h"
+#include "testutil.h"
 
 #define MAX_VALUES 8
 
-static char tmpdir[] = "/tmp/gp-test-pprof-XXXXXX";
-
-static void dir_make(void)
-{
-	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
-}
-
-static int entry_remove(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void dir_remove(void)
-{
-	nftw(tmpdir, entry_remove, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-TestSuite(pprof, .init = dir_make, .fini = dir_remove);
-
-static const char *path_in_tmp(const char *name)
-{
-	static char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	return path;
-}
+TMPDIR_SUITE(pprof);
 
 /* A minimal protobuf reader: enough of the wire format for profile.proto. */
 struct pb_reader {
@@ -263,23 +233,13 @@ static void profile_field(struct dec_profile *d, const struct pb_field *f)
 static struct dec_profile *pprof_decode(const char *path)
 {
 	struct dec_profile *d = calloc(1, sizeof(*d));
-	size_t len = 0, cap = 1 << 16;
-	uint8_t *buf = malloc(cap);
-	gzFile gz = gzopen(path, "rb");
-	struct pb_reader r;
+	size_t len;
+	bool gzip;
+	uint8_t *buf = (uint8_t *)file_read(path, &len, &gzip);
+	struct pb_reader r = {buf, buf + len};
 	struct pb_field f;
-	int n;
 
-	cr_assert_not_null(gz, "%s", path);
-	cr_assert_eq(gzdirect(gz), 0, "%s is not gzip-compressed", path);
-	while ((n = gzread(gz, buf + len, cap - len)) > 0) {
-		len += n;
-		if (len == cap)
-			buf = realloc(buf, cap *= 2);
-	}
-	cr_assert_eq(n, 0);
-	gzclose(gz);
-	r = (struct pb_reader){buf, buf + len};
+	cr_assert(gzip, "%s is not gzip-compressed", path);
 	while (field_next(&r, &f))
 		profile_field(d, &f);
 	free(buf);
@@ -338,20 +298,13 @@ static void sample_stack(const struct dec_profile *d, const struct dec_sample *s
 	}
 }
 
-static void profile_stack_text(const struct gp_profile *p, size_t i, char *buf, size_t size)
+/* The file name the writer gives a frame's function to tell its kind. */
+static const char *frame_file(enum gp_frame_kind kind)
 {
 	static const char *const file[GP_FK_COUNT] = {"", "[kernel]", "[lock]", "[waker]",
 						      "[thread]"};
-	struct gp_stack s;
-	size_t j, o = 0;
 
-	profile_stack(p, i, &s);
-	buf[0] = '\0';
-	for (j = 0; j < s.depth && o < size; j++) {
-		struct gp_pframe f = profile_frame(p, s.frames[j]);
-
-		o += snprintf(buf + o, size - o, "%s%s%s", j ? ";" : "", f.name, file[f.kind]);
-	}
+	return file[kind];
 }
 
 static void types_check(const struct dec_profile *d, const char *const *expect, size_t n)
@@ -381,8 +334,7 @@ static void ids_unique(uint64_t (*rows)[2], size_t nrows, size_t stride)
 
 static struct gp_profile *mixed_profile(void)
 {
-	struct prof_err pe = {0};
-	struct gp_profile *p = profile_new("nanoseconds", &pe);
+	struct gp_profile *p = profile_make("nanoseconds");
 	struct gp_pframe cpu[] = {
 		{"python3", GP_FK_COMM}, {"main", GP_FK_USER}, {"compute", GP_FK_USER}};
 	struct gp_pframe lock[] = {{"python3", GP_FK_COMM},
@@ -392,12 +344,11 @@ static struct gp_profile *mixed_profile(void)
 				   {"GIL 0x7f00", GP_FK_LOCK}};
 	struct gp_pframe wake[] = {{"w", GP_FK_COMM}, {"drop_gil", GP_FK_WAKER}};
 
-	cr_assert_not_null(p);
-	cr_assert_eq(profile_add(p, cpu, 3, GP_SK_CPU, 5000000000ULL, 500, &pe), 0);
-	cr_assert_eq(profile_add(p, lock, 5, GP_SK_LOCK_WAIT, 3000000000ULL, 1200, &pe), 0);
-	cr_assert_eq(profile_add(p, cpu, 2, GP_SK_RUNQ_WAIT, 700, 7, &pe), 0);
-	cr_assert_eq(profile_add(p, lock, 3, GP_SK_SLEEP, 1, 1, &pe), 0);
-	cr_assert_eq(profile_add(p, wake, 2, GP_SK_WAKER, 90, 9, &pe), 0);
+	stack_add(p, cpu, 3, GP_SK_CPU, 5000000000ULL, 500);
+	stack_add(p, lock, 5, GP_SK_LOCK_WAIT, 3000000000ULL, 1200);
+	stack_add(p, cpu, 2, GP_SK_RUNQ_WAIT, 700, 7);
+	stack_add(p, lock, 3, GP_SK_SLEEP, 1, 1);
+	stack_add(p, wake, 2, GP_SK_WAKER, 90, 9);
 	return p;
 }
 
@@ -430,7 +381,7 @@ Test(pprof, mixed_round_trip)
 		profile_stack(p, i, &st);
 		cpu = st.kind == GP_SK_CPU;
 		sample_stack(d, s, a, sizeof(a));
-		profile_stack_text(p, i, b, sizeof(b));
+		stack_text(p, i, "", frame_file, b, sizeof(b));
 		cr_assert_str_eq(a, b);
 		cr_assert_eq(s->nvals, 4);
 		cr_assert_eq(s->vals[0], cpu ? st.count : 0);
@@ -467,7 +418,7 @@ Test(pprof, sampled_cpu_profile_is_go_cpu_shaped)
 	static const char *const types[] = {"samples/count", "cpu/nanoseconds"};
 	struct gp_pprof_opts o = {.period_ns = 10101010};
 	struct prof_err pe = {0};
-	struct gp_profile *p = profile_new("samples", &pe);
+	struct gp_profile *p = profile_make("samples");
 	struct dec_profile *d;
 	size_t i;
 
@@ -477,7 +428,7 @@ Test(pprof, sampled_cpu_profile_is_go_cpu_shaped)
 		struct gp_pframe f[] = {{"t", GP_FK_COMM}, {name, GP_FK_USER}};
 
 		snprintf(name, sizeof(name), "fn%zu", i);
-		cr_assert_eq(profile_add(p, f, 2, GP_SK_CPU, i * 1000 + 1, 1, &pe), 0);
+		stack_add(p, f, 2, GP_SK_CPU, i * 1000 + 1, 1);
 	}
 	cr_assert_eq(pprof_write(p, &o, path_in_tmp("cpu.pb.gz"), &pe), 0, "%s", pe.msg);
 	d = pprof_decode(path_in_tmp("cpu.pb.gz"));
@@ -499,11 +450,11 @@ Test(pprof, lock_profile_is_go_mutex_shaped)
 {
 	static const char *const types[] = {"contentions/count", "delay/nanoseconds"};
 	struct prof_err pe = {0};
-	struct gp_profile *p = profile_new("nanoseconds", &pe);
+	struct gp_profile *p = profile_make("nanoseconds");
 	struct gp_pframe f[] = {{"t", GP_FK_COMM}, {"GIL", GP_FK_LOCK}};
 	struct dec_profile *d;
 
-	cr_assert_eq(profile_add(p, f, 2, GP_SK_LOCK_WAIT, 123456, 3, &pe), 0);
+	stack_add(p, f, 2, GP_SK_LOCK_WAIT, 123456, 3);
 	cr_assert_eq(pprof_write(p, NULL, path_in_tmp("lock.pb.gz"), &pe), 0, "%s", pe.msg);
 	d = pprof_decode(path_in_tmp("lock.pb.gz"));
 	types_check(d, types, 2);
@@ -520,18 +471,18 @@ Test(pprof, lock_profile_is_go_mutex_shaped)
 Test(pprof, errors)
 {
 	struct prof_err pe = {0};
-	struct gp_profile *p = profile_new("samples", &pe);
+	struct gp_profile *p = profile_make("samples");
 	struct gp_pframe f[] = {{"t", GP_FK_COMM}};
 	struct gp_pprof_opts o = {.period_ns = 1ULL << 62};
 
-	cr_assert_eq(profile_add(p, f, 1, GP_SK_CPU, 8, 1, &pe), 0);
+	stack_add(p, f, 1, GP_SK_CPU, 8, 1);
 	cr_assert_eq(pprof_write(p, NULL, path_in_tmp("x.pb.gz"), &pe), -EINVAL);
 	cr_assert(strstr(pe.msg, "sampling period"), "%s", pe.msg);
-	cr_assert_neq(access(path_in_tmp("x.pb.gz"), F_OK), 0);
+	file_absent(path_in_tmp("x.pb.gz"), "no output on failure");
 	cr_assert_eq(pprof_write(p, &o, path_in_tmp("x.pb.gz"), &pe), -ERANGE);
 	cr_assert(strstr(pe.msg, "int64"), "%s", pe.msg);
-	cr_assert_neq(access(path_in_tmp("x.pb.gz"), F_OK), 0, "no output on failure");
-	cr_assert_neq(access(path_in_tmp("x.pb.gz.tmp"), F_OK), 0, "no temporary left");
+	file_absent(path_in_tmp("x.pb.gz"), "no output on failure");
+	tmp_absent(path_in_tmp("x.pb.gz"));
 	profile_free(p);
 }
 
@@ -546,7 +497,7 @@ Test(pprof, go_tool_pprof_reads_it)
 	int rc;
 
 	if (system("command -v go >/dev/null 2>&1") != 0) {
-		dir_remove(); /* .fini does not run after a skip */
+		tmpdir_remove(); /* .fini does not run after a skip */
 		cr_skip("go is not installed: `go tool pprof` not tried");
 	}
 	p = mixed_profile();

@@ -5,42 +5,9 @@
 #include <string.h>
 
 #include "profile.h"
+#include "testutil.h"
 
 #define NFRAMES(a) (sizeof(a) / sizeof((a)[0]))
-
-static struct gp_profile *profile_make(const char *unit)
-{
-	struct prof_err pe = {0};
-	struct gp_profile *p = profile_new(unit, &pe);
-
-	cr_assert_not_null(p, "profile_new(%s): %s", unit, pe.msg);
-	return p;
-}
-
-static void stack_add(struct gp_profile *p, const struct gp_pframe *f, size_t n,
-		      enum gp_sample_kind kind, uint64_t weight, uint64_t count)
-{
-	struct prof_err pe = {0};
-	int err = profile_add(p, f, n, kind, weight, count, &pe);
-
-	cr_assert_eq(err, 0, "profile_add: %s", pe.msg);
-}
-
-/* Every stack's frames as "name/kind;..." for comparisons independent of ids. */
-static void stack_text(const struct gp_profile *p, size_t i, char *buf, size_t size)
-{
-	struct gp_stack s;
-	size_t j, o = 0;
-
-	profile_stack(p, i, &s);
-	buf[0] = '\0';
-	for (j = 0; j < s.depth && o < size; j++) {
-		struct gp_pframe f = profile_frame(p, s.frames[j]);
-
-		o += snprintf(buf + o, size - o, "%s%s/%s", j ? ";" : "", f.name,
-			      frame_kind_name(f.kind));
-	}
-}
 
 static const struct gp_pframe stack_a[] = {
 	{"python3", GP_FK_COMM},
@@ -81,7 +48,6 @@ Test(profile, kind_and_prefix_keep_stacks_apart)
 {
 	struct gp_profile *p = profile_make("samples");
 	struct gp_pframe kernel_main[] = {{"python3", GP_FK_COMM}, {"main", GP_FK_KERNEL}};
-	char text[256];
 
 	stack_add(p, stack_a, NFRAMES(stack_a), GP_SK_LOCK_WAIT, 1, 1);
 	stack_add(p, stack_a, NFRAMES(stack_a), GP_SK_RUNQ_WAIT, 1, 1);
@@ -90,10 +56,8 @@ Test(profile, kind_and_prefix_keep_stacks_apart)
 	cr_assert_eq(profile_nstacks(p), 4);
 	/* "main" as a kernel frame is not the user frame "main". */
 	cr_assert_eq(profile_nframes(p), 5);
-	stack_text(p, 3, text, sizeof(text));
-	cr_assert_str_eq(text, "python3/comm;main/kernel");
-	stack_text(p, 0, text, sizeof(text));
-	cr_assert_str_eq(text, "python3/comm;main/user;take_gil/user;GIL/lock");
+	stack_expect(stack_kinds, p, 3, "python3/comm;main/kernel");
+	stack_expect(stack_kinds, p, 0, "python3/comm;main/user;take_gil/user;GIL/lock");
 	profile_free(p);
 }
 
@@ -109,7 +73,6 @@ Test(profile, forced_hash_collision_keeps_stacks_apart)
 {
 	struct gp_profile *p = profile_make("samples");
 	struct prof_err pe = {0};
-	char text[256];
 	size_t i;
 
 	cr_assert_eq(profile_hash_set(p, hash_constant, &pe), 0, "%s", pe.msg);
@@ -127,12 +90,9 @@ Test(profile, forced_hash_collision_keeps_stacks_apart)
 	}
 	cr_assert_eq(profile_nstacks(p), 3 + 1500);
 	cr_assert_eq(profile_nframes(p), 5 + 1 + 1500);
-	stack_text(p, 0, text, sizeof(text));
-	cr_assert_str_eq(text, "python3/comm;main/user;take_gil/user;GIL/lock");
-	stack_text(p, 1, text, sizeof(text));
-	cr_assert_str_eq(text, "python3/comm;main/user;compute/user");
-	stack_text(p, 1502, text, sizeof(text));
-	cr_assert_str_eq(text, "t/comm;fn1499/user");
+	stack_expect(stack_kinds, p, 0, "python3/comm;main/user;take_gil/user;GIL/lock");
+	stack_expect(stack_kinds, p, 1, "python3/comm;main/user;compute/user");
+	stack_expect(stack_kinds, p, 1502, "t/comm;fn1499/user");
 	{
 		struct gp_stack s;
 

@@ -40,7 +40,7 @@ d = json.load(open(sys.argv[1]))
 t = d["trace"]
 lost = d["lost"]
 print(t["events"] / (t["duration_ns"] / 1e9),
-      lost["ringbuf_full"] + lost["traced_map_full"] + lost["futex_map_full"] + lost["invalid_records"],
+      lost["ringbuf_full"] + lost["traced_map_full"] + lost["invalid_records"],
       sum(lost.values()))
 PY
 	# with a profile output: a stack at every blocking switch-out and 99 Hz samples

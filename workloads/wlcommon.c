@@ -705,3 +705,63 @@ int wl_finish(const char *fmt, ...)
 	fflush(stdout);
 	return 0;
 }
+
+/* What the parts of a square-and-cube run share: the list's length and the step. */
+struct wl_powers_job {
+	uint64_t items;
+	wl_step_fn step;
+};
+
+/* Sum of x^(task + 2) over the list, placed in the 64-bit half of the result that is the task's. */
+static wl_u128 wl_powers_task(const struct wl_powers_job *job, unsigned task)
+{
+	uint64_t sum = 0, h = task;
+
+	for (uint64_t i = 0; i < job->items; i++) {
+		uint64_t x = i + 2, v = x * x;
+
+		h = job->step(h);
+		if (task == 1)
+			v *= x;
+		sum += v;
+	}
+	return (wl_u128)sum << (64 * task);
+}
+
+static wl_u128 wl_powers_part(unsigned part, unsigned nparts, void *arg)
+{
+	wl_u128 r = 0;
+
+	for (unsigned t = part; t < WL_POWERS_TASKS; t += nparts)
+		r += wl_powers_task(arg, t);
+	return r;
+}
+
+int wl_powers_run(const struct wl_powers *pw, int argc, char **argv)
+{
+	struct wl_powers_job job = {.items = 4, .step = pw->step};
+	const struct wl_opt opts[] = {
+		WL_OPT_NUM("items", "N", "length of the list 2, 3, ... (default 4)", 1, 10000,
+			   &job.items),
+		*pw->step_opt,
+		WL_OPT_END,
+	};
+	const struct wl_prog prog = {
+		.name = pw->name,
+		.summary = pw->summary,
+		.modes = WL_MODE(WL_SEQUENTIAL) | WL_MODE(WL_THREADS) | WL_MODE(WL_PROCESSES),
+		.default_mode = WL_SEQUENTIAL,
+		.default_workers = WL_POWERS_TASKS,
+		.max_workers = WL_POWERS_TASKS,
+		.opts = opts,
+	};
+	wl_u128 results[WL_POWERS_TASKS], sum = 0;
+
+	wl_parse(&prog, argc, argv);
+	wl_begin();
+	wl_run(wl_powers_part, &job, results);
+	for (unsigned i = 0; i < wl.workers; i++)
+		sum += results[i];
+	return wl_finish("sum of squares %llu, sum of cubes %llu", (unsigned long long)sum,
+			 (unsigned long long)(sum >> 64));
+}

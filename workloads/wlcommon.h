@@ -107,6 +107,25 @@ void wl_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn)
 void wl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /*
+ * The square-and-cube example of the GIL tutorials: task 0 sums the squares of the list 2, 3,
+ * ..., task 1 its cubes, run sequentially (default), in two threads or in two processes. The
+ * programs that run it differ only in the step each task takes before every item.
+ */
+#define WL_POWERS_TASKS 2
+
+/* A task's step; h is what its simulated work computed so far, carried from step to step. */
+typedef uint64_t (*wl_step_fn)(uint64_t h);
+
+struct wl_powers {
+	const char *name;
+	const char *summary;
+	const struct wl_opt *step_opt; /* the program's option, which sets what the step does */
+	wl_step_fn step;
+};
+
+int wl_powers_run(const struct wl_powers *pw, int argc, char **argv);
+
+/*
  * The interpreter's dispatch work for one simulated bytecode: dependent multiply-adds that the
  * asm keeps the compiler from folding.
  */
