@@ -46,6 +46,8 @@ struct task_mark {
 	__u32 traced;
 	__u32 in_futex;
 	__u64 futex_uaddr;
+	__u64 wake_ts; /* its last sched_waking, sent with its next switch-in */
+	__u32 waker_tid, waker_tgid;
 };
 
 struct {
@@ -250,6 +252,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	     unsigned int prev_state)
 {
 	__u32 prev_tgid, next_tgid, prev_traced, next_traced;
+	struct task_mark *nm;
 	struct gp_ev_switch *e;
 	__u64 now;
 
@@ -259,7 +262,8 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	prev_tgid = prev->tgid;
 	next_tgid = next->tgid;
 	prev_traced = is_traced(prev);
-	next_traced = is_traced(next);
+	nm = bpf_task_storage_get(&traced, next, 0, 0);
+	next_traced = nm ? nm->traced : 0;
 	cpu_account(now, prev, prev_traced, next, next_traced);
 	if (!prev_traced && !next_traced)
 		return 0;
@@ -278,6 +282,14 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	e->prev_nvcsw = prev->nvcsw;
 	e->prev_nivcsw = prev->nivcsw;
 	e->prev_runtime = prev->se.sum_exec_runtime;
+	e->next_wake_ts = 0;
+	e->next_waker_tid = 0;
+	e->next_waker_tgid = 0;
+	if (nm) {
+		e->next_wake_ts = nm->wake_ts;
+		e->next_waker_tid = nm->waker_tid;
+		e->next_waker_tgid = nm->waker_tgid;
+	}
 	__builtin_memcpy(e->prev_comm, prev->comm, GP_COMM_LEN);
 	__builtin_memcpy(e->next_comm, next->comm, GP_COMM_LEN);
 	submit(e);
@@ -298,13 +310,15 @@ int on_sample(struct bpf_perf_event_data *ctx)
 	return 0;
 }
 
-/* sched_waking runs in the waker's context, so current is the waker (sched_wakeup may run later
- * on the target CPU from an IPI). */
+/*
+ * sched_waking runs in the waker's context, so current is the waker (sched_wakeup may run later
+ * on the target CPU from an IPI). The wakeup is kept in the wakee's mark and sent with its
+ * switch-in: a ring buffer record costs several times a store into task storage, and every
+ * wakeup is followed by a switch-in.
+ */
 SEC("tp_btf/sched_waking")
 int BPF_PROG(on_waking, struct task_struct *p)
 {
-	__u32 tgid = p->tgid, tid = p->pid;
-	struct gp_ev_waking *e;
 	struct task_mark *m;
 	__u64 id, ts;
 
@@ -313,22 +327,16 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	m = bpf_task_storage_get(&traced, p, 0, 0);
 	if (!m || !m->traced)
 		return 0;
-	e = reserve(sizeof(*e));
-	if (!e)
-		return 0;
 	id = bpf_get_current_pid_tgid();
 	ts = bpf_ktime_get_ns();
-	fill_hdr(&e->h, GP_EV_WAKING, ts, (__u32)id, id >> 32);
-	e->target_tid = tid;
-	e->target_tgid = tgid;
-	e->target_cpu = p->wake_cpu;
-	e->pad = 0;
-	submit(e);
-	/* Waking a futex waiter: the waker's stacks are the release site. (A timeout's wakeup
-	 * runs in whatever task the timer interrupted; userspace drops that stack once the wait
-	 * returns -ETIMEDOUT.) */
-	if (m->in_futex)
-		emit_stack(ctx, ts, GP_STK_WAKER, m->futex_uaddr, tid);
+	m->wake_ts = ts;
+	m->waker_tid = id;
+	m->waker_tgid = id >> 32;
+	/* Waking a futex waiter: a traced waker's stacks are the release site. (A timeout's
+	 * wakeup runs in whatever task the timer interrupted, mostly idle or untraced ones; when
+	 * it hits a traced one, userspace drops the stack once the wait returns -ETIMEDOUT.) */
+	if (m->in_futex && current_traced())
+		emit_stack(ctx, ts, GP_STK_WAKER, m->futex_uaddr, p->pid);
 	return 0;
 }
 

@@ -7,14 +7,15 @@
 #ifndef GILPROF_H
 #define GILPROF_H
 
-#define GP_EVENT_ABI 3
+#define GP_EVENT_ABI 4
 #define GP_COMM_LEN 16
 #define GP_PATH_LEN 128
 #define GP_MAX_CPUS 256
 
 enum gp_ev_type {
 	GP_EV_SWITCH = 1, /* sched_switch: hdr task = prev */
-	GP_EV_WAKING = 2, /* sched_waking: hdr task = waker (current) */
+	GP_EV_WAKING = 2, /* sched_waking: hdr task = waker (current); the BPF side now carries
+			   * wakeups in GP_EV_SWITCH, the model still takes these */
 	GP_EV_WAKEUP_NEW = 3, /* sched_wakeup_new: hdr task = the new task */
 	GP_EV_FORK = 4, /* sched_process_fork: hdr task = parent */
 	GP_EV_EXEC = 5, /* sched_process_exec: hdr task = execing task (after de_thread) */
@@ -65,6 +66,11 @@ struct gp_ev_switch {
 	/* prev's se.sum_exec_runtime: recovers running time when the kernel reports a task
 	 * switching out that it never reported switching in */
 	__u64 prev_runtime;
+	/* next's last sched_waking (0 if none since it was marked) and who ran it: wakeups of
+	 * traced tasks travel with the switch-in instead of as events of their own */
+	__u64 next_wake_ts;
+	__u32 next_waker_tid;
+	__u32 next_waker_tgid;
 	char prev_comm[GP_COMM_LEN];
 	char next_comm[GP_COMM_LEN];
 };

@@ -526,3 +526,40 @@ Test(model, futile_wakeup_and_queue_depth)
 	cr_assert_float_eq(lock_mean_depth(l), (4.0 + 0.01 + 1.98 + 1.0) / 4.0, 1e-9);
 	cr_assert_eq(l->nwaiters, 2);
 }
+
+/* The BPF side sends a wakeup with the wakee's switch-in, not as an event of its own. */
+static void sw_woken(uint64_t ts, uint32_t cpu, uint32_t next, uint64_t wake_ts, uint32_t waker)
+{
+	union gp_event e = { 0 };
+
+	e.sw.next_tid = next;
+	e.sw.next_tgid = P;
+	e.sw.next_traced = 1;
+	e.sw.next_wake_ts = wake_ts;
+	e.sw.next_waker_tid = waker;
+	oncpu_since[next % 1024] = ts;
+	feed(&e, GP_EV_SWITCH, ts, cpu, 0, 0);
+}
+
+Test(model, wakeup_carried_by_the_switch_in)
+{
+	struct gp_thread *t;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	sw(2 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0);
+	sw_woken(9 * MS, 0, 1, 7 * MS, 2); /* slept 5 ms, then 2 ms in the run queue */
+	sw(10 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 2, 0);
+	/* woken while it still ran (before this block): the block ended as it began */
+	sw_woken(13 * MS, 0, 1, 9 * MS + 500000, 3);
+	sw(14 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 3, 0);
+	/* only an old wakeup, from before it last ran: this block's wakeup was lost */
+	sw_woken(16 * MS, 0, 1, 9 * MS + 500000, 3);
+	model_finish(m, 17 * MS);
+	t = model_thread(m, 1);
+	cr_assert_eq(t->bucket[GP_B_SLEEP], 5 * MS + 2 * MS, "5 ms, then the lost wakeup's 2 ms");
+	cr_assert_eq(t->bucket[GP_B_RUNQ_WAKE], 2 * MS + 3 * MS);
+	cr_assert_eq(t->wakeups, 2);
+	cr_assert_eq(t->last_waker, 3);
+	cr_assert_eq(m->anomalies[GP_AN_NO_WAKEUP], 1);
+	cr_assert_eq(thread_accounted(t), thread_lifetime(t));
+}

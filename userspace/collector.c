@@ -285,11 +285,12 @@ cleanup:
 
 int collector_trace_pid(struct gp_collector *c, int pid)
 {
-	/* struct task_mark of the BPF side: traced, then no futex wait in flight */
+	/* struct task_mark of the BPF side: traced, no futex wait in flight, no wakeup yet */
 	struct {
 		__u32 traced, in_futex;
-		__u64 futex_uaddr;
-	} mark = { 1, 0, 0 };
+		__u64 futex_uaddr, wake_ts;
+		__u32 waker_tid, waker_tgid;
+	} mark = { 1, 0, 0, 0, 0, 0 };
 	int pidfd = syscall(SYS_pidfd_open, pid, 0), err = 0;
 
 	/* task storage is keyed by a pidfd from userspace */

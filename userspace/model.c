@@ -448,11 +448,18 @@ static void on_switch_in(struct gp_model *m, const struct gp_ev_switch *e)
 	if (!t)
 		return;
 	set_comm(t->comm, e->next_comm);
+	/* The wakeup travels with the switch-in: the last one the task had. One that came while it
+	 * last ran but before it blocked raced with the switch-out (see on_waking) and ended the
+	 * block as it began; one from before it last ran is an old one: this block's was lost. */
+	if (t->state == GP_TS_BLOCKED && e->next_wake_ts > t->last_switch_in)
+		thread_woken(m, t, e->next_wake_ts > t->since ? e->next_wake_ts : t->since,
+			     e->next_waker_tid);
 	if (t->state == GP_TS_BLOCKED)
 		m->anomalies[GP_AN_NO_WAKEUP]++;
 	else if (t->state == GP_TS_RUNNING)
 		m->anomalies[GP_AN_NO_SWITCH_IN]++; /* its switch-out elsewhere was lost */
 	thread_transition(m, t, e->h.ts, GP_TS_RUNNING);
+	t->last_switch_in = e->h.ts;
 	if (t->w2r_lock) {
 		if (e->h.ts >= t->w2r_ts && u64vec_push(&t->w2r_lock->wake_to_run, e->h.ts - t->w2r_ts))
 			m->oom = true;

@@ -60,6 +60,7 @@ struct gp_thread {
 	enum gp_tstate state;
 	enum gp_bucket block_bucket; /* which blocked bucket the current block goes to */
 	uint64_t since; /* start of the current state */
+	uint64_t last_switch_in; /* when it last went on CPU */
 	enum gp_bucket wait_bucket; /* the run-queue interval that preceded this time on CPU */
 	uint64_t wait_len;
 	int cpu; /* CPU it runs or last ran on, -1 before the first switch-in */
