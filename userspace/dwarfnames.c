@@ -1,33 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <elfutils/libdwelf.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
 #include <inttypes.h>
 #include <libelf.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include "dwarfnames.h"
-#include "hashmap.h"
+#include "dwarfobj.h"
+#include "sorted.h"
+#include "vec.h"
 
-#define DEBUG_ROOT "/usr/lib/debug"
 /* Bounds on walks that malformed DWARF could make endless; real programs stay far below. */
 #define MAX_SCOPE_DEPTH 16 /* namespaces, functions and blocks searched for variables */
 #define MAX_TYPE_DEPTH 32 /* members and array elements descended into */
 #define MAX_PEEL 16 /* typedefs and qualifiers around one type */
 #define MAX_DIMS 8
-#define CRC_CHUNK 8192
 
 enum var_kind {
 	VAR_ADDR, /* a definition at a known address */
@@ -42,11 +35,8 @@ struct var {
 	enum var_kind kind;
 };
 
-struct dw_obj {
-	int err; /* remembered: -ENOENT without DWARF, -EIO when corrupt */
-	int fd; /* owned, -1 once closed: a dup of the snapshot's fd or the debug file */
-	Elf *elf;
-	Dwarf *dbg;
+/* The variables of one object, as dwarfobj.h keeps them beside its DWARF. */
+struct var_index {
 	struct var *names; /* named variables by name */
 	size_t nnames, capnames;
 	struct var *addrs; /* VAR_ADDR variables by address */
@@ -55,7 +45,7 @@ struct dw_obj {
 
 struct gp_dwarfnames {
 	pthread_mutex_t lock; /* guards objs and every libdw handle in it */
-	struct gp_hashmap objs; /* (dev, ino) -> struct dw_obj */
+	struct gp_dwarfobjs objs; /* indexed by struct var_index */
 };
 
 /* A name being appended to; truncation is silent, as in symbols.c. */
@@ -103,208 +93,6 @@ static const char *string_of(Dwarf_Die *die, unsigned int at)
 	Dwarf_Attribute a;
 
 	return dwarf_attr_integrate(die, at, &a) ? dwarf_formstring(&a) : NULL;
-}
-
-/* ---- The objects: finding DWARF in the mapped file or its separate debug file ---- */
-
-static bool elf_magic(int fd)
-{
-	unsigned char ident[SELFMAG];
-
-	return pread(fd, ident, SELFMAG, 0) == SELFMAG && !memcmp(ident, ELFMAG, SELFMAG);
-}
-
-/* A .debug_info with contents: a debug file has NOBITS for the rest, a stripped file none. */
-static bool elf_has_dwarf(Elf *elf)
-{
-	Elf_Scn *scn = NULL;
-	const char *name;
-	GElf_Shdr sh;
-	size_t shstrndx;
-
-	if (elf_getshdrstrndx(elf, &shstrndx))
-		return false;
-	while ((scn = elf_nextscn(elf, scn))) {
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS || !sh.sh_size)
-			continue;
-		name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (name && (!strcmp(name, ".debug_info") || !strcmp(name, ".zdebug_info")))
-			return true;
-	}
-	return false;
-}
-
-/* Open an ELF file by path: regular files only (a FIFO in the way must not block us). */
-static int elf_open(const char *path, int *fdp, Elf **elfp)
-{
-	struct stat st;
-	Elf *elf;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !elf_magic(fd)) {
-		close(fd);
-		return -ENOENT;
-	}
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF) {
-		elf_end(elf);
-		close(fd);
-		return -ENOENT;
-	}
-	*fdp = fd;
-	*elfp = elf;
-	return 0;
-}
-
-/* Small enough for the stack: only debuglink files of objects without a build ID are summed. */
-static uint32_t file_crc(int fd)
-{
-	unsigned char chunk[CRC_CHUNK];
-	uLong crc = crc32(0L, Z_NULL, 0);
-	off_t pos = 0;
-	ssize_t n;
-
-	while ((n = pread(fd, chunk, sizeof(chunk), pos)) > 0) {
-		crc = crc32(crc, chunk, (uInt)n);
-		pos += n;
-	}
-	return (uint32_t)crc;
-}
-
-/*
- * A debug file is only as good as its match: the same build ID as the object, or for an object
- * without one the CRC that its .gnu_debuglink records.
- */
-static bool debug_file_matches(int fd, Elf *elf, const void *id, ssize_t idlen, uint32_t crc)
-{
-	const void *cid;
-	ssize_t clen;
-
-	if (idlen > 0) {
-		clen = dwelf_elf_gnu_build_id(elf, &cid);
-		return clen == idlen && !memcmp(cid, id, (size_t)idlen);
-	}
-	return file_crc(fd) == crc;
-}
-
-static int debug_file_try(const char *path, const void *id, ssize_t idlen, uint32_t crc, int *fdp,
-			  Elf **elfp)
-{
-	Elf *elf = NULL;
-	int fd = -1, err;
-
-	err = elf_open(path, &fd, &elf);
-	if (err)
-		return err == -ENOMEM || err == -EMFILE ? err : -ENOENT;
-	if (elf_has_dwarf(elf) && debug_file_matches(fd, elf, id, idlen, crc)) {
-		*fdp = fd;
-		*elfp = elf;
-		return 0;
-	}
-	elf_end(elf);
-	close(fd);
-	return -ENOENT;
-}
-
-static int build_id_path(const void *id, ssize_t idlen, char *path, size_t len)
-{
-	const unsigned char *b = id;
-	size_t pos;
-
-	pos = (size_t)snprintf(path, len, "%s/.build-id/%02x/", DEBUG_ROOT, b[0]);
-	for (ssize_t i = 1; i < idlen && pos + 3 < len; i++)
-		pos += (size_t)snprintf(path + pos, len - pos, "%02x", b[i]);
-	return snprintf(path + pos, len - pos, ".debug") < (int)(len - pos) ? 0 : -ENAMETOOLONG;
-}
-
-/* The directory part of a mapping's path, without the " (deleted)" the kernel appends. */
-static int mapping_dir(const struct gp_mapping *m, char *dir, size_t len)
-{
-	const char *slash = strrchr(m->path, '/');
-
-	if (m->path[0] != '/' || !slash || (size_t)(slash - m->path) >= len)
-		return -ENOENT;
-	memcpy(dir, m->path, (size_t)(slash - m->path));
-	dir[slash - m->path] = '\0';
-	return 0;
-}
-
-static int debuglink_find(Elf *elf, const struct gp_mapping *m, const void *id, ssize_t idlen,
-			  int *fdp, Elf **elfp)
-{
-	static const char *const fmts[] = {"%s/%s", "%s/.debug/%s", DEBUG_ROOT "%s/%s"};
-	char dir[PATH_MAX], path[PATH_MAX];
-	const char *link;
-	GElf_Word crc;
-	int err;
-
-	link = dwelf_elf_gnu_debuglink(elf, &crc);
-	if (!link || !*link || strchr(link, '/') || mapping_dir(m, dir, sizeof(dir)))
-		return -ENOENT;
-	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-		if (snprintf(path, sizeof(path), fmts[i], dir, link) >= (int)sizeof(path))
-			continue;
-		err = debug_file_try(path, id, idlen, crc, fdp, elfp);
-		if (err != -ENOENT)
-			return err;
-	}
-	return -ENOENT;
-}
-
-static int debug_file_find(Elf *elf, const struct gp_mapping *m, int *fdp, Elf **elfp)
-{
-	char path[PATH_MAX];
-	const void *id = NULL;
-	ssize_t idlen;
-	int err;
-
-	idlen = dwelf_elf_gnu_build_id(elf, &id);
-	if (idlen > 0 && !build_id_path(id, idlen, path, sizeof(path))) {
-		err = debug_file_try(path, id, idlen, 0, fdp, elfp);
-		if (err != -ENOENT)
-			return err;
-	}
-	return debuglink_find(elf, m, id, idlen, fdp, elfp);
-}
-
-/* The mapped file, through a dup of the snapshot's fd: the cache outlives snapshots. */
-static int object_fd(const struct gp_mapping *m)
-{
-	int fd;
-
-	if (m->fd < 0) {
-		fd = mapping_open_path(m);
-		return fd >= 0 || fd == -ENOMEM || fd == -EMFILE ? fd : -ENOENT;
-	}
-	fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 0);
-	return fd < 0 ? -errno : fd;
-}
-
-/* The ELF holding the object's DWARF: the mapped file itself (fd, consumed) or its debug file. */
-static int dwarf_elf_open(const struct gp_mapping *m, int fd, int *fdp, Elf **elfp)
-{
-	Elf *elf = NULL;
-	int err;
-
-	if (elf_magic(fd))
-		elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF) {
-		err = -ENOENT;
-		goto out;
-	}
-	if (elf_has_dwarf(elf)) {
-		*fdp = fd;
-		*elfp = elf;
-		return 0;
-	}
-	err = debug_file_find(elf, m, fdp, elfp);
-out:
-	elf_end(elf);
-	close(fd);
-	return err;
 }
 
 /* ---- The variable index ---- */
@@ -363,20 +151,11 @@ static const char *var_name(Dwarf_Die *die)
 	return name ? name : string_of(die, DW_AT_name);
 }
 
-static int vars_push(struct dw_obj *o, const struct var *v)
+static int vars_push(struct var_index *vi, const struct var *v)
 {
-	struct var *n;
-	size_t cap;
-
-	if (o->nnames == o->capnames) {
-		cap = o->capnames ? o->capnames * 2 : 256;
-		n = realloc(o->names, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		o->names = n;
-		o->capnames = cap;
-	}
-	o->names[o->nnames++] = *v;
+	if (vec_reserve((void **)&vi->names, &vi->capnames, vi->nnames, sizeof(*vi->names), 256))
+		return -ENOMEM;
+	vi->names[vi->nnames++] = *v;
 	return 0;
 }
 
@@ -385,7 +164,7 @@ static int vars_push(struct dw_obj *o, const struct var *v)
  * and definitions without an address count at file scope, where they can stand in for a
  * definition that was compiled without -g.
  */
-static int var_add(struct dw_obj *o, Dwarf_Die *die, bool in_function)
+static int var_add(struct var_index *vi, Dwarf_Die *die, bool in_function)
 {
 	struct var v = {.die = dwarf_dieoffset(die)};
 	Dwarf_Die type;
@@ -411,10 +190,10 @@ static int var_add(struct dw_obj *o, Dwarf_Die *die, bool in_function)
 		return 0;
 	if (!v.name && v.kind != VAR_ADDR)
 		return 0;
-	return vars_push(o, &v);
+	return vars_push(vi, &v);
 }
 
-static int scope_index(struct dw_obj *o, Dwarf_Die *scope, bool in_function, int depth)
+static int scope_index(struct var_index *vi, Dwarf_Die *scope, bool in_function, int depth)
 {
 	Dwarf_Die c;
 	int rc, err;
@@ -427,14 +206,14 @@ static int scope_index(struct dw_obj *o, Dwarf_Die *scope, bool in_function, int
 	do {
 		switch (dwarf_tag(&c)) {
 		case DW_TAG_variable:
-			err = var_add(o, &c, in_function);
+			err = var_add(vi, &c, in_function);
 			break;
 		case DW_TAG_namespace:
-			err = scope_index(o, &c, in_function, depth + 1);
+			err = scope_index(vi, &c, in_function, depth + 1);
 			break;
 		case DW_TAG_subprogram:
 		case DW_TAG_lexical_block:
-			err = scope_index(o, &c, true, depth + 1);
+			err = scope_index(vi, &c, true, depth + 1);
 			break;
 		default:
 			err = 0;
@@ -466,71 +245,77 @@ static int var_name_cmp(const void *a, const void *b)
 }
 
 /* Split the variables found into the address index and the name index. */
-static int vars_sort(struct dw_obj *o)
+static int vars_sort(struct var_index *vi)
 {
 	size_t named = 0;
 
-	for (size_t i = 0; i < o->nnames; i++)
-		o->naddrs += o->names[i].kind == VAR_ADDR;
-	o->addrs = calloc(o->naddrs ? o->naddrs : 1, sizeof(*o->addrs));
-	if (!o->addrs)
+	for (size_t i = 0; i < vi->nnames; i++)
+		vi->naddrs += vi->names[i].kind == VAR_ADDR;
+	vi->addrs = calloc(vi->naddrs ? vi->naddrs : 1, sizeof(*vi->addrs));
+	if (!vi->addrs)
 		return -ENOMEM;
-	o->naddrs = 0;
-	for (size_t i = 0; i < o->nnames; i++) {
-		if (o->names[i].kind == VAR_ADDR)
-			o->addrs[o->naddrs++] = o->names[i];
-		if (o->names[i].name)
-			o->names[named++] = o->names[i];
+	vi->naddrs = 0;
+	for (size_t i = 0; i < vi->nnames; i++) {
+		if (vi->names[i].kind == VAR_ADDR)
+			vi->addrs[vi->naddrs++] = vi->names[i];
+		if (vi->names[i].name)
+			vi->names[named++] = vi->names[i];
 	}
-	o->nnames = named;
-	qsort(o->addrs, o->naddrs, sizeof(*o->addrs), var_addr_cmp);
-	qsort(o->names, o->nnames, sizeof(*o->names), var_name_cmp);
+	vi->nnames = named;
+	qsort(vi->addrs, vi->naddrs, sizeof(*vi->addrs), var_addr_cmp);
+	qsort(vi->names, vi->nnames, sizeof(*vi->names), var_name_cmp);
 	return 0;
 }
 
-static int vars_index(struct dw_obj *o)
+static int vars_index(void *index, Dwarf *dbg)
 {
+	struct var_index *vi = index;
 	Dwarf_CU *cu = NULL;
 	Dwarf_Die cudie;
 	uint8_t type;
 	int rc, err;
 
-	while ((rc = dwarf_get_units(o->dbg, cu, &cu, NULL, &type, &cudie, NULL)) == 0) {
+	while ((rc = dwarf_get_units(dbg, cu, &cu, NULL, &type, &cudie, NULL)) == 0) {
 		if (type != DW_UT_compile && type != DW_UT_partial)
 			continue;
-		err = scope_index(o, &cudie, false, 0);
+		err = scope_index(vi, &cudie, false, 0);
 		if (err)
 			return err;
 	}
 	if (rc < 0)
 		return -EIO;
-	return vars_sort(o);
+	return vars_sort(vi);
 }
+
+static void vars_release(void *index)
+{
+	struct var_index *vi = index;
+
+	free(vi->names);
+	free(vi->addrs);
+}
+
+static const struct dwarfobj_ops vars_ops = {
+	.index_size = sizeof(struct var_index),
+	.index_build = vars_index,
+	.index_release = vars_release,
+};
 
 /* First entry whose address is not below addr. */
-static size_t addrs_lower(const struct dw_obj *o, uint64_t addr)
+static size_t addrs_lower(const struct var_index *vi, uint64_t addr)
 {
-	size_t lo = 0, hi = o->naddrs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (o->addrs[mid].addr < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return sorted_bound(vi->addrs, vi->naddrs, sizeof(*vi->addrs), offsetof(struct var, addr),
+			    addr, false);
 }
 
-static size_t names_lower(const struct dw_obj *o, const char *name)
+static size_t names_lower(const struct var_index *vi, const char *name)
 {
-	size_t lo = 0, hi = o->nnames;
+	size_t lo = 0, hi = vi->nnames;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (strcmp(o->names[mid].name, name) < 0)
+		if (strcmp(vi->names[mid].name, name) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -543,22 +328,23 @@ static size_t names_lower(const struct dw_obj *o, const char *name)
  * a different variable, since it is not at sym_addr), at most one definition lacks one, and any
  * number of extern declarations of it agree.
  */
-static const struct var *var_by_name(const struct dw_obj *o, const char *sym)
+static const struct var *var_by_name(const struct var_index *vi, const char *sym)
 {
 	const struct var *def = NULL, *decl = NULL;
 
-	for (size_t i = names_lower(o, sym); i < o->nnames && !strcmp(o->names[i].name, sym); i++) {
-		switch (o->names[i].kind) {
+	for (size_t i = names_lower(vi, sym); i < vi->nnames && !strcmp(vi->names[i].name, sym);
+	     i++) {
+		switch (vi->names[i].kind) {
 		case VAR_ADDR:
 			return NULL;
 		case VAR_NOADDR:
 			if (def)
 				return NULL;
-			def = &o->names[i];
+			def = &vi->names[i];
 			break;
 		case VAR_DECL:
 			if (!decl)
-				decl = &o->names[i];
+				decl = &vi->names[i];
 			break;
 		}
 	}
@@ -566,82 +352,17 @@ static const struct var *var_by_name(const struct dw_obj *o, const char *sym)
 }
 
 /* Aliases share an address: prefer the one that the symbol names. */
-static const struct var *var_find(const struct dw_obj *o, const char *sym, uint64_t addr)
+static const struct var *var_find(const struct var_index *vi, const char *sym, uint64_t addr)
 {
 	const struct var *first = NULL;
 
-	for (size_t i = addrs_lower(o, addr); i < o->naddrs && o->addrs[i].addr == addr; i++) {
-		if (o->addrs[i].name && !strcmp(o->addrs[i].name, sym))
-			return &o->addrs[i];
+	for (size_t i = addrs_lower(vi, addr); i < vi->naddrs && vi->addrs[i].addr == addr; i++) {
+		if (vi->addrs[i].name && !strcmp(vi->addrs[i].name, sym))
+			return &vi->addrs[i];
 		if (!first)
-			first = &o->addrs[i];
+			first = &vi->addrs[i];
 	}
-	return first ? first : var_by_name(o, sym);
-}
-
-/* Give back what an object holds, keeping what is remembered about it (err). */
-static void dw_obj_release(struct dw_obj *o)
-{
-	dwarf_end(o->dbg);
-	elf_end(o->elf);
-	if (o->fd >= 0)
-		close(o->fd);
-	free(o->names);
-	free(o->addrs);
-	*o = (struct dw_obj){.err = o->err, .fd = -1};
-}
-
-/* Open and index an object from its fd (consumed). */
-static int dw_obj_open(struct dw_obj *o, const struct gp_mapping *m, int fd)
-{
-	int err;
-
-	err = dwarf_elf_open(m, fd, &o->fd, &o->elf);
-	if (err)
-		return err;
-	o->dbg = dwarf_begin_elf(o->elf, DWARF_C_READ, NULL);
-	if (!o->dbg)
-		return -EIO;
-	return vars_index(o);
-}
-
-/*
- * The cached object of m: 0 and *out, or its remembered error. A file that cannot be reached is
- * not remembered (a later snapshot may hold it open), nor is running out of memory or fds.
- */
-static int dw_obj_get(struct gp_dwarfnames *d, const struct gp_mapping *m,
-		      const struct dw_obj **out)
-{
-	struct dw_obj *o = hashmap_get(&d->objs, m->dev, m->ino);
-	int fd, err;
-
-	if (o)
-		goto done;
-	fd = object_fd(m);
-	if (fd < 0)
-		return fd;
-	o = calloc(1, sizeof(*o));
-	if (!o) {
-		close(fd);
-		return -ENOMEM;
-	}
-	o->fd = -1;
-	o->err = dw_obj_open(o, m, fd);
-	if (o->err)
-		dw_obj_release(o);
-	err = o->err;
-	if (err == -ENOMEM || err == -EMFILE)
-		goto fail;
-	err = hashmap_put(&d->objs, m->dev, m->ino, o);
-	if (err)
-		goto fail;
-done:
-	*out = o;
-	return o->err;
-fail:
-	dw_obj_release(o);
-	free(o);
-	return err;
+	return first ? first : var_by_name(vi, sym);
 }
 
 /* ---- Naming a word by the members that contain it ---- */
@@ -901,8 +622,9 @@ static int var_describe(Dwarf *dbg, const struct var *v, const char *sym, uint64
 int dwarfnames_member(struct gp_dwarfnames *d, const struct gp_mapping *m, const char *sym,
 		      uint64_t sym_addr, uint64_t off, char *buf, size_t len)
 {
-	const struct dw_obj *o;
 	const struct var *v;
+	void *index;
+	Dwarf *dbg;
 	int err;
 
 	if (!buf || !len || !sym)
@@ -911,10 +633,10 @@ int dwarfnames_member(struct gp_dwarfnames *d, const struct gp_mapping *m, const
 	if (!mapping_is_file(m))
 		return -EINVAL;
 	pthread_mutex_lock(&d->lock);
-	err = dw_obj_get(d, m, &o);
+	err = dwarfobjs_get(&d->objs, m, &dbg, &index);
 	if (!err) {
-		v = var_find(o, sym, sym_addr);
-		err = v ? var_describe(o->dbg, v, sym, off, buf, len) : -ENOENT;
+		v = var_find(index, sym, sym_addr);
+		err = v ? var_describe(dbg, v, sym, off, buf, len) : -ENOENT;
 	}
 	pthread_mutex_unlock(&d->lock);
 	if (err)
@@ -935,22 +657,15 @@ struct gp_dwarfnames *dwarfnames_new(void)
 		free(d);
 		return NULL;
 	}
-	hashmap_init(&d->objs);
+	dwarfobjs_init(&d->objs, &vars_ops);
 	return d;
 }
 
 void dwarfnames_free(struct gp_dwarfnames *d)
 {
-	struct gp_hkey key;
-	void *val;
-
 	if (!d)
 		return;
-	for (size_t pos = 0; hashmap_next(&d->objs, &pos, &key, &val);) {
-		dw_obj_release(val);
-		free(val);
-	}
-	hashmap_free(&d->objs);
+	dwarfobjs_release(&d->objs);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }

@@ -19,10 +19,8 @@
  * FILE, atomic_int); at types named pthread_* or __pthread_*, which glibc's own debug info
  * declares in its source tree; and at scalars, pointers and enums.
  *
- * DWARF is read from the object itself (.debug_info, compressed or not), else from a separate
- * debug file: /usr/lib/debug/.build-id/xx/yyyy.debug for the object's build ID, else the
- * .gnu_debuglink name next to the object, in its .debug/ directory or under /usr/lib/debug, kept
- * only when its build ID (or, without one, its CRC) matches.
+ * DWARF is read from the object itself (.debug_info, compressed or not), else from its separate
+ * debug file (debugfile.h: by build ID, then by .gnu_debuglink).
  */
 #ifndef GP_DWARFNAMES_H
 #define GP_DWARFNAMES_H

@@ -12,9 +12,8 @@
  * inlined from a header it is the header's line, as addr2line prints without -i.
  *
  * DWARF is read from the object itself when it has a line table (.debug_line and .debug_info), else
- * from the separate debug file /usr/lib/debug/.build-id/xx/yyyy.debug named by the object's build
- * ID, kept only when its build ID matches (Debian's -dbg and -dbgsym packages install there;
- * .gnu_debuglink names are not followed).
+ * from its separate debug file (debugfile.h: by build ID, then by .gnu_debuglink) when that has
+ * one.
  */
 #ifndef GP_SRCLINES_H
 #define GP_SRCLINES_H

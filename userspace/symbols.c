@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
 #include <libelf.h>
@@ -11,7 +10,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "debugfile.h"
 #include "demangle.h"
+#include "elffile.h"
+#include "sorted.h"
 #include "symbols.h"
 
 #define CACHE_BUCKETS 512
@@ -174,17 +176,8 @@ static void symtab_finish(struct symtab *t)
 /* Number of entries starting at or below a. */
 static size_t symtab_upper(const struct symtab *t, uint64_t a)
 {
-	size_t lo = 0, hi = t->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->syms[mid].addr <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return sorted_bound(t->syms, t->n, sizeof(*t->syms), offsetof(struct symrec, addr), a,
+			    true);
 }
 
 static const struct symrec *symtab_find(const struct symtab *t, uint64_t a)
@@ -418,76 +411,37 @@ static int symbols_read(struct elf_obj *o, Elf *elf)
 	return 0;
 }
 
-/* The GNU build-id note, as lower-case hex, or -ENOENT. */
-static int build_id_hex(Elf *elf, char *hex, size_t len)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	while ((scn = elf_nextscn(elf, scn))) {
-		size_t off = 0, name_off, desc_off, i;
-		Elf_Data *d;
-		GElf_Nhdr nh;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE || !(d = elf_getdata(scn, NULL)))
-			continue;
-		while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
-			    memcmp((char *)d->d_buf + name_off, "GNU", 4) || 2 * nh.n_descsz >= len)
-				continue;
-			for (i = 0; i < nh.n_descsz; i++)
-				sprintf(hex + 2 * i, "%02x",
-					((unsigned char *)d->d_buf)[desc_off + i]);
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 /*
  * Stripped objects (Debian's libc: .dynsym only, so no __lll_lock_wait) have their full symbol
- * table in a separate debug file when its -dbg package is installed, found by build-id. Its
- * sections keep the object's indices and addresses, so its symbols read as the object's own.
+ * table in a separate debug file when its -dbg package is installed. Its sections keep the
+ * object's indices and addresses, so its symbols read as the object's own.
  */
-static int debug_symbols_read(struct elf_obj *o, Elf *elf)
+static int debug_symbols_read(struct elf_obj *o, Elf *elf, const char *path)
 {
-	char hex[2 * 64 + 1], path[256];
 	Elf *dbg;
 	int fd, err;
 
-	if (build_id_hex(elf, hex, sizeof(hex)) || strlen(hex) < 3)
-		return -ENOENT;
-	snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -ENOENT;
-	dbg = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	err = dbg && symtab_present(dbg) ? symbols_read(o, dbg) : -ENOENT;
-	if (dbg)
-		elf_end(dbg);
+	err = debugfile_open(elf, path, symtab_present, &fd, &dbg);
+	if (err)
+		return err;
+	err = symbols_read(o, dbg);
+	elf_end(dbg);
 	close(fd);
 	return err;
 }
 
-static int elf_obj_read(struct elf_obj *o, int fd)
+static int elf_obj_read(struct elf_obj *o, int fd, const char *path)
 {
-	unsigned char ident[SELFMAG];
 	Elf *elf;
 	int err;
 
-	/* Mapped data files (locale archives, shared memory) are common: reject them cheaply. */
-	if (pread(fd, ident, SELFMAG, 0) != SELFMAG || memcmp(ident, ELFMAG, SELFMAG))
-		return -ENOEXEC;
-	/* pread and mmap only: the fd may be shared with other users of the snapshot. */
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf)
-		return -EIO;
-	err = elf_kind(elf) == ELF_K_ELF ? 0 : -ENOEXEC;
-	if (!err)
-		err = segs_read(o, elf);
+	err = elffile_begin(fd, &elf);
+	if (err)
+		return err;
+	err = segs_read(o, elf);
 	if (!err)
 		err = sections_read(o, elf);
-	if (!err && (symtab_present(elf) || debug_symbols_read(o, elf)))
+	if (!err && (symtab_present(elf) || debug_symbols_read(o, elf, path)))
 		err = symbols_read(o, elf);
 	elf_end(elf);
 	return err;
@@ -517,37 +471,32 @@ static size_t bucket_of(uint64_t dev, uint64_t ino)
 /* Read the object of m into the cache. -ENOENT (not cached) when the file cannot be reached. */
 static int elf_obj_load(struct gp_symbolizer *s, const struct gp_mapping *m, struct elf_obj **out)
 {
-	struct elf_obj *o;
+	struct elf_obj *o = calloc(1, sizeof(*o));
 	size_t b;
-	int fd, err;
+	int fd;
 
-	fd = m->fd >= 0 ? m->fd : mapping_open_path(m);
-	if (fd < 0)
-		return fd == -ENOMEM ? fd : -ENOENT;
-	o = calloc(1, sizeof(*o));
-	if (!o) {
-		err = -ENOMEM;
-		goto out;
+	if (!o)
+		return -ENOMEM;
+	fd = elffile_fd_borrow(m);
+	if (fd < 0) {
+		free(o);
+		return fd;
 	}
 	o->dev = m->dev;
 	o->ino = m->ino;
-	o->err = elf_obj_read(o, fd);
+	o->err = elf_obj_read(o, fd, m->path);
+	elffile_fd_return(m, fd);
 	if (o->err)
 		elf_obj_clear(o);
 	if (o->err == -ENOMEM) {
 		free(o);
-		err = -ENOMEM;
-		goto out;
+		return -ENOMEM;
 	}
 	b = bucket_of(o->dev, o->ino);
 	o->next = s->buckets[b];
 	s->buckets[b] = o;
 	*out = o;
-	err = 0;
-out:
-	if (fd != m->fd)
-		close(fd);
-	return err;
+	return 0;
 }
 
 /* The cached object of file mapping m. Returns 0, its remembered read error, or -errno. */

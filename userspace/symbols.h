@@ -56,13 +56,14 @@ int loadbias_compute(const struct gp_load_seg *segs, size_t nsegs, const struct 
 /*
  * The ELF cache: each object is read once per symbolizer, keyed by the (dev, inode) of its
  * mappings, through the snapshot's fd when it has one, else by path (only if the file there is
- * still the mapped inode). Symbols come from .symtab if present, else .dynsym. Data symbols are
- * sized STT_OBJECT and STT_COMMON; STT_TLS symbols are left out because their values are offsets
- * into each thread's TLS block, not addresses. Code symbols are STT_FUNC and STT_GNU_IFUNC; an
- * unsized one (an assembly label) names addresses after it up to the next symbol or the end of its
- * section. Among aliases (same address and size), a global or weak name beats a local one, then
- * fewer leading underscores win ("environ" over "__environ"), then the lexically smaller name.
- * Version suffixes are dropped ("stdout@GLIBC_2.2.5" is "stdout").
+ * still the mapped inode). Symbols come from .symtab if present, else from the .symtab of the
+ * object's separate debug file (debugfile.h), else from .dynsym. Data symbols are sized STT_OBJECT
+ * and STT_COMMON; STT_TLS symbols are left out because their values are offsets into each thread's
+ * TLS block, not addresses. Code symbols are STT_FUNC and STT_GNU_IFUNC; an unsized one (an
+ * assembly label) names addresses after it up to the next symbol or the end of its section. Among
+ * aliases (same address and size), a global or weak name beats a local one, then fewer leading
+ * underscores win ("environ" over "__environ"), then the lexically smaller name. Version suffixes
+ * are dropped ("stdout@GLIBC_2.2.5" is "stdout").
  * Lookups are serialized by an internal mutex: one symbolizer can serve several threads.
  */
 struct gp_symbolizer;

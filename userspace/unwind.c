@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
+#include "elffile.h"
 #include "hashmap.h"
 #include "unwind.h"
 
@@ -523,14 +523,12 @@ static int cfi_obj_init(struct cfi_obj *o, Elf *elf)
 /* Read the ELF object behind fd; the object outlives fd, which the snapshot owns. */
 static int cfi_obj_read(struct cfi_obj *o, int fd)
 {
-	unsigned char ident[SELFMAG];
 	Elf *elf;
+	int err;
 
-	if (pread(fd, ident, SELFMAG, 0) != SELFMAG || memcmp(ident, ELFMAG, SELFMAG))
-		return -ENOEXEC;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf)
-		return -EIO;
+	err = elffile_begin(fd, &elf);
+	if (err)
+		return err;
 	/* Bring the file into memory (it is mmapped unless mmap failed) and let go of fd. */
 	if (elf_cntl(elf, ELF_C_FDREAD)) {
 		elf_end(elf);
@@ -549,9 +547,9 @@ static int cfi_obj_get(struct gp_unwinder *u, const struct gp_mapping *m, struct
 		*out = o;
 		return o->err;
 	}
-	fd = m->fd >= 0 ? m->fd : mapping_open_path(m);
+	fd = elffile_fd_borrow(m);
 	if (fd < 0)
-		return fd == -ENOMEM ? fd : -ENOENT;
+		return fd;
 	o = calloc(1, sizeof(*o));
 	if (!o) {
 		err = -ENOMEM;
@@ -566,8 +564,7 @@ static int cfi_obj_get(struct gp_unwinder *u, const struct gp_mapping *m, struct
 	*out = o;
 	err = o->err;
 out:
-	if (fd != m->fd)
-		close(fd);
+	elffile_fd_return(m, fd);
 	return err;
 }
 

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "elffile.h"
+
+int elffile_fd_borrow(const struct gp_mapping *m)
+{
+	int fd;
+
+	if (m->fd >= 0)
+		return m->fd;
+	fd = mapping_open_path(m);
+	return fd >= 0 || fd == -ENOMEM ? fd : -ENOENT;
+}
+
+void elffile_fd_return(const struct gp_mapping *m, int fd)
+{
+	if (fd != m->fd)
+		close(fd);
+}
+
+int elffile_fd_dup(const struct gp_mapping *m)
+{
+	int fd;
+
+	if (m->fd < 0) {
+		fd = mapping_open_path(m);
+		return fd >= 0 || fd == -ENOMEM || fd == -EMFILE ? fd : -ENOENT;
+	}
+	fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 0);
+	return fd < 0 ? -errno : fd;
+}
+
+int elffile_begin(int fd, Elf **elfp)
+{
+	unsigned char ident[SELFMAG];
+	Elf *elf;
+
+	if (pread(fd, ident, SELFMAG, 0) != SELFMAG || memcmp(ident, ELFMAG, SELFMAG))
+		return -ENOEXEC;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf)
+		return -EIO;
+	if (elf_kind(elf) != ELF_K_ELF) {
+		elf_end(elf);
+		return -ENOEXEC;
+	}
+	*elfp = elf;
+	return 0;
+}
+
+int elffile_open(const char *path, int *fdp, Elf **elfp)
+{
+	struct stat st;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	err = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -ENOENT : elffile_begin(fd, elfp);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*fdp = fd;
+	return 0;
+}
