@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "procmaps.h"
@@ -294,4 +295,19 @@ Test(procmaps, snapshot_missing_process)
 	cr_assert_eq(procmaps_snapshot(INT_MAX, &pm), -ENOENT);
 	cr_assert_null(pm);
 	leaks_check();
+}
+
+/* A zombie's maps read empty: that must fail, not pass for a snapshot of nothing. */
+Test(procmaps, exiting_process_is_no_snapshot)
+{
+	struct gp_procmaps *pm = NULL;
+	pid_t pid = fork();
+
+	cr_assert(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	usleep(100 * 1000); /* a zombie now: not reaped */
+	cr_assert_eq(procmaps_snapshot(pid, &pm), -ESRCH);
+	cr_assert_null(pm);
+	waitpid(pid, NULL, 0);
 }

@@ -423,6 +423,12 @@ int procmaps_snapshot(int pid, struct gp_procmaps **out)
 	err = maps_read(pid, &pm);
 	if (err)
 		return err;
+	/* An exiting process (a zombie whose memory is gone) reads as no mappings at all: that is
+	 * no snapshot, and must not replace one taken while it lived. */
+	if (!pm->n) {
+		procmaps_free(pm);
+		return -ESRCH;
+	}
 	err = fds_open(pm);
 	if (err) {
 		procmaps_free(pm);

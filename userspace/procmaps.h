@@ -49,8 +49,8 @@ int procmaps_parse(const char *text, int pid, struct gp_procmaps **out);
  * Read /proc/PID/maps and open every mapped regular file, preferably through
  * /proc/PID/map_files/START-END (needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE; it reaches deleted
  * files), else by path when the file there still has the mapped (dev, ino). Returns 0 or -errno
- * (-ENOENT when the process is gone; a zombie gives an empty snapshot). Out of fds (EMFILE), the
- * remaining files get fd -1 instead of failing the snapshot.
+ * (-ENOENT when the process is gone, -ESRCH for a zombie, whose maps read empty). Out of fds
+ * (EMFILE), the remaining files get fd -1 instead of failing the snapshot.
  */
 int procmaps_snapshot(int pid, struct gp_procmaps **out);
 
