@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "dwarfnames.h"
+#include "elftest.h"
 #include "gil.h"
 #include "procmaps.h"
 #include "symbols.h"
@@ -121,9 +122,7 @@ static void teardown(void)
 static void dwarfnames_done(void)
 {
 	teardown();
-#ifdef __SANITIZE_ADDRESS__
-	cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "leaks: see the LeakSanitizer report");
-#endif
+	leaks_check();
 }
 
 TestSuite(dwarfnames, .init = setup, .fini = teardown);
@@ -375,22 +374,6 @@ static bool symtab_find(int fd, const char *name, uint64_t *addr)
 	return found;
 }
 
-/* A hand-made mapping of the file at path, as a snapshot would hold it. */
-static void file_mapping(const char *path, struct gp_mapping *m)
-{
-	struct stat st;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	cr_assert_geq(fd, 0, "%s", path);
-	cr_assert_eq(fstat(fd, &st), 0);
-	*m = (struct gp_mapping){.prot = PROT_READ,
-				 .dev = st.st_dev,
-				 .ino = st.st_ino,
-				 .path = (char *)path,
-				 .fd = fd};
-}
-
 /* The countdown workload's GIL, laid out as workloads/gil.h documents. */
 static const struct {
 	uint64_t off;
@@ -445,16 +428,6 @@ static int stripped_name(const char *path, char *buf, size_t len)
 	return rc;
 }
 
-static void run(const char *fmt, ...)
-{
-	char cmd[4 * PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
-}
 
 /*
  * A copy of this test stripped of its DWARF, the way distributions ship binaries, with the DWARF

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "elftest.h"
 #include "procmaps.h"
 #include "srclines.h"
 #include "symbols.h"
@@ -77,9 +78,7 @@ static void teardown(void)
 static void srclines_done(void)
 {
 	teardown();
-#ifdef __SANITIZE_ADDRESS__
-	cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "leaks: see the LeakSanitizer report");
-#endif
+	leaks_check();
 }
 
 TestSuite(srclines, .init = setup, .fini = teardown);
