@@ -14,8 +14,8 @@
 
 enum gp_ev_type {
 	GP_EV_SWITCH = 1, /* sched_switch: hdr task = prev */
-	GP_EV_WAKING = 2, /* sched_waking: hdr task = waker (current); the BPF side now carries
-			   * wakeups in GP_EV_SWITCH, the model still takes these */
+	GP_EV_WAKING = 2, /* a wakeup: hdr task = waker. The BPF side carries wakeups in the
+			   * wakee's GP_EV_SWITCH instead; the model takes both the same way */
 	GP_EV_WAKEUP_NEW = 3, /* sched_wakeup_new: hdr task = the new task */
 	GP_EV_FORK = 4, /* sched_process_fork: hdr task = parent */
 	GP_EV_EXEC = 5, /* sched_process_exec: hdr task = execing task (after de_thread) */

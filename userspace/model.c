@@ -391,13 +391,11 @@ static void switch_in_recover(struct gp_model *m, struct gp_thread *t, const str
 static void on_switch_out(struct gp_model *m, const struct gp_ev_switch *e)
 {
 	struct gp_thread *t = thread_seen(m, e->h.tid, e->h.tgid, e->h.ts, GP_TS_RUNNING);
-	bool voluntary, early;
+	bool voluntary;
 	uint64_t ran;
 
 	if (!t)
 		return;
-	early = t->early_wake;
-	t->early_wake = false;
 	t->offcpu_stack = 0; /* a stack reference for this switch-out follows it */
 	set_comm(t->comm, e->prev_comm);
 	if (t->state != GP_TS_RUNNING)
@@ -437,8 +435,6 @@ static void on_switch_out(struct gp_model *m, const struct gp_ev_switch *e)
 		t->block_bucket = GP_B_DWAIT;
 	else
 		t->block_bucket = GP_B_SLEEP;
-	if (early)
-		thread_woken(m, t, e->h.ts, t->early_waker);
 }
 
 static void on_switch_in(struct gp_model *m, const struct gp_ev_switch *e)
@@ -448,12 +444,19 @@ static void on_switch_in(struct gp_model *m, const struct gp_ev_switch *e)
 	if (!t)
 		return;
 	set_comm(t->comm, e->next_comm);
-	/* The wakeup travels with the switch-in: the last one the task had. One that came while it
-	 * last ran but before it blocked raced with the switch-out (see on_waking) and ended the
-	 * block as it began; one from before it last ran is an old one: this block's was lost. */
-	if (t->state == GP_TS_BLOCKED && e->next_wake_ts > t->last_switch_in)
-		thread_woken(m, t, e->next_wake_ts > t->since ? e->next_wake_ts : t->since,
-			     e->next_waker_tid);
+	if (e->next_wake_ts > t->wake_ts) {
+		t->wake_ts = e->next_wake_ts;
+		t->waker = e->next_waker_tid;
+	}
+	/*
+	 * The switch-in applies the task's last wakeup. sched_waking fires in try_to_wake_up()
+	 * before the waker synchronises with the wakee's CPU, so a wakeup can come while the wakee
+	 * still runs, just before its switch-out reports it blocked: one after its last switch-in
+	 * ended the block as it began. One from before its last switch-in is an old one: this
+	 * block's wakeup was lost.
+	 */
+	if (t->state == GP_TS_BLOCKED && t->wake_ts > t->last_switch_in)
+		thread_woken(m, t, t->wake_ts > t->since ? t->wake_ts : t->since, t->waker);
 	if (t->state == GP_TS_BLOCKED)
 		m->anomalies[GP_AN_NO_WAKEUP]++;
 	else if (t->state == GP_TS_RUNNING)
@@ -470,24 +473,15 @@ static void on_switch_in(struct gp_model *m, const struct gp_ev_switch *e)
 	t->cpu = e->h.cpu;
 }
 
-/*
- * sched_waking fires in try_to_wake_up() before the waker synchronises with the wakee's CPU, so
- * a wakee that is between setting its sleep state and switching out can be seen woken just
- * before its switch-out reports it blocked. Remember such a wakeup; the switch-out uses it.
- */
+/* A wakeup record: kept until the switch-in, which applies it (see on_switch_in). */
 static void on_waking(struct gp_model *m, const struct gp_ev_waking *e)
 {
 	struct gp_thread *t = thread_seen(m, e->target_tid, e->target_tgid, e->h.ts, GP_TS_BLOCKED);
 
-	if (!t)
-		return;
-	if (t->state == GP_TS_RUNNING) {
-		t->early_wake = true;
-		t->early_waker = e->h.tid;
-		return;
+	if (t && e->h.ts >= t->wake_ts) {
+		t->wake_ts = e->h.ts;
+		t->waker = e->h.tid;
 	}
-	if (t->state == GP_TS_BLOCKED)
-		thread_woken(m, t, e->h.ts, e->h.tid);
 }
 
 static void on_fork(struct gp_model *m, const struct gp_ev_fork *e)

@@ -84,9 +84,10 @@ struct gp_thread {
 	uint64_t woke_uaddr, woke_oncpu;
 	bool woke;
 	uint32_t last_waker;
-	/* a wakeup seen while it was still on CPU, racing with its switch-out (see on_waking) */
-	bool early_wake;
-	uint32_t early_waker;
+	/* its last wakeup from a GP_EV_WAKING record, applied at its next switch-in as the one a
+	 * switch record carries is (the live stream carries them in the switch) */
+	uint64_t wake_ts;
+	uint32_t waker;
 };
 
 struct gp_process {
