@@ -227,8 +227,7 @@ static __always_inline void emit_stack(void *ctx, __u64 ts, __u32 kind, __u64 ua
 	submit(e);
 }
 
-static __always_inline void cpu_account(__u64 now, struct task_struct *prev, __u32 prev_traced,
-					struct task_struct *next, __u32 next_traced)
+static __always_inline void cpu_account(__u64 now, struct task_struct *next, __u32 next_traced)
 {
 	__u32 zero = 0;
 	struct gp_cpu_acct *a = bpf_map_lookup_elem(&cpu_acct, &zero);
@@ -264,7 +263,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	prev_traced = is_traced(prev);
 	nm = bpf_task_storage_get(&traced, next, 0, 0);
 	next_traced = nm ? nm->traced : 0;
-	cpu_account(now, prev, prev_traced, next, next_traced);
+	cpu_account(now, next, next_traced);
 	if (!prev_traced && !next_traced)
 		return 0;
 
