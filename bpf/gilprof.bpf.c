@@ -57,7 +57,6 @@ struct {
 	__type(value, struct task_mark);
 } traced SEC(".maps");
 
-
 /*
  * tgid -> 1 once its first futex wait was sent. That first wait wakes the poller at once, so
  * userspace snapshots the process's mappings (to name the futex words) while it is alive.
@@ -75,7 +74,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");
-
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -24,7 +24,8 @@ enum gp_ev_type {
 	GP_EV_FUTEX_EXIT = 8, /* that wait returns */
 	GP_EV_STACK = 9, /* the stacks of the task named in hdr, for the event just before it */
 	GP_EV_STACKREF = 10, /* made by userspace from GP_EV_STACK: the deduplicated stack's id */
-	GP_EV_STACK_DWARF = 11, /* a gp_ev_stack_dwarf: GP_EV_STACK plus registers and stack bytes */
+	GP_EV_STACK_DWARF =
+		11, /* a gp_ev_stack_dwarf: GP_EV_STACK plus registers and stack bytes */
 	GP_EV_TYPE_MAX,
 };
 

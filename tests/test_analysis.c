@@ -30,7 +30,7 @@ static int fake_namer(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_
 static void wait_on(struct gp_model *m, uint32_t tid, uint64_t uaddr, uint64_t at, uint64_t dur,
 		    int64_t ret)
 {
-	union gp_event e = { 0 };
+	union gp_event e = {0};
 
 	e.h.tgid = P;
 	e.h.tid = tid;
@@ -90,7 +90,7 @@ Test(analysis, lock_filter_matches_address_word_object)
 
 Test(analysis, parallelism_is_running_over_wall)
 {
-	struct gp_totals t = { 0 };
+	struct gp_totals t = {0};
 
 	t.bucket[GP_B_RUNNING] = 3000;
 	cr_assert_float_eq(analysis_parallelism(&t, 2000), 1.5, 1e-12);

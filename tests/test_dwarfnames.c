@@ -428,7 +428,6 @@ static int stripped_name(const char *path, char *buf, size_t len)
 	return rc;
 }
 
-
 /*
  * A copy of this test stripped of its DWARF, the way distributions ship binaries, with the DWARF
  * in a .gnu_debuglink file beside it, then in .debug/ beside it; without a build ID the link's CRC

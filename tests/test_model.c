@@ -17,7 +17,6 @@ static struct gp_model *m;
  * switch-out, so by default the model's running time equals the timestamps'. */
 static uint64_t oncpu_since[1024], runtime_acc[1024];
 
-
 static void setup(void)
 {
 	memset(oncpu_since, 0, sizeof(oncpu_since));
@@ -49,7 +48,7 @@ static void feed(union gp_event *e, uint32_t type, uint64_t ts, uint32_t cpu, ui
 static void sw_rt(uint64_t ts, uint32_t cpu, uint32_t prev, uint32_t prev_state, bool preempt,
 		  uint32_t next, uint64_t nvcsw, uint64_t nivcsw, uint64_t prev_runtime)
 {
-	union gp_event e = { 0 };
+	union gp_event e = {0};
 
 	e.sw.prev_runtime = prev_runtime;
 	e.sw.next_tid = next;
@@ -76,7 +75,7 @@ static void sw(uint64_t ts, uint32_t cpu, uint32_t prev, uint32_t prev_state, bo
 
 static void wake(uint64_t ts, uint32_t waker, uint32_t target)
 {
-	union gp_event e = { 0 };
+	union gp_event e = {0};
 
 	e.wk.target_tid = target;
 	e.wk.target_tgid = P;
@@ -85,7 +84,7 @@ static void wake(uint64_t ts, uint32_t waker, uint32_t target)
 
 static void fork_ev(uint64_t ts, uint32_t parent, uint32_t child, uint32_t child_tgid)
 {
-	union gp_event e = { 0 };
+	union gp_event e = {0};
 
 	e.fork.child_tid = child;
 	e.fork.child_tgid = child_tgid;
@@ -95,7 +94,7 @@ static void fork_ev(uint64_t ts, uint32_t parent, uint32_t child, uint32_t child
 
 static void futex_in(uint64_t ts, uint32_t tid, uint64_t uaddr, bool timed)
 {
-	union gp_event e = { 0 };
+	union gp_event e = {0};
 
 	e.fenter.uaddr = uaddr;
 	e.fenter.op = 0x80 | 9; /* FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG */
@@ -106,7 +105,7 @@ static void futex_in(uint64_t ts, uint32_t tid, uint64_t uaddr, bool timed)
 
 static void futex_out(uint64_t ts, uint32_t tid, int64_t ret)
 {
-	union gp_event e = { 0 };
+	union gp_event e = {0};
 
 	e.fexit.ret = ret;
 	feed(&e, GP_EV_FUTEX_EXIT, ts, 0, tid, P);
@@ -282,7 +281,7 @@ Test(model, migration_between_cpus)
 
 Test(model, exec_replaces_process_image)
 {
-	union gp_event e = { 0 };
+	union gp_event e = {0};
 	struct gp_process *p;
 	struct gp_thread *t;
 
@@ -306,7 +305,7 @@ Test(model, exec_replaces_process_image)
 
 Test(model, exec_from_non_leader_thread)
 {
-	union gp_event e = { 0 };
+	union gp_event e = {0};
 	struct gp_thread *t;
 
 	sw(0, 0, 0, 0, false, P, 0, 0);
@@ -530,7 +529,7 @@ Test(model, futile_wakeup_and_queue_depth)
 /* The BPF side sends a wakeup with the wakee's switch-in, not as an event of its own. */
 static void sw_woken(uint64_t ts, uint32_t cpu, uint32_t next, uint64_t wake_ts, uint32_t waker)
 {
-	union gp_event e = { 0 };
+	union gp_event e = {0};
 
 	e.sw.next_tid = next;
 	e.sw.next_tgid = P;

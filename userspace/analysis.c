@@ -43,7 +43,7 @@ void totals_of_model(struct gp_totals *tot, const struct gp_model *m)
 
 struct gp_closure analysis_closure(const struct gp_model *m)
 {
-	struct gp_closure c = { 0 };
+	struct gp_closure c = {0};
 	size_t i;
 
 	for (i = 0; i < m->nthreads; i++) {
@@ -92,8 +92,8 @@ static void **sorted_copy(void *const *v, size_t n, int (*cmp)(const void *, con
 
 struct gp_lock **analysis_locks_by_wait(const struct gp_model *m, size_t *n)
 {
-	struct gp_lock **out = (struct gp_lock **)sorted_copy((void *const *)m->locks, m->nlocks,
-							       lock_cmp);
+	struct gp_lock **out =
+		(struct gp_lock **)sorted_copy((void *const *)m->locks, m->nlocks, lock_cmp);
 
 	*n = out ? m->nlocks : 0;
 	return out;
@@ -113,8 +113,8 @@ static int pair_cmp(const void *a, const void *b)
 
 struct gp_wake_pair **analysis_pairs_by_count(const struct gp_model *m, size_t *n)
 {
-	struct gp_wake_pair **out = (struct gp_wake_pair **)sorted_copy(
-		(void *const *)m->pairs, m->npairs, pair_cmp);
+	struct gp_wake_pair **out =
+		(struct gp_wake_pair **)sorted_copy((void *const *)m->pairs, m->npairs, pair_cmp);
 
 	*n = out ? m->npairs : 0;
 	return out;
@@ -177,7 +177,8 @@ struct gp_lock_group *analysis_lock_groups(const struct gp_model *m, gp_namer_fn
 		const struct gp_lock *l = m->locks[i];
 		char *plus;
 
-		if (name(ctx, l->tgid, l->uaddr, buf, sizeof(buf)) == 0 && (plus = strchr(buf, '+')))
+		if (name(ctx, l->tgid, l->uaddr, buf, sizeof(buf)) == 0 &&
+		    (plus = strchr(buf, '+')))
 			*plus = 0; /* named by a symbol: the object is the symbol */
 		cur = group_find(g, *n, l->tgid, buf);
 		if (!cur) {

@@ -29,8 +29,8 @@ int args_double(const char *cmd, const char *opt, const char *s, double min, dou
 	errno = 0;
 	*out = strtod(s, &end);
 	if (errno || end == s || *end || *out < min || *out > max) {
-		fprintf(stderr, "gilprof %s: %s must be a number from %g to %g, not '%s'\n", cmd, opt,
-			min, max, s);
+		fprintf(stderr, "gilprof %s: %s must be a number from %g to %g, not '%s'\n", cmd,
+			opt, min, max, s);
 		return -1;
 	}
 	return 0;

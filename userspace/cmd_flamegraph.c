@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* gilprof flamegraph: render folded stacks (ours, perf's, flamegraph.pl's) to an interactive SVG. */
+/* gilprof flamegraph: folded stacks (ours, perf's, flamegraph.pl's) to an interactive SVG. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,19 +11,21 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: gilprof flamegraph [OPTIONS] IN.folded[.gz] -o OUT.svg\n\n"
-		"Render folded stacks (one 'frame;frame;... weight' line per stack, root first) to an\n"
-		"interactive SVG: click to zoom, Ctrl-F or 'Search' to highlight, tooltips with shares.\n"
-		"IN may be '-' for stdin; OUT may end in .gz.\n\n"
-		"options:\n"
-		"  -o, --output FILE   the SVG to write (required)\n"
-		"      --title TEXT    title (default 'Flame Graph')\n"
-		"      --unit UNIT     what weights count: samples (default) or nanoseconds\n"
-		"      --kind KIND     what the stacks are: cpu (default), lock-wait, runqueue, sleep\n"
-		"      --width PX      image width (default 1200)\n"
-		"      --min-width PX  omit frames narrower than this (default 0.1)\n"
-		"  -h, --help          this help\n");
+	fprintf(f, "usage: gilprof flamegraph [OPTIONS] IN.folded[.gz] -o OUT.svg\n\n"
+		   "Render folded stacks (one 'frame;frame;... weight' line per stack, root first) "
+		   "to an\n"
+		   "interactive SVG: click to zoom, Ctrl-F or 'Search' to highlight, tooltips with "
+		   "shares.\n"
+		   "IN may be '-' for stdin; OUT may end in .gz.\n\n"
+		   "options:\n"
+		   "  -o, --output FILE   the SVG to write (required)\n"
+		   "      --title TEXT    title (default 'Flame Graph')\n"
+		   "      --unit UNIT     what weights count: samples (default) or nanoseconds\n"
+		   "      --kind KIND     what the stacks are: cpu (default), lock-wait, runqueue, "
+		   "sleep\n"
+		   "      --width PX      image width (default 1200)\n"
+		   "      --min-width PX  omit frames narrower than this (default 0.1)\n"
+		   "  -h, --help          this help\n");
 }
 
 static int parse_kind(const char *s, enum gp_sample_kind *k)
@@ -36,8 +38,9 @@ static int parse_kind(const char *s, enum gp_sample_kind *k)
 			return 0;
 		}
 	}
-	fprintf(stderr, "gilprof flamegraph: --kind must be cpu, lock-wait, runqueue, sleep or "
-			"waker, not '%s'\n",
+	fprintf(stderr,
+		"gilprof flamegraph: --kind must be cpu, lock-wait, runqueue, sleep or "
+		"waker, not '%s'\n",
 		s);
 	return -1;
 }
@@ -45,14 +48,14 @@ static int parse_kind(const char *s, enum gp_sample_kind *k)
 static int parse(int argc, char **argv, struct gp_flamegraph_opts *o, const char **out)
 {
 	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "title", required_argument, NULL, 't' },
-		{ "unit", required_argument, NULL, 'u' },
-		{ "kind", required_argument, NULL, 'k' },
-		{ "width", required_argument, NULL, 'w' },
-		{ "min-width", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"output", required_argument, NULL, 'o'},
+		{"title", required_argument, NULL, 't'},
+		{"unit", required_argument, NULL, 'u'},
+		{"kind", required_argument, NULL, 'k'},
+		{"width", required_argument, NULL, 'w'},
+		{"min-width", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	double v;
 	int c;
@@ -68,8 +71,9 @@ static int parse(int argc, char **argv, struct gp_flamegraph_opts *o, const char
 			break;
 		case 'u':
 			if (strcmp(optarg, "samples") && strcmp(optarg, "nanoseconds")) {
-				fprintf(stderr, "gilprof flamegraph: --unit must be samples or "
-						"nanoseconds, not '%s'\n",
+				fprintf(stderr,
+					"gilprof flamegraph: --unit must be samples or "
+					"nanoseconds, not '%s'\n",
 					optarg);
 				return -1;
 			}
@@ -85,7 +89,8 @@ static int parse(int argc, char **argv, struct gp_flamegraph_opts *o, const char
 			o->width = v;
 			break;
 		case 'm':
-			if (args_double("flamegraph", "--min-width", optarg, 0, 1000, &o->min_width))
+			if (args_double("flamegraph", "--min-width", optarg, 0, 1000,
+					&o->min_width))
 				return -1;
 			break;
 		case 'h':
@@ -102,7 +107,7 @@ static int parse(int argc, char **argv, struct gp_flamegraph_opts *o, const char
 int cmd_flamegraph(int argc, char **argv)
 {
 	struct gp_flamegraph_opts o;
-	struct prof_err pe = { 0 };
+	struct prof_err pe = {0};
 	const char *out = NULL;
 
 	flamegraph_opts_init(&o);

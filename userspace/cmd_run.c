@@ -45,7 +45,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 
 static void signals_install(void)
 {
-	struct sigaction sa = { 0 };
+	struct sigaction sa = {0};
 
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
@@ -72,12 +72,15 @@ static void usage(FILE *f)
 		"      --top-locks N     rows in the lock table (default 20, 0 = all)\n"
 		"      --folded FILE     folded stacks of the --view (gzip when FILE ends in .gz)\n"
 		"      --flamegraph FILE an interactive SVG flame graph of the --view\n"
-		"      --pprof FILE      gzipped pprof: lock waits (contentions, delay) and CPU time\n"
+		"      --pprof FILE      gzipped pprof: lock waits (contentions, delay) and CPU "
+		"time\n"
 		"      --speedscope FILE speedscope JSON of the --view, a profile per thread\n"
-		"      --view VIEW       on (CPU samples), off (blocked time by reason), wall (both,\n"
+		"      --view VIEW       on (CPU samples), off (blocked time by reason), wall "
+		"(both,\n"
 		"                        in ns; default), lock (wait time, the lock as leaf),\n"
 		"                        wake (waiter stack, lock, then the waker's stack)\n"
-		"  -F, --freq HZ         on-CPU samples per second with a profile output (default 99)\n"
+		"  -F, --freq HZ         on-CPU samples per second with a profile output (default "
+		"99)\n"
 		"      --lines           source file:line of user frames where DWARF has it\n"
 		"      --call-graph fp|dwarf  user stacks by frame pointer, or unwound from CFI\n"
 		"                        through code without frame pointers (default dwarf)\n"
@@ -94,25 +97,25 @@ static void usage(FILE *f)
 static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "as-root", no_argument, NULL, 'r' },
-		{ "buffer-mb", required_argument, NULL, 'b' },
-		{ "top-locks", required_argument, NULL, 'l' },
-		{ "lock", required_argument, NULL, 'L' },
-		{ "call-graph", required_argument, NULL, 'g' },
-		{ "lines", no_argument, NULL, 'n' },
-		{ "folded", required_argument, NULL, 'f' },
-		{ "flamegraph", required_argument, NULL, 'G' },
-		{ "pprof", required_argument, NULL, 'p' },
-		{ "speedscope", required_argument, NULL, 'S' },
-		{ "view", required_argument, NULL, 'V' },
-		{ "freq", required_argument, NULL, 'F' },
-		{ "top-wakers", required_argument, NULL, 'w' },
-		{ "no-status", no_argument, NULL, 's' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"output", required_argument, NULL, 'o'},
+		{"json", required_argument, NULL, 'j'},
+		{"as-root", no_argument, NULL, 'r'},
+		{"buffer-mb", required_argument, NULL, 'b'},
+		{"top-locks", required_argument, NULL, 'l'},
+		{"lock", required_argument, NULL, 'L'},
+		{"call-graph", required_argument, NULL, 'g'},
+		{"lines", no_argument, NULL, 'n'},
+		{"folded", required_argument, NULL, 'f'},
+		{"flamegraph", required_argument, NULL, 'G'},
+		{"pprof", required_argument, NULL, 'p'},
+		{"speedscope", required_argument, NULL, 'S'},
+		{"view", required_argument, NULL, 'V'},
+		{"freq", required_argument, NULL, 'F'},
+		{"top-wakers", required_argument, NULL, 'w'},
+		{"no-status", no_argument, NULL, 's'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	int c;
 
@@ -164,8 +167,9 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 			enum gp_view v;
 
 			if (view_parse(optarg, &v)) {
-				fprintf(stderr, "gilprof run: --view must be on, off, wall, lock or wake, "
-						"not '%s'\n",
+				fprintf(stderr,
+					"gilprof run: --view must be on, off, wall, lock or wake, "
+					"not '%s'\n",
 					optarg);
 				return -1;
 			}
@@ -182,8 +186,9 @@ static int parse_opts(int argc, char **argv, struct gp_run_opts *o)
 			break;
 		case 'g':
 			if (strcmp(optarg, "fp") && strcmp(optarg, "dwarf")) {
-				fprintf(stderr, "gilprof run: --call-graph must be fp or dwarf, not "
-						"'%s'\n",
+				fprintf(stderr,
+					"gilprof run: --call-graph must be fp or dwarf, not "
+					"'%s'\n",
 					optarg);
 				return -1;
 			}
@@ -242,7 +247,7 @@ static uint32_t user_frames_dwarf(struct run_ctx *rc, const struct gp_ev_stack_d
 				  uint64_t *frames, uint32_t max)
 {
 	const struct gp_ev_stack *st = &dw->s;
-	struct gp_uregs regs = { dw->ip, dw->sp, dw->bp };
+	struct gp_uregs regs = {dw->ip, dw->sp, dw->bp};
 	const struct gp_procmaps *pm = locknames_maps(rc->names, st->h.tgid, dw->ip);
 	uint32_t nfp = st->user_bytes > 0 ? st->user_bytes / 8 : 0, i;
 	enum gp_unwind_stop why = GP_UNWIND_NO_MAP;
@@ -290,8 +295,7 @@ static int run_on_stack(void *ctx, const struct gp_ev_stack *st, const struct gp
 	ref->target_tid = st->target_tid;
 	ref->uaddr = st->uaddr;
 	return stacks_intern(rc->stacks, st->h.tgid, user, nuser, (const uint64_t *)st->kernel,
-			     nkernel,
-			     &ref->stack_id);
+			     nkernel, &ref->stack_id);
 }
 
 static int run_on_event(void *ctx, const union gp_event *e)
@@ -336,10 +340,10 @@ static int run_loop(struct gp_collector *c, pid_t pid, bool status, uint64_t sta
 
 int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_result *res)
 {
-	struct gp_collector_opts copts = { 0 };
+	struct gp_collector_opts copts = {0};
 	struct gp_collector *c = NULL;
-	struct run_ctx rc = { 0 };
-	struct gp_launch l = { -1, -1, -1 };
+	struct run_ctx rc = {0};
+	struct gp_launch l = {-1, -1, -1};
 	char err[512], path[PATH_MAX];
 	int ret, wstatus;
 
@@ -401,8 +405,7 @@ int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_re
 		goto cleanup;
 	}
 	res->exit_status = launch_exit_status(wstatus);
-	if (collector_stop(c, &res->end_ts) ||
-	    collector_read_stats(c, res->end_ts, &res->stats)) {
+	if (collector_stop(c, &res->end_ts) || collector_read_stats(c, res->end_ts, &res->stats)) {
 		fprintf(stderr, "gilprof: cannot drain the trace\n");
 		ret = 1;
 		goto cleanup;
@@ -461,12 +464,13 @@ static void lock_filter_error(struct gp_report *r, const char *json)
 	size_t n, i;
 	struct gp_lock **locks;
 
-	fprintf(stderr, "gilprof: --lock %s matches no futex word; the top ones are:",
-		r->lock_filter);
+	fprintf(stderr,
+		"gilprof: --lock %s matches no futex word; the top ones are:", r->lock_filter);
 	r->lock_filter = NULL;
 	locks = report_locks(r, &n);
 	for (i = 0; i < n && i < 5; i++) {
-		if (r->name_lock(r->namer_ctx, locks[i]->tgid, locks[i]->uaddr, name, sizeof(name)) < 0)
+		if (r->name_lock(r->namer_ctx, locks[i]->tgid, locks[i]->uaddr, name,
+				 sizeof(name)) < 0)
 			name[0] = 0;
 		fprintf(stderr, "%s %s (0x%llx, pid %u)", i ? "," : "", name,
 			(unsigned long long)locks[i]->uaddr, locks[i]->tgid);
@@ -536,8 +540,8 @@ bool run_wants_profiles(const struct gp_run_opts *o)
 /* Fail before tracing anything if an output cannot be written. */
 static int check_outputs(const struct gp_run_opts *o)
 {
-	const char *paths[] = { o->json, o->output, o->folded, o->flamegraph, o->pprof,
-				o->speedscope };
+	const char *paths[] = {o->json,	      o->output, o->folded,
+			       o->flamegraph, o->pprof,	 o->speedscope};
 	size_t i;
 
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {

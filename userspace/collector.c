@@ -72,7 +72,8 @@ static int tracefs_ensure(char *err, size_t errlen)
 	}
 	if (stat("/sys/kernel/tracing/events/syscalls/sys_enter_futex", &st)) {
 		snprintf(err, errlen,
-			 "this kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS is needed)");
+			 "this kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS is "
+			 "needed)");
 		return -ENOTSUP;
 	}
 	return 0;
@@ -214,8 +215,8 @@ static int samplers_open(struct gp_collector *c, unsigned hz, char *err, size_t 
 				 strerror(errno));
 			return -errno;
 		}
-		c->samplers[c->nsamplers] = bpf_program__attach_perf_event(c->skel->progs.on_sample,
-									    fd);
+		c->samplers[c->nsamplers] =
+			bpf_program__attach_perf_event(c->skel->progs.on_sample, fd);
 		if (!c->samplers[c->nsamplers]) {
 			int e = -errno;
 
@@ -252,14 +253,16 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 		snprintf(err, errlen, "--buffer-mb must be a power of two from 1 to 1024");
 		goto cleanup;
 	}
-	c->skel->rodata->wakeup_bytes = ((uint64_t)(opts->buffer_mb ? opts->buffer_mb : 16) << 20) / 8;
+	c->skel->rodata->wakeup_bytes =
+		((uint64_t)(opts->buffer_mb ? opts->buffer_mb : 16) << 20) / 8;
 	c->skel->rodata->stacks_enabled = opts->on_stack != NULL;
 	c->skel->rodata->stack_slices = opts->stack_slices;
 	c->skel->rodata->offcpu_stacks = opts->offcpu_stacks;
 	ret = gilprof_bpf__load(c->skel);
 	if (ret) {
 		snprintf(err, errlen,
-			 "cannot load the BPF programs: %s (rerun with --verbose for the verifier log)",
+			 "cannot load the BPF programs: %s (rerun with --verbose for the verifier "
+			 "log)",
 			 strerror(-ret));
 		goto cleanup;
 	}
@@ -290,7 +293,7 @@ int collector_trace_pid(struct gp_collector *c, int pid)
 		__u32 traced, in_futex;
 		__u64 futex_uaddr, wake_ts;
 		__u32 waker_tid, waker_tgid;
-	} mark = { 1, 0, 0, 0, 0, 0 };
+	} mark = {1, 0, 0, 0, 0, 0};
 	int pidfd = syscall(SYS_pidfd_open, pid, 0), err = 0;
 
 	/* task storage is keyed by a pidfd from userspace */

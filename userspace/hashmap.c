@@ -52,7 +52,7 @@ void *hashmap_get(const struct gp_hashmap *m, uint64_t a, uint64_t b)
 static int hashmap_grow(struct gp_hashmap *m)
 {
 	size_t ncap = m->cap ? m->cap * 2 : 64, i;
-	struct gp_hashmap n = { calloc(ncap, sizeof(struct gp_hslot)), ncap, 0 };
+	struct gp_hashmap n = {calloc(ncap, sizeof(struct gp_hslot)), ncap, 0};
 
 	if (!n.slots)
 		return -ENOMEM;

@@ -212,8 +212,8 @@ static void member_name(struct gp_locknames *ln, const struct gp_procmaps *pm, u
 	if (symbolizer_locate(ln->sym, pm, uaddr, &loc) || !loc.obj ||
 	    symbolizer_lookup_data(ln->sym, loc.obj, loc.vaddr, &sym))
 		return;
-	if (!dwarfnames_member(ln->dwarf, loc.obj, sym.name, sym.addr, loc.vaddr - sym.addr,
-			       member, sizeof(member)))
+	if (!dwarfnames_member(ln->dwarf, loc.obj, sym.name, sym.addr, loc.vaddr - sym.addr, member,
+			       sizeof(member)))
 		snprintf(buf, len, "%s", member);
 }
 

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Names futex words and code addresses: snapshots each traced process's mappings while it is alive (at its first
- * futex wait, and again after an exec) and symbolizes addresses from them at report time. */
+/*
+ * Names futex words and code addresses: snapshots each traced process's mappings while it is
+ * alive (at exec, at its first futex wait, and when a word lies outside the snapshot) and
+ * symbolizes addresses from them at report time.
+ */
 #ifndef GP_LOCKNAMES_H
 #define GP_LOCKNAMES_H
 

@@ -124,7 +124,7 @@ static int pair_add(struct gp_lock *l, uint32_t waiter, uint32_t waker, uint64_t
 	if (i == l->npairs) {
 		if (vec_reserve((void **)&l->pairs, &l->cappairs, l->npairs, sizeof(*l->pairs), 8))
 			return -ENOMEM;
-		l->pairs[l->npairs++] = (struct gp_lock_pair){ waiter, waker, 0, 0 };
+		l->pairs[l->npairs++] = (struct gp_lock_pair){waiter, waker, 0, 0};
 	}
 	p = &l->pairs[i];
 	p->count++;
@@ -143,7 +143,7 @@ static int stack_add(struct gp_lock_stacks *st, uint32_t id1, uint64_t ns)
 	if (i == st->n) {
 		if (vec_reserve((void **)&st->v, &st->cap, st->n, sizeof(*st->v), 8))
 			return -ENOMEM;
-		st->v[st->n++] = (struct gp_lock_stack){ id1 - 1, 0, 0 };
+		st->v[st->n++] = (struct gp_lock_stack){id1 - 1, 0, 0};
 	}
 	st->v[i].count++;
 	st->v[i].ns += ns;

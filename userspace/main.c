@@ -5,11 +5,11 @@
 #include "cmd.h"
 
 static const struct gp_cmd cmds[] = {
-	{ "run", cmd_run, "trace a command (or a bundled workload) and report where its time went" },
-	{ "workloads", cmd_workloads, "list the bundled workloads" },
-	{ "flamegraph", cmd_flamegraph, "render folded stacks to an interactive SVG flame graph" },
-	{ "help", cmd_help, "show this help" },
-	{ "version", cmd_version, "print the version" },
+	{"run", cmd_run, "trace a command (or a bundled workload) and report where its time went"},
+	{"workloads", cmd_workloads, "list the bundled workloads"},
+	{"flamegraph", cmd_flamegraph, "render folded stacks to an interactive SVG flame graph"},
+	{"help", cmd_help, "show this help"},
+	{"version", cmd_version, "print the version"},
 };
 
 int cmd_help(int argc, char **argv)

@@ -20,9 +20,9 @@ const char *bucket_name(enum gp_bucket b)
 {
 	static const char *const names[GP_B_COUNT] = {
 		[GP_B_RUNNING] = "running",	  [GP_B_SWITCHING] = "switching",
-		[GP_B_RUNQ_WAKE] = "runq_wakeup",
-		[GP_B_RUNQ_PREEMPT] = "runq_preempted", [GP_B_FUTEX] = "futex_wait",
-		[GP_B_SLEEP] = "sleep",		  [GP_B_DWAIT] = "uninterruptible",
+		[GP_B_RUNQ_WAKE] = "runq_wakeup", [GP_B_RUNQ_PREEMPT] = "runq_preempted",
+		[GP_B_FUTEX] = "futex_wait",	  [GP_B_SLEEP] = "sleep",
+		[GP_B_DWAIT] = "uninterruptible",
 	};
 	return b < GP_B_COUNT ? names[b] : "?";
 }
@@ -225,7 +225,7 @@ static struct gp_lock *lock_get(struct gp_model *m, uint32_t tgid, uint64_t uadd
 static void prof_add(struct gp_model *m, const struct gp_thread *t, enum gp_prof_kind kind,
 		     uint32_t stack1, uint64_t weight)
 {
-	struct gp_prof_cell key = { .tid = t->tid, .kind = kind, .stack = stack1 };
+	struct gp_prof_cell key = {.tid = t->tid, .kind = kind, .stack = stack1};
 
 	if (weight && stackprof_add(&m->prof, &key, weight))
 		m->oom = true;
@@ -401,7 +401,7 @@ static void on_switch_out(struct gp_model *m, const struct gp_ev_switch *e)
 	if (t->state != GP_TS_RUNNING)
 		switch_in_recover(m, t, e);
 	ran = t->kcsw_known && e->prev_runtime >= t->kruntime ? e->prev_runtime - t->kruntime
-							       : RAN_UNKNOWN;
+							      : RAN_UNKNOWN;
 	/* The kernel bumped exactly one of its counters for this switch; trust that over our
 	 * reading of preempt/prev_state, which cannot see a signal-interrupted block. */
 	if (t->kcsw_known)
@@ -464,7 +464,8 @@ static void on_switch_in(struct gp_model *m, const struct gp_ev_switch *e)
 	thread_transition(m, t, e->h.ts, GP_TS_RUNNING);
 	t->last_switch_in = e->h.ts;
 	if (t->w2r_lock) {
-		if (e->h.ts >= t->w2r_ts && u64vec_push(&t->w2r_lock->wake_to_run, e->h.ts - t->w2r_ts))
+		if (e->h.ts >= t->w2r_ts &&
+		    u64vec_push(&t->w2r_lock->wake_to_run, e->h.ts - t->w2r_ts))
 			m->oom = true;
 		t->w2r_lock = NULL;
 	}
@@ -626,11 +627,14 @@ static uint32_t futex_ender(const struct gp_thread *t, int64_t ret)
 }
 
 /* The lock view (waiter stack, the word as leaf) and the wake view (joined to the waker). */
-static void prof_add_wait(struct gp_model *m, const struct gp_thread *t, const struct gp_wait_end *w)
+static void prof_add_wait(struct gp_model *m, const struct gp_thread *t,
+			  const struct gp_wait_end *w)
 {
-	struct gp_prof_cell key = { .tid = t->tid, .kind = GP_PK_LOCKWAIT, .stack = w->wait_stack,
-				    .uaddr = t->futex_uaddr,
-				    .op = t->futex_sys << 16 | (t->futex_op & 0xffff) };
+	struct gp_prof_cell key = {.tid = t->tid,
+				   .kind = GP_PK_LOCKWAIT,
+				   .stack = w->wait_stack,
+				   .uaddr = t->futex_uaddr,
+				   .op = t->futex_sys << 16 | (t->futex_op & 0xffff)};
 	uint64_t dur = w->ts > w->enter_ts ? w->ts - w->enter_ts : 0;
 
 	if (!dur)

@@ -8,10 +8,10 @@
 #define GP_JSON_SCHEMA "gilprof-report/1"
 
 static const char *const bucket_keys[GP_B_COUNT] = {
-	[GP_B_RUNNING] = "running_ns",	      [GP_B_SWITCHING] = "switching_ns",
-	[GP_B_RUNQ_WAKE] = "runq_wakeup_ns",
-	[GP_B_RUNQ_PREEMPT] = "runq_preempted_ns", [GP_B_FUTEX] = "futex_wait_ns",
-	[GP_B_SLEEP] = "sleep_ns",	      [GP_B_DWAIT] = "uninterruptible_ns",
+	[GP_B_RUNNING] = "running_ns",	     [GP_B_SWITCHING] = "switching_ns",
+	[GP_B_RUNQ_WAKE] = "runq_wakeup_ns", [GP_B_RUNQ_PREEMPT] = "runq_preempted_ns",
+	[GP_B_FUTEX] = "futex_wait_ns",	     [GP_B_SLEEP] = "sleep_ns",
+	[GP_B_DWAIT] = "uninterruptible_ns",
 };
 
 static void json_buckets(struct gp_json *j, const uint64_t *bucket, const uint64_t *per_cpu,
@@ -159,8 +159,7 @@ static void json_stacks(struct gp_json *j, const struct gp_report *r, const char
 static void json_lock(struct gp_json *j, const struct gp_report *r, struct gp_lock *l)
 {
 	char name[160] = "", addr[24];
-	int named = r->name_lock ? r->name_lock(r->namer_ctx, l->tgid, l->uaddr, name,
-						sizeof(name))
+	int named = r->name_lock ? r->name_lock(r->namer_ctx, l->tgid, l->uaddr, name, sizeof(name))
 				 : -1;
 
 	snprintf(addr, sizeof(addr), "0x%" PRIx64, l->uaddr);

@@ -8,9 +8,10 @@
 /* gilprof's own probes: the BPF program and the kernel code that ran it, innermost. */
 static bool frame_is_probe(const char *name)
 {
-	static const char *const prefixes[] = { "bpf_", "__bpf_", "trace_call_bpf", "perf_trace_",
-						"perf_syscall_", "syscall_trace_enter", "0xffffffff",
-						"[kernel] 0x" };
+	static const char *const prefixes[] = {"bpf_",		 "__bpf_",
+					       "trace_call_bpf", "perf_trace_",
+					       "perf_syscall_",	 "syscall_trace_enter",
+					       "0xffffffff",	 "[kernel] 0x"};
 	size_t i;
 
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
@@ -40,8 +41,7 @@ static void frame_add_line(const struct gp_report *r, uint32_t tgid, uint64_t pc
 	char line[96];
 	size_t used = strlen(name);
 
-	if (r->name_line && !r->name_line(r->namer_ctx, tgid, pc, line, sizeof(line)) &&
-	    used < len)
+	if (r->name_line && !r->name_line(r->namer_ctx, tgid, pc, line, sizeof(line)) && used < len)
 		snprintf(name + used, len - used, " (%s)", line);
 }
 

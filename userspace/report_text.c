@@ -18,15 +18,18 @@ char *fmt_ns(char *buf, size_t len, uint64_t ns)
 	static const struct {
 		double div;
 		const char *unit;
-	} units[] = { { 1e9, "s" }, { 1e6, "ms" }, { 1e3, "us" } };
+	} units[] = {{1e9, "s"}, {1e6, "ms"}, {1e3, "us"}};
 	size_t i;
 
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		double v = ns / units[i].div;
 
 		if (v >= 1) {
-			snprintf(buf, len, "%.*f %s", v >= 100 ? 1 : v >= 10 ? 2 : 3, v,
-				 units[i].unit);
+			snprintf(buf, len, "%.*f %s",
+				 v >= 100  ? 1
+				 : v >= 10 ? 2
+					   : 3,
+				 v, units[i].unit);
 			return buf;
 		}
 	}
@@ -39,29 +42,30 @@ size_t report_losses(const struct gp_report *r, struct gp_loss *out, size_t max)
 	const struct gp_collector_stats *st = r->stats;
 	const struct gp_model *m = r->model;
 	struct gp_loss all[] = {
-		{ "ringbuf_full", "ring buffer full", st ? st->drops[GP_DROP_RINGBUF_FULL] : 0 },
-		{ "traced_map_full", "new tasks not marked traced",
-		  st ? st->drops[GP_DROP_TGID_MAP_FULL] : 0 },
-		{ "invalid_records", "malformed records", st ? st->invalid : 0 },
-		{ "user_stack_failed", "user stacks not taken", st ? st->drops[GP_DROP_STACK_USER] : 0 },
-		{ "kernel_stack_failed", "kernel stacks not taken",
-		  st ? st->drops[GP_DROP_STACK_KERNEL] : 0 },
-		{ "stack_not_kept", "stacks not kept", st ? st->stacks_dropped : 0 },
+		{"ringbuf_full", "ring buffer full", st ? st->drops[GP_DROP_RINGBUF_FULL] : 0},
+		{"traced_map_full", "new tasks not marked traced",
+		 st ? st->drops[GP_DROP_TGID_MAP_FULL] : 0},
+		{"invalid_records", "malformed records", st ? st->invalid : 0},
+		{"user_stack_failed", "user stacks not taken",
+		 st ? st->drops[GP_DROP_STACK_USER] : 0},
+		{"kernel_stack_failed", "kernel stacks not taken",
+		 st ? st->drops[GP_DROP_STACK_KERNEL] : 0},
+		{"stack_not_kept", "stacks not kept", st ? st->stacks_dropped : 0},
 		/* unwinds that stopped short of the outermost frame, by why */
-		{ "unwind_no_cfi", "unwinds stopped without CFI",
-		  r->unwind_stops ? r->unwind_stops[GP_UNWIND_NO_CFI] : 0 },
-		{ "unwind_no_map", "unwinds without a mapping",
-		  r->unwind_stops ? r->unwind_stops[GP_UNWIND_NO_MAP] : 0 },
-		{ "unwind_bad_cfa", "unwinds stopped at bad CFI",
-		  r->unwind_stops ? r->unwind_stops[GP_UNWIND_BAD_CFA] : 0 },
-		{ "switch_out_without_switch_in", anomaly_name(GP_AN_NO_SWITCH_IN),
-		  m->anomalies[GP_AN_NO_SWITCH_IN] },
-		{ "switch_in_without_wakeup", anomaly_name(GP_AN_NO_WAKEUP),
-		  m->anomalies[GP_AN_NO_WAKEUP] },
-		{ "futex_return_without_entry", anomaly_name(GP_AN_FUTEX_NO_ENTER),
-		  m->anomalies[GP_AN_FUTEX_NO_ENTER] },
-		{ "out_of_order", anomaly_name(GP_AN_BACKWARDS), m->anomalies[GP_AN_BACKWARDS] },
-		{ "model_out_of_memory", "model out of memory", m->oom },
+		{"unwind_no_cfi", "unwinds stopped without CFI",
+		 r->unwind_stops ? r->unwind_stops[GP_UNWIND_NO_CFI] : 0},
+		{"unwind_no_map", "unwinds without a mapping",
+		 r->unwind_stops ? r->unwind_stops[GP_UNWIND_NO_MAP] : 0},
+		{"unwind_bad_cfa", "unwinds stopped at bad CFI",
+		 r->unwind_stops ? r->unwind_stops[GP_UNWIND_BAD_CFA] : 0},
+		{"switch_out_without_switch_in", anomaly_name(GP_AN_NO_SWITCH_IN),
+		 m->anomalies[GP_AN_NO_SWITCH_IN]},
+		{"switch_in_without_wakeup", anomaly_name(GP_AN_NO_WAKEUP),
+		 m->anomalies[GP_AN_NO_WAKEUP]},
+		{"futex_return_without_entry", anomaly_name(GP_AN_FUTEX_NO_ENTER),
+		 m->anomalies[GP_AN_FUTEX_NO_ENTER]},
+		{"out_of_order", anomaly_name(GP_AN_BACKWARDS), m->anomalies[GP_AN_BACKWARDS]},
+		{"model_out_of_memory", "model out of memory", m->oom},
 	};
 	size_t n = sizeof(all) / sizeof(all[0]), i;
 
@@ -108,10 +112,12 @@ static void print_row(FILE *f, const char *id, const char *name, uint64_t life,
 	fmt_ns(b[GP_B_COUNT], sizeof(b[0]), life);
 	for (i = 0; i < GP_B_COUNT; i++)
 		fmt_ns(b[i], sizeof(b[0]), bucket[i]);
-	fprintf(f, "  %-8s %-16.16s %10s %10s %9s %10s %10s %10s %10s %10s %7" PRIu64 " %7" PRIu64
-		   " %6" PRIu64 "\n",
+	fprintf(f,
+		"  %-8s %-16.16s %10s %10s %9s %10s %10s %10s %10s %10s %7" PRIu64 " %7" PRIu64
+		" %6" PRIu64 "\n",
 		id, name, b[GP_B_COUNT], b[GP_B_RUNNING], b[GP_B_SWITCHING], b[GP_B_RUNQ_WAKE],
-		b[GP_B_RUNQ_PREEMPT], b[GP_B_FUTEX], b[GP_B_SLEEP], b[GP_B_DWAIT], vcsw, icsw, migr);
+		b[GP_B_RUNQ_PREEMPT], b[GP_B_FUTEX], b[GP_B_SLEEP], b[GP_B_DWAIT], vcsw, icsw,
+		migr);
 }
 
 static void print_share_row(FILE *f, const struct gp_totals *tot)
@@ -120,7 +126,8 @@ static void print_share_row(FILE *f, const struct gp_totals *tot)
 
 	fprintf(f, "  %-8s %-16s %10s", "", "share", "100%");
 	for (i = 0; i < GP_B_COUNT; i++)
-		fprintf(f, " %*.1f%%", i == GP_B_SWITCHING ? 8 : 9, pct(tot->bucket[i], tot->lifetime));
+		fprintf(f, " %*.1f%%", i == GP_B_SWITCHING ? 8 : 9,
+			pct(tot->bucket[i], tot->lifetime));
 	fputc('\n', f);
 }
 
@@ -175,7 +182,7 @@ static void print_closure(FILE *f, const struct gp_report *r)
 	struct gp_closure c = analysis_closure(r->model);
 	char b[24];
 
-	fprintf(f, "time split closes to within %s (%.4f%%) of each thread's lifetime", 
+	fprintf(f, "time split closes to within %s (%.4f%%) of each thread's lifetime",
 		fmt_ns(b, sizeof(b), c.max_abs_err_ns), 100 * c.max_rel_err);
 	if (c.max_abs_err_ns)
 		fprintf(f, " (worst: tid %u)", c.worst_tid);
@@ -191,7 +198,8 @@ static void lock_display_name(const struct gp_report *r, const struct gp_lock *l
 
 	if (named < 0)
 		snprintf(name, len, "0x%" PRIx64, l->uaddr);
-	if (named != 0 && l->first_stack && !report_call_site(r, l->first_stack - 1, site, sizeof(site)))
+	if (named != 0 && l->first_stack &&
+	    !report_call_site(r, l->first_stack - 1, site, sizeof(site)))
 		snprintf(name + strlen(name), len - strlen(name), " @ %s", site);
 }
 
@@ -226,8 +234,9 @@ static void print_lock(FILE *f, const struct gp_report *r, struct gp_lock *l)
 
 	lock_display_name(r, l, name, sizeof(name));
 	snprintf(addr, sizeof(addr), "0x%" PRIx64, l->uaddr);
-	fprintf(f, "  %-7u %-14s %7" PRIu64 " %7" PRIu64 " %6" PRIu64 " %5" PRIu64
-		   " %10s %9s %9s %9s %9s %7zu  %s\n",
+	fprintf(f,
+		"  %-7u %-14s %7" PRIu64 " %7" PRIu64 " %6" PRIu64 " %5" PRIu64
+		" %10s %9s %9s %9s %9s %7zu  %s\n",
 		l->tgid, addr, l->waits, l->outcome[GP_WO_TIMEOUT], l->outcome[GP_WO_AGAIN],
 		l->outcome[GP_WO_INTR] + l->outcome[GP_WO_OTHER], fmt_ns(b[0], 24, l->wait_ns),
 		fmt_ns(b[1], 24, l->waits ? l->wait_ns / l->waits : 0),
@@ -329,9 +338,10 @@ static void print_cpus(FILE *f, const struct gp_report *r)
 
 	if (!st)
 		return;
-	fprintf(f, "\nper CPU over the trace: busy with traced threads / with everything else / idle\n");
-	fprintf(f, "  %-6s %12s %7s %12s %7s %12s %7s\n", "CPU", "TRACED", "", "OTHER", "",
-		"IDLE", "");
+	fprintf(f, "\nper CPU over the trace: busy with traced threads / with everything else / "
+		   "idle\n");
+	fprintf(f, "  %-6s %12s %7s %12s %7s %12s %7s\n", "CPU", "TRACED", "", "OTHER", "", "IDLE",
+		"");
 	for (c = 0; c < st->ncpus; c++) {
 		const __u64 *ns = st->cpu[c].ns;
 		uint64_t all = ns[GP_CPU_IDLE] + ns[GP_CPU_TRACED] + ns[GP_CPU_OTHER];

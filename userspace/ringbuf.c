@@ -21,9 +21,9 @@ struct gp_ringbuf {
 
 int ringbuf_open(int map_fd, gp_ringbuf_fn fn, void *ctx, struct gp_ringbuf **out)
 {
-	struct bpf_map_info info = { 0 };
+	struct bpf_map_info info = {0};
 	__u32 len = sizeof(info);
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 	struct gp_ringbuf *rb = calloc(1, sizeof(*rb));
 	void *p;
 	int err;

@@ -32,7 +32,8 @@ struct gp_run_result {
 	struct gp_collector_stats stats;
 	uint64_t start_ts, end_ts;
 	int exit_status; /* shell-style */
-	uint64_t unwind_stops[GP_UNWIND_STOPS]; /* why DWARF unwinds ended, by enum gp_unwind_stop */
+	uint64_t
+		unwind_stops[GP_UNWIND_STOPS]; /* why DWARF unwinds ended, by enum gp_unwind_stop */
 };
 
 void run_opts_init(struct gp_run_opts *o);

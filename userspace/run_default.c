@@ -95,7 +95,7 @@ static void mode_measure(struct mode_result *mr, struct gp_run_result *res)
 static int mode_run(const struct gp_run_opts *o, const char *path, const char *flag, unsigned n,
 		    struct mode_result *mr)
 {
-	char num[16], *argv[4] = { (char *)path, NULL, NULL, NULL };
+	char num[16], *argv[4] = {(char *)path, NULL, NULL, NULL};
 	struct gp_run_result res;
 	int ret;
 

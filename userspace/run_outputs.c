@@ -29,7 +29,7 @@ static int profile_outputs_view(const struct gp_run_opts *o, const struct gp_rep
 {
 	struct gp_flamegraph_opts fo;
 	struct gp_profile *p = NULL;
-	struct prof_err pe = { 0 };
+	struct prof_err pe = {0};
 	char title[128];
 	int err;
 
@@ -48,7 +48,7 @@ static int profile_outputs_view(const struct gp_run_opts *o, const struct gp_rep
 			goto out;
 	}
 	if (o->speedscope) {
-		struct speedscope_ctx sc = { p, title, &pe };
+		struct speedscope_ctx sc = {p, title, &pe};
 
 		snprintf(title, sizeof(title), "gilprof %s view of %s", view_name(o->view),
 			 r->argv[0]);
@@ -64,10 +64,10 @@ out:
 static int profile_output_pprof(const struct gp_run_opts *o, const struct gp_report *r,
 				uint64_t period)
 {
-	const char *comments[] = { "gilprof", r->argv[0] };
-	struct gp_pprof_opts po = { 0 };
+	const char *comments[] = {"gilprof", r->argv[0]};
+	struct gp_pprof_opts po = {0};
 	struct gp_profile *p = NULL;
-	struct prof_err pe = { 0 };
+	struct prof_err pe = {0};
 	int err;
 
 	err = view_build(r, GP_VIEW_PPROF, period, &p, &pe);
@@ -79,7 +79,8 @@ static int profile_output_pprof(const struct gp_run_opts *o, const struct gp_rep
 		err = pprof_write(p, &po, o->pprof, &pe);
 	}
 	if (err)
-		fprintf(stderr, "gilprof: %s\n", pe.msg[0] ? pe.msg : "cannot write the pprof file");
+		fprintf(stderr, "gilprof: %s\n",
+			pe.msg[0] ? pe.msg : "cannot write the pprof file");
 	profile_free(p);
 	return err ? 1 : 0;
 }
@@ -95,4 +96,3 @@ int run_profile_outputs(const struct gp_run_opts *o, const struct gp_report *r)
 		err |= profile_output_pprof(o, r, period);
 	return err;
 }
-

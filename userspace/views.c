@@ -35,9 +35,9 @@ int view_parse(const char *name, enum gp_view *v)
 static int cell_kind(enum gp_view v, const struct gp_prof_cell *c)
 {
 	static const int kinds[GP_PK_COUNT] = {
-		[GP_PK_CPU] = GP_SK_CPU,	   [GP_PK_FUTEX] = GP_SK_LOCK_WAIT,
-		[GP_PK_SLEEP] = GP_SK_SLEEP,	   [GP_PK_DWAIT] = GP_SK_SLEEP,
-		[GP_PK_RUNQ] = GP_SK_RUNQ_WAIT,	   [GP_PK_LOCKWAIT] = GP_SK_LOCK_WAIT,
+		[GP_PK_CPU] = GP_SK_CPU,	[GP_PK_FUTEX] = GP_SK_LOCK_WAIT,
+		[GP_PK_SLEEP] = GP_SK_SLEEP,	[GP_PK_DWAIT] = GP_SK_SLEEP,
+		[GP_PK_RUNQ] = GP_SK_RUNQ_WAIT, [GP_PK_LOCKWAIT] = GP_SK_LOCK_WAIT,
 		[GP_PK_WAKE] = GP_SK_WAKER,
 	};
 
@@ -115,7 +115,8 @@ static int cell_add(const struct gp_report *r, enum gp_view v, const struct gp_p
 	fr->n = 0;
 	frames_push(fr, t ? t->comm : "?", GP_FK_COMM);
 	frames_push_stack(fr, r, c->stack, GP_FK_USER);
-	if (v == GP_VIEW_LOCK || v == GP_VIEW_WAKE || (v == GP_VIEW_PPROF && c->kind != GP_PK_CPU)) {
+	if (v == GP_VIEW_LOCK || v == GP_VIEW_WAKE ||
+	    (v == GP_VIEW_PPROF && c->kind != GP_PK_CPU)) {
 		/* the wait itself, as the kernel frame under the lock: "futex(WAIT_BITSET|...)" */
 		char op[96];
 

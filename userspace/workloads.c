@@ -10,13 +10,13 @@
 #include "workloads.h"
 
 const struct gp_workload gp_workloads[] = {
-	{ "countdown", "count down from COUNT in one thread, N threads or N processes" },
-	{ "sleepy", "square and cube a list, sleeping 200 ms per step (sleep releases the GIL)" },
-	{ "crunch", "square and cube a list with a CPU loop per step: threads vs processes" },
-	{ "race", "4 threads x 1000 increments: GIL only, with a delay, with a lock" },
-	{ "startup", "cost of starting workers as threads, forks, spawns; memory isolation" },
-	{ "convoy", "an I/O thread's call latency beside a CPU-bound thread" },
-	{ "squares", "sum of squares of 1..N split over threads vs processes" },
+	{"countdown", "count down from COUNT in one thread, N threads or N processes"},
+	{"sleepy", "square and cube a list, sleeping 200 ms per step (sleep releases the GIL)"},
+	{"crunch", "square and cube a list with a CPU loop per step: threads vs processes"},
+	{"race", "4 threads x 1000 increments: GIL only, with a delay, with a lock"},
+	{"startup", "cost of starting workers as threads, forks, spawns; memory isolation"},
+	{"convoy", "an I/O thread's call latency beside a CPU-bound thread"},
+	{"squares", "sum of squares of 1..N split over threads vs processes"},
 };
 const size_t gp_nworkloads = sizeof(gp_workloads) / sizeof(gp_workloads[0]);
 

@@ -18,7 +18,7 @@ static pid_t producer_tid;
 
 static void *producer(void *arg)
 {
-	struct timespec gap = { 0, 2 * 1000 * 1000 };
+	struct timespec gap = {0, 2 * 1000 * 1000};
 	long i;
 
 	producer_tid = gettid();

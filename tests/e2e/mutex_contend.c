@@ -22,7 +22,7 @@ struct truth {
 
 static void read_self(struct truth *t)
 {
-	struct timespec nap = { 0, 1000000 };
+	struct timespec nap = {0, 1000000};
 	char line[256];
 	FILE *f;
 

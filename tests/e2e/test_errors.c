@@ -26,30 +26,29 @@ static void expect(const char *const args[], int status, const char *needle)
 
 Test(errors, unknown_option)
 {
-	expect((const char *[]){ "run", "--bogus", "--", "true", NULL }, 2, "unknown option");
+	expect((const char *[]){"run", "--bogus", "--", "true", NULL}, 2, "unknown option");
 }
 
 Test(errors, unknown_command)
 {
-	expect((const char *[]){ "frobnicate", NULL }, 2, "unknown or ambiguous command");
+	expect((const char *[]){"frobnicate", NULL}, 2, "unknown or ambiguous command");
 }
 
 Test(errors, bad_number)
 {
-	expect((const char *[]){ "run", "--buffer-mb", "3", "--", "true", NULL }, 2,
-	       "power of two");
+	expect((const char *[]){"run", "--buffer-mb", "3", "--", "true", NULL}, 2, "power of two");
 }
 
 Test(errors, missing_command_after_dashdash)
 {
 	e2e_require_root();
-	expect((const char *[]){ "run", "--", NULL }, 2, "missing command");
+	expect((const char *[]){"run", "--", NULL}, 2, "missing command");
 }
 
 Test(errors, command_not_found)
 {
 	e2e_require_root();
-	expect((const char *[]){ "run", "--", "no-such-command-gilprof", NULL }, 127,
+	expect((const char *[]){"run", "--", "no-such-command-gilprof", NULL}, 127,
 	       "command not found");
 }
 
@@ -64,22 +63,22 @@ Test(errors, command_not_executable)
 	fputs("#!/bin/sh\n", f);
 	fclose(f);
 	chmod(path, 0644);
-	expect((const char *[]){ "run", "--", path, NULL }, 126, "not executable");
+	expect((const char *[]){"run", "--", path, NULL}, 126, "not executable");
 	unlink(path);
 }
 
 Test(errors, output_not_writable)
 {
 	e2e_require_root();
-	expect((const char *[]){ "run", "--json", "/nonexistent-dir/x.json", "--", "true", NULL },
-	       2, "cannot write /nonexistent-dir/x.json");
+	expect((const char *[]){"run", "--json", "/nonexistent-dir/x.json", "--", "true", NULL}, 2,
+	       "cannot write /nonexistent-dir/x.json");
 }
 
 Test(errors, no_btf)
 {
 	e2e_require_root();
 	setenv("GILPROF_SYSFS_BTF", "/nonexistent/vmlinux", 1);
-	expect((const char *[]){ "run", "--", "true", NULL }, 1, "no BTF");
+	expect((const char *[]){"run", "--", "true", NULL}, 1, "no BTF");
 	unsetenv("GILPROF_SYSFS_BTF");
 }
 
@@ -136,8 +135,8 @@ Test(errors, target_killed_by_signal, .timeout = 60)
 	struct e2e_run *r;
 
 	e2e_require_root();
-	r = e2e_gilprof_run(NULL, (const char *[]){ "run", "--", "/bin/sh", "-c", "kill -9 $$",
-						    NULL });
+	r = e2e_gilprof_run(NULL,
+			    (const char *[]){"run", "--", "/bin/sh", "-c", "kill -9 $$", NULL});
 	cr_assert_eq(r->status, 128 + SIGKILL, "%d: %s", r->status, r->err);
 	cr_assert_not_null(strstr(r->out, "killed by signal 9"), "%s", r->out);
 	e2e_free(r);
@@ -150,8 +149,7 @@ Test(errors, target_exits_in_under_a_millisecond, .timeout = 60)
 
 	e2e_require_root();
 	e2e_tmpname(json, sizeof(json), "fast.json");
-	r = e2e_gilprof_run(json, (const char *[]){ "run", "--json", json, "--", "/bin/true",
-						    NULL });
+	r = e2e_gilprof_run(json, (const char *[]){"run", "--json", json, "--", "/bin/true", NULL});
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_not_null(r->json);
 	cr_assert_eq(json_object_array_length(jget(r->json, "processes")), 1);
@@ -166,8 +164,7 @@ Test(errors, target_exit_status_is_passed_through, .timeout = 60)
 	struct e2e_run *r;
 
 	e2e_require_root();
-	r = e2e_gilprof_run(NULL, (const char *[]){ "run", "--", "/bin/sh", "-c", "exit 42",
-						    NULL });
+	r = e2e_gilprof_run(NULL, (const char *[]){"run", "--", "/bin/sh", "-c", "exit 42", NULL});
 	cr_assert_eq(r->status, 42, "%s", r->err);
 	e2e_free(r);
 }
@@ -179,7 +176,7 @@ Test(errors, target_runs_as_the_sudo_user, .timeout = 60)
 	e2e_require_root();
 	setenv("SUDO_UID", "65534", 1);
 	setenv("SUDO_GID", "65534", 1);
-	r = e2e_gilprof_run(NULL, (const char *[]){ "run", "--", "/usr/bin/id", "-u", NULL });
+	r = e2e_gilprof_run(NULL, (const char *[]){"run", "--", "/usr/bin/id", "-u", NULL});
 	unsetenv("SUDO_UID");
 	unsetenv("SUDO_GID");
 	cr_assert_eq(r->status, 0, "%s", r->err);
@@ -194,8 +191,8 @@ Test(errors, as_root_keeps_root, .timeout = 60)
 	e2e_require_root();
 	setenv("SUDO_UID", "65534", 1);
 	setenv("SUDO_GID", "65534", 1);
-	r = e2e_gilprof_run(NULL, (const char *[]){ "run", "--as-root", "--", "/usr/bin/id", "-u",
-						    NULL });
+	r = e2e_gilprof_run(NULL,
+			    (const char *[]){"run", "--as-root", "--", "/usr/bin/id", "-u", NULL});
 	unsetenv("SUDO_UID");
 	unsetenv("SUDO_GID");
 	cr_assert_eq(r->status, 0, "%s", r->err);
@@ -230,13 +227,13 @@ Test(errors, sigint_forwarded_and_report_still_printed, .timeout = 60)
 
 Test(errors, flamegraph_input_missing)
 {
-	expect((const char *[]){ "flamegraph", "/nonexistent.folded", "-o", "/tmp/x.svg", NULL },
-	       1, "cannot open /nonexistent.folded");
+	expect((const char *[]){"flamegraph", "/nonexistent.folded", "-o", "/tmp/x.svg", NULL}, 1,
+	       "cannot open /nonexistent.folded");
 }
 
 Test(errors, flamegraph_needs_output)
 {
-	expect((const char *[]){ "flamegraph", "in.folded", NULL }, 2, "need one input file");
+	expect((const char *[]){"flamegraph", "in.folded", NULL}, 2, "need one input file");
 }
 
 Test(errors, flamegraph_renders_a_folded_file)
@@ -250,7 +247,7 @@ Test(errors, flamegraph_renders_a_folded_file)
 	f = fopen(in, "w");
 	fputs("main;work;spin 30\nmain;work;lock_[k] 10\nmain;idle 5\n", f);
 	fclose(f);
-	r = e2e_gilprof_run(NULL, (const char *[]){ "flamegraph", in, "-o", out, NULL });
+	r = e2e_gilprof_run(NULL, (const char *[]){"flamegraph", in, "-o", out, NULL});
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	f = fopen(out, "r");
 	cr_assert_not_null(f);
@@ -270,9 +267,9 @@ Test(errors, lock_filter_naming_nothing_lists_the_top_locks, .timeout = 60)
 
 	e2e_require_root();
 	e2e_tmpname(truth, sizeof(truth), "lockfilter.truth");
-	r = e2e_gilprof_run(NULL, (const char *[]){ "run", "--lock", "no_such_lock", "--",
-						    e2e_bin("tests/e2e/mutex_contend"), "2", "50",
-						    truth, NULL });
+	r = e2e_gilprof_run(NULL, (const char *[]){"run", "--lock", "no_such_lock", "--",
+						   e2e_bin("tests/e2e/mutex_contend"), "2", "50",
+						   truth, NULL});
 	cr_assert_eq(r->status, 2, "%d: %s", r->status, r->err);
 	cr_assert_not_null(strstr(r->err, "--lock no_such_lock matches no futex word"), "%s",
 			   r->err);
@@ -290,11 +287,11 @@ Test(errors, outputs_to_a_device_leave_it_a_device, .timeout = 60)
 	struct stat st;
 
 	e2e_require_root();
-	r = e2e_gilprof_run(NULL, (const char *[]){ "run", "-o", "/dev/null", "--json", "/dev/null",
-						    "--folded", "/dev/null", "--flamegraph",
-						    "/dev/null", "--pprof", "/dev/null",
-						    "--speedscope", "/dev/null", "--", "/bin/true",
-						    NULL });
+	r = e2e_gilprof_run(NULL,
+			    (const char *[]){"run", "-o", "/dev/null", "--json", "/dev/null",
+					     "--folded", "/dev/null", "--flamegraph", "/dev/null",
+					     "--pprof", "/dev/null", "--speedscope", "/dev/null",
+					     "--", "/bin/true", NULL});
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_eq(stat("/dev/null", &st), 0);
 	cr_assert(S_ISCHR(st.st_mode), "/dev/null is no longer a device");

@@ -49,7 +49,7 @@ static bool held_by(const char *out, const char *lock, long tid)
 
 Test(locks, two_locks_ranked_named_and_woken_by_their_holders, .timeout = 120)
 {
-	const char *names[] = { "hot_lock", "cold_lock" };
+	const char *names[] = {"hot_lock", "cold_lock"};
 	struct json_object *l[2];
 	size_t rank[2], i, k, nwaiters = 0;
 	char json[128];
@@ -57,9 +57,9 @@ Test(locks, two_locks_ranked_named_and_woken_by_their_holders, .timeout = 120)
 
 	e2e_require_root();
 	e2e_tmpname(json, sizeof(json), "twolocks.json");
-	r = e2e_gilprof_run(json, (const char *[]){ "run", "--json", json, "--",
-						    e2e_bin("tests/e2e/two_locks"), "5", "300",
-						    NULL });
+	r = e2e_gilprof_run(json,
+			    (const char *[]){"run", "--json", json, "--",
+					     e2e_bin("tests/e2e/two_locks"), "5", "300", NULL});
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	for (i = 0; i < 2; i++) {
 		l[i] = lock_named(r->json, names[i], &rank[i]);
@@ -98,18 +98,18 @@ Test(locks, condvar_waits_named_and_woken_by_the_producer, .timeout = 120)
 
 	e2e_require_root();
 	e2e_tmpname(json, sizeof(json), "condvar.json");
-	r = e2e_gilprof_run(json, (const char *[]){ "run", "--json", json, "--",
-						    e2e_bin("tests/e2e/condvar"), "100", NULL });
+	r = e2e_gilprof_run(json, (const char *[]){"run", "--json", json, "--",
+						   e2e_bin("tests/e2e/condvar"), "100", NULL});
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_eq(sscanf(r->out, "producer %ld", &producer), 1, "%s", r->out);
 	l = lock_named(r->json, "queue_cond", &rank);
 	cr_assert_not_null(l, "no futex word named queue_cond:\n%s", r->out);
 	cr_assert_eq(rank, 0, "the condvar is where the consumer waits most");
-	consumer = jint(json_object_array_get_idx(jget(json_object_array_get_idx(
-								    jget(r->json, "processes"), 0),
-							    "threads"),
-						  0),
-			"tid");
+	consumer = jint(
+		json_object_array_get_idx(
+			jget(json_object_array_get_idx(jget(r->json, "processes"), 0), "threads"),
+			0),
+		"tid");
 	/* glibc's condvar alternates between two words: both are queue_cond, both are the
 	 * producer's to wake */
 	for (i = 0; i < json_object_array_length(jget(r->json, "locks")); i++) {

@@ -15,11 +15,11 @@ static void profiled_run(struct profiled *p, const char *call_graph, const char 
 	e2e_tmpname(p->folded, sizeof(p->folded), "prof.folded");
 	e2e_tmpname(p->svg, sizeof(p->svg), "prof.svg");
 	e2e_tmpname(p->pprof, sizeof(p->pprof), "prof.pb.gz");
-	p->r = e2e_gilprof_run(p->json, (const char *[]){
-						"run", "--call-graph", call_graph, "--view", view,
-						"--json", p->json, "--folded", p->folded,
-						"--flamegraph", p->svg, "--pprof", p->pprof, "--",
-						e2e_bin("tests/e2e/contend_nofp"), "4", "300", NULL });
+	p->r = e2e_gilprof_run(
+		p->json, (const char *[]){"run", "--call-graph", call_graph, "--view", view,
+					  "--json", p->json, "--folded", p->folded, "--flamegraph",
+					  p->svg, "--pprof", p->pprof, "--",
+					  e2e_bin("tests/e2e/contend_nofp"), "4", "300", NULL});
 	cr_assert_eq(p->r->status, 0, "%s", p->r->err);
 	cr_assert_not_null(p->r->json);
 }
@@ -72,8 +72,8 @@ static uint64_t folded_find(const char *text, const char *const *needles)
 
 Test(profiles, dwarf_unwinds_through_glibc_to_the_worker, .timeout = 120)
 {
-	static const char *const chain[] = { ";main+", ";worker+", ";pthread_mutex_lock+",
-					     ";futex(", ";table_lock ", NULL };
+	static const char *const chain[] = {";main+",  ";worker+",     ";pthread_mutex_lock+",
+					    ";futex(", ";table_lock ", NULL};
 	struct profiled p;
 
 	profiled_run(&p, "dwarf", "lock");
@@ -130,8 +130,8 @@ Test(profiles, go_pprof_reads_the_file_and_agrees_on_the_top_lock, .timeout = 18
 	if (access("/usr/bin/go", X_OK))
 		cr_skip_test("go is not installed (make deps installs golang-go)");
 	profiled_run(&p, "dwarf", "lock");
-	snprintf(cmd, sizeof(cmd), "HOME=/tmp GOCACHE=/tmp/gilprof-gocache go tool pprof -top %s 2>&1",
-		 p.pprof);
+	snprintf(cmd, sizeof(cmd),
+		 "HOME=/tmp GOCACHE=/tmp/gilprof-gocache go tool pprof -top %s 2>&1", p.pprof);
 	f = popen(cmd, "r");
 	cr_assert_not_null(f);
 	n = fread(out, 1, sizeof(out) - 1, f);

@@ -17,9 +17,8 @@ static int truth_read(const char *path, struct kthread *k, int max)
 	int n = 0;
 
 	cr_assert_not_null(f, "the program wrote no truth file %s", path);
-	while (n < max &&
-	       fscanf(f, "%lld %llu %llu %llu", &k[n].tid, &k[n].run_ns, &k[n].nvcsw,
-		      &k[n].nivcsw) == 4)
+	while (n < max && fscanf(f, "%lld %llu %llu %llu", &k[n].tid, &k[n].run_ns, &k[n].nvcsw,
+				 &k[n].nivcsw) == 4)
 		n++;
 	fclose(f);
 	return n;
@@ -35,8 +34,8 @@ static struct e2e_run *contend(struct kthread *k, int *nk)
 	e2e_require_root();
 	e2e_tmpname(json, sizeof(json), "contend.json");
 	e2e_tmpname(truth, sizeof(truth), "contend.truth");
-	r = e2e_gilprof_run(json, (const char *[]){ "run", "--json", json, "--", prog, NTHREADS_STR,
-						    "800", truth, NULL });
+	r = e2e_gilprof_run(json, (const char *[]){"run", "--json", json, "--", prog, NTHREADS_STR,
+						   "800", truth, NULL});
 	cr_assert_eq(r->status, 0, "gilprof or the program failed (%d): %s", r->status, r->err);
 	cr_assert_not_null(r->json, "no JSON report: %s", r->err);
 	*nk = truth_read(truth, k, MAX_THREADS);
@@ -50,7 +49,7 @@ Test(run, mutex_contention_running_time_matches_schedstat, .timeout = 120)
 {
 	uint64_t futex = 0, running = 0, runq = 0, sleep = 0;
 	struct kthread k[MAX_THREADS];
-	struct e2e_run *r = contend(k, &(int){ 0 });
+	struct e2e_run *r = contend(k, &(int){0});
 	int i;
 
 	for (i = 0; i < NTHREADS; i++) {
@@ -79,7 +78,7 @@ Test(run, mutex_contention_running_time_matches_schedstat, .timeout = 120)
 Test(run, mutex_contention_switch_counts_match_kernel, .timeout = 120)
 {
 	struct kthread k[MAX_THREADS];
-	struct e2e_run *r = contend(k, &(int){ 0 });
+	struct e2e_run *r = contend(k, &(int){0});
 	int i;
 
 	for (i = 0; i < NTHREADS; i++) {
@@ -89,8 +88,8 @@ Test(run, mutex_contention_switch_counts_match_kernel, .timeout = 120)
 		long long kiv = jint(t, "kernel.involuntary_switches");
 
 		/* every switch the kernel counted, gilprof saw and classified the same way */
-		cr_assert_eq(v, kv, "tid %lld voluntary: gilprof %lld, kernel at exit %lld", k[i].tid,
-			     v, kv);
+		cr_assert_eq(v, kv, "tid %lld voluntary: gilprof %lld, kernel at exit %lld",
+			     k[i].tid, v, kv);
 		cr_assert_eq(iv, kiv, "tid %lld involuntary: gilprof %lld, kernel at exit %lld",
 			     k[i].tid, iv, kiv);
 		/* and the thread's own reading before it exited agrees: after it, only the final
@@ -108,7 +107,7 @@ Test(run, mutex_contention_switch_counts_match_kernel, .timeout = 120)
 Test(run, split_closes_and_lock_is_named, .timeout = 120)
 {
 	struct kthread k[MAX_THREADS];
-	struct e2e_run *r = contend(k, &(int){ 0 });
+	struct e2e_run *r = contend(k, &(int){0});
 	struct json_object *procs = jget(r->json, "processes"), *locks = jget(r->json, "locks");
 	size_t i, j;
 
@@ -119,9 +118,9 @@ Test(run, split_closes_and_lock_is_named, .timeout = 120)
 		for (j = 0; j < json_object_array_length(th); j++) {
 			struct json_object *t = json_object_array_get_idx(th, j);
 			double sum = jint(t, "running_ns") + jint(t, "switching_ns") +
-				     jint(t, "runq_wakeup_ns") +
-				     jint(t, "runq_preempted_ns") + jint(t, "futex_wait_ns") +
-				     jint(t, "sleep_ns") + jint(t, "uninterruptible_ns");
+				     jint(t, "runq_wakeup_ns") + jint(t, "runq_preempted_ns") +
+				     jint(t, "futex_wait_ns") + jint(t, "sleep_ns") +
+				     jint(t, "uninterruptible_ns");
 			double life = jint(t, "lifetime_ns");
 
 			cr_assert(life > 0 && sum >= 0.995 * life && sum <= 1.005 * life,
@@ -150,7 +149,7 @@ Test(run, fork_and_exec_are_followed, .timeout = 60)
 
 	e2e_require_root();
 	e2e_tmpname(json, sizeof(json), "forkexec.json");
-	r = e2e_gilprof_run(json, (const char *[]){ "run", "--json", json, "--", prog, NULL });
+	r = e2e_gilprof_run(json, (const char *[]){"run", "--json", json, "--", prog, NULL});
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_eq(sscanf(r->out, "parent %ld execd %ld plain %ld", &parent, &execd, &plain), 3,
 		     "%s", r->out);

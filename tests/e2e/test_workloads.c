@@ -36,9 +36,9 @@ Test(workloads, countdown_threads_match_ground_truth, .timeout = 120)
 	e2e_require_root();
 	e2e_tmpname(json, sizeof(json), "countdown.json");
 	e2e_tmpname(truthpath, sizeof(truthpath), "countdown.truth");
-	r = e2e_gilprof_run(json, (const char *[]){ "run", "--json", json, "--", prog, "--threads",
-						    "2", "--count", "40000000", "--truth",
-						    truthpath, NULL });
+	r = e2e_gilprof_run(json,
+			    (const char *[]){"run", "--json", json, "--", prog, "--threads", "2",
+					     "--count", "40000000", "--truth", truthpath, NULL});
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_not_null(r->json);
 	truth = json_object_from_file(truthpath);
@@ -51,7 +51,8 @@ Test(workloads, countdown_threads_match_ground_truth, .timeout = 120)
 		struct json_object *tt = truth_thread(truth, jint(t, "tid"));
 		double life = jint(t, "lifetime_ns"), wait, hold, twait, thold;
 
-		cr_assert_not_null(tt, "thread %ld is not in the ground truth", (long)jint(t, "tid"));
+		cr_assert_not_null(tt, "thread %ld is not in the ground truth",
+				   (long)jint(t, "tid"));
 		if (jint(tt, "acquisitions") < 10)
 			continue; /* the main thread only starts and joins the workers */
 		workers++;
@@ -61,10 +62,13 @@ Test(workloads, countdown_threads_match_ground_truth, .timeout = 120)
 		thold = jint(tt, "gil_hold_ns");
 		cr_assert(fabs(wait - twait) <= 0.02 * life,
 			  "%s: gilprof wait %.1f ms, ground truth %.1f ms, lifetime %.1f ms",
-			  json_object_get_string(jget(tt, "name")), wait / 1e6, twait / 1e6, life / 1e6);
-		cr_assert(fabs(hold - thold) <= 0.02 * life,
-			  "%s: gilprof running %.1f ms, ground truth hold %.1f ms, lifetime %.1f ms",
-			  json_object_get_string(jget(tt, "name")), hold / 1e6, thold / 1e6, life / 1e6);
+			  json_object_get_string(jget(tt, "name")), wait / 1e6, twait / 1e6,
+			  life / 1e6);
+		cr_assert(
+			fabs(hold - thold) <= 0.02 * life,
+			"%s: gilprof running %.1f ms, ground truth hold %.1f ms, lifetime %.1f ms",
+			json_object_get_string(jget(tt, "name")), hold / 1e6, thold / 1e6,
+			life / 1e6);
 	}
 	cr_assert_eq(workers, 2);
 	json_object_put(truth);
@@ -78,7 +82,7 @@ Test(workloads, unknown_workload_lists_the_valid_ones)
 	struct e2e_run *r;
 
 	e2e_require_root();
-	r = e2e_gilprof_run(NULL, (const char *[]){ "run", "countdwn", NULL });
+	r = e2e_gilprof_run(NULL, (const char *[]){"run", "countdwn", NULL});
 	cr_assert_eq(r->status, 127, "%d %s", r->status, r->err);
 	cr_assert_not_null(strstr(r->err, "countdown, sleepy"), "%s", r->err);
 	e2e_free(r);
@@ -89,7 +93,7 @@ Test(workloads, workload_options_pass_through)
 	struct e2e_run *r;
 
 	e2e_require_root();
-	r = e2e_gilprof_run(NULL, (const char *[]){ "run", "countdown", "--threads", "0", NULL });
+	r = e2e_gilprof_run(NULL, (const char *[]){"run", "countdown", "--threads", "0", NULL});
 	cr_assert_eq(r->status, 2, "%d %s", r->status, r->err);
 	cr_assert_not_null(strstr(r->err, "--threads"), "%s", r->err);
 	e2e_free(r);
@@ -97,7 +101,7 @@ Test(workloads, workload_options_pass_through)
 
 Test(workloads, list)
 {
-	struct e2e_run *r = e2e_gilprof_run(NULL, (const char *[]){ "workloads", NULL });
+	struct e2e_run *r = e2e_gilprof_run(NULL, (const char *[]){"workloads", NULL});
 
 	cr_assert_eq(r->status, 0);
 	cr_assert_not_null(strstr(r->out, "countdown"));
