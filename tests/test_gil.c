@@ -175,8 +175,8 @@ Test(gil, drop_request_hand_off, .timeout = 60)
 }
 
 /*
- * Forced switching: two CPU-bound threads, 500 ms with a 1 ms interval. A thread that drops on request
- * waits until the other has taken the GIL, so every forced switch is followed by the other
+ * Forced switching: two CPU-bound threads, 500 ms with a 1 ms interval. A thread that drops on
+ * request waits until the other has taken the GIL, so every forced switch is followed by the other
  * thread running, which it notes when it sees itself run after the other. Without the
  * hand-off wait the dropping thread would usually retake the GIL before the woken waiter got
  * to it, and the runs seen would fall short of the forced switches.

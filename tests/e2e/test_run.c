@@ -24,7 +24,7 @@ static int truth_read(const char *path, struct kthread *k, int max)
 	return n;
 }
 
-/* NTHREADS threads on one mutex, traced; the figures the threads read of themselves come back too. */
+/* NTHREADS threads on one mutex, traced; the figures the threads read of themselves too. */
 static struct e2e_run *contend(struct kthread *k, int *nk)
 {
 	char json[128], truth[128];

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Fail when a C source or header differs from clang-format's kernel style (.clang-format).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+files=$(git ls-files 'bpf/*.[ch]' 'userspace/*.[ch]' 'workloads/*.[ch]' 'tests/*.[ch]' 'tests/e2e/*.[ch]' 'tools/*.c')
+clang-format --dry-run --Werror $files
+long=$(awk 'length > 100 {print FILENAME ":" FNR}' $files)
+if [ -n "$long" ]; then
+	echo "lines over 100 columns:" $long >&2
+	exit 1
+fi
+echo "format: $(echo $files | wc -w) files clean"
