@@ -145,6 +145,7 @@ e2e: all
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/check-format.sh
 	$(Q)tools/run-tests.sh all $(UNIT_BINS) $(E2E_BINS)
 
 bench: deps all

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev pkg-config
-      libcriterion-dev libjson-c-dev linux-perf libxml2-utils python3 golang-go libc6-dbg)
+      libcriterion-dev libjson-c-dev linux-perf libxml2-utils python3 golang-go libc6-dbg
+      clang-format)
 
 missing=()
 for p in "${pkgs[@]}"; do
