@@ -76,7 +76,6 @@ struct gp_lock {
 	struct gp_lock_stacks wait_stacks; /* where its waiters waited */
 	struct gp_lock_stacks release_stacks; /* where the threads that woke them were */
 	uint32_t first_stack; /* the first waiter's stack, id + 1: names a lock with no symbol */
-	uint32_t ops_seen; /* bitmask of 1 << (futex cmd & 15) and 1 << (16 + syscall kind) */
 	/* waiters over time: threads inside a wait on this word */
 	uint32_t depth, max_depth;
 	uint64_t depth_area; /* integral of depth over time, ns */

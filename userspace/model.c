@@ -5,8 +5,6 @@
 #include "model.h"
 #include "vec.h"
 
-#define FUTEX_CMD_MASK (~0x180u) /* ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) */
-
 /* Grow a pointer vector by one slot; the vector's element size is sizeof(void *). */
 static int vec_push(void ***vec, size_t *len, size_t *cap, void *item)
 {
@@ -296,7 +294,6 @@ static void thread_transition_ran(struct gp_model *m, struct gp_thread *t, uint6
 		if (t->block_bucket == GP_B_FUTEX) {
 			struct gp_lock *l = lock_get(m, t->tgid, t->futex_uaddr);
 
-			t->futex_blocked_ns += d;
 			if (l)
 				l->blocked_ns += d;
 		}
@@ -532,7 +529,6 @@ static void on_exec(struct gp_model *m, const struct gp_ev_exec *e)
 	memcpy(p->exe, e->filename, sizeof(p->exe));
 	p->exe[sizeof(p->exe) - 1] = 0;
 	p->execs++;
-	p->last_exec_ts = e->h.ts;
 }
 
 static void on_exit_ev(struct gp_model *m, const struct gp_ev_exit *e)
@@ -541,7 +537,6 @@ static void on_exit_ev(struct gp_model *m, const struct gp_ev_exit *e)
 
 	if (!t)
 		return;
-	t->exit_seen = true;
 	set_comm(t->comm, e->comm);
 	if (e->group_dead || e->h.tid == e->h.tgid) {
 		t->proc->exit_code = e->exit_code;
@@ -579,9 +574,7 @@ static void on_futex_enter(struct gp_model *m, const struct gp_ev_futex_enter *e
 	t->futex_uaddr = e->uaddr;
 	t->futex_op = e->op;
 	t->futex_sys = e->sys;
-	t->futex_timed = e->has_timeout;
 	t->futex_enter_ts = e->h.ts;
-	t->futex_blocked_ns = 0;
 	t->futex_waker = 0;
 	t->futex_stack = 0;
 	t->futex_waker_stack = 0;
@@ -663,7 +656,6 @@ static void on_futex_exit(struct gp_model *m, const struct gp_ev_futex_exit *e)
 	l = lock_get(m, t->tgid, t->futex_uaddr);
 	if (!l)
 		return;
-	l->ops_seen |= 1u << (t->futex_op & FUTEX_CMD_MASK & 15) | 1u << (16 + t->futex_sys);
 	w.tid = t->tid;
 	w.enter_ts = t->futex_enter_ts;
 	w.ts = e->h.ts;

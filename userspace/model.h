@@ -56,7 +56,6 @@ struct gp_thread {
 	struct gp_process *proc;
 	uint64_t start_ts, end_ts; /* end_ts is set by death or model_finish */
 	bool dead; /* its final switch (TASK_DEAD) was seen */
-	bool exit_seen; /* sched_process_exit was seen */
 	enum gp_tstate state;
 	enum gp_bucket block_bucket; /* which blocked bucket the current block goes to */
 	uint64_t since; /* start of the current state */
@@ -71,9 +70,8 @@ struct gp_thread {
 	uint64_t knvcsw, knivcsw, kruntime;
 	/* the futex wait in flight */
 	bool in_futex;
-	bool futex_timed;
 	uint32_t futex_op, futex_sys;
-	uint64_t futex_uaddr, futex_enter_ts, futex_blocked_ns;
+	uint64_t futex_uaddr, futex_enter_ts;
 	uint32_t futex_waker; /* who woke it during this wait, 0 if nobody yet */
 	uint32_t futex_stack, futex_waker_stack; /* stack ids + 1 of this wait, 0 if none */
 	uint32_t offcpu_stack; /* stack id + 1 it blocked in, until its run-queue wait ends */
@@ -99,7 +97,6 @@ struct gp_process {
 	bool exit_code_known;
 	uint32_t exit_code; /* the kernel's exit_code: status << 8 | signal */
 	unsigned execs;
-	uint64_t last_exec_ts;
 	struct gp_thread **threads; /* in order of appearance */
 	size_t nthreads, capthreads;
 };
