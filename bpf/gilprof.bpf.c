@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * gilprof kernel side: follow a set of processes through the scheduler and futex syscalls and
- * stream what they do to userspace. Scheduler hooks are BTF-typed raw tracepoints (tp_btf): they
- * run for every switch and wakeup on the system, and reading task_struct fields directly instead
- * of through bpf_probe_read_kernel() is what keeps that cheap. Futex syscalls use the per-syscall
- * tracepoints so the rest of the system's syscalls cost nothing.
+ * stream what they do to userspace. Every hook is a BTF-typed raw tracepoint (tp_btf): they run
+ * for every switch and wakeup on the system, and reading task_struct fields directly instead of
+ * through bpf_probe_read_kernel() is what keeps that cheap.
+ *
+ * Futex waits are seen where they block: a traced task switching out to sleep inside futex(2),
+ * futex_waitv(2) or futex_wait(2) (its syscall number and arguments are in its saved user
+ * registers), and they end at its next switch-in. Syscall tracepoints would say the same, but
+ * enabling any of them sends every syscall of every task on the system through the slow
+ * syscall entry and exit path, which costs a syscall-heavy program more than all of the rest.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -15,7 +20,23 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define TASK_RUNNING 0
+#define TASK_INTERRUPTIBLE 0x0001
+#define PF_IO_WORKER 0x00000010
 #define PF_KTHREAD 0x00200000
+#define EINTR 4
+#define ETIMEDOUT 110
+
+/* x86-64 syscall numbers */
+#define NR_kill 62
+#define NR_exit 60
+#define NR_futex 202
+#define NR_tkill 200
+#define NR_exit_group 231
+#define NR_tgkill 234
+#define NR_futex_waitv 449
+#define NR_futex_wake 454
+#define NR_futex_wait 455
+#define NR_futex_requeue 456
 
 /* ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME): unknown high bits make an op no wait at all */
 #define FUTEX_CMD_MASK (~0x180u)
@@ -27,6 +48,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Ask the poller to wake when this much data is waiting; below it, events ride the next poll. */
 const volatile __u64 wakeup_bytes = 1 << 20;
+/* Where hrtimer_wakeup() is (from /proc/kallsyms), to tell a futex timeout from a wake. */
+const volatile __u64 hrtimer_wakeup_start = 0, hrtimer_wakeup_end = 0;
+/* Each CPU's slot ring holds 1 << slot_shift records; the poller is woken at an eighth full. */
+const volatile __u32 slot_shift = 14;
 
 /* Runtime switch: userspace flips it on once everything is attached and off before draining. */
 bool enabled = false;
@@ -44,10 +69,12 @@ struct {
  */
 struct task_mark {
 	__u32 traced;
-	__u32 in_futex;
+	__u32 in_futex; /* blocked in a futex wait: set at the switch-out, cleared at the switch-in */
 	__u64 futex_uaddr;
 	__u64 wake_ts; /* its last sched_waking, sent with its next switch-in */
 	__u32 waker_tid, waker_tgid;
+	__u32 futex_timeout; /* that wait has a timeout */
+	__s32 futex_ret; /* what the wakeup out of it means for its return value */
 };
 
 struct {
@@ -58,7 +85,7 @@ struct {
 } traced SEC(".maps");
 
 /*
- * tgid -> 1 once its first futex wait was sent. That first wait wakes the poller at once, so
+ * tgid -> 1 once its first futex wait was seen. That first wait wakes the poller at once, so
  * userspace snapshots the process's mappings (to name the futex words) while it is alive.
  */
 struct {
@@ -67,6 +94,23 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } mapped SEC(".maps");
+
+/* Sized by userspace before load: possible CPUs << slot_shift slots, one control per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct gp_slot);
+} slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct gp_slot_ctl);
+} slot_ctl SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -225,52 +269,183 @@ static __always_inline void emit_stack(void *ctx, __u64 ts, __u32 kind, __u64 ua
 	submit(e);
 }
 
-static __always_inline void cpu_account(__u64 now, struct task_struct *next, __u32 next_traced)
+/* Wake the poller now: an empty record, discarded, with a forced wakeup. */
+static __always_inline void nudge(void)
 {
-	__u32 zero = 0;
-	struct gp_cpu_acct *a = bpf_map_lookup_elem(&cpu_acct, &zero);
+	void *e = bpf_ringbuf_reserve(&events, 8, 0);
+
+	if (e)
+		bpf_ringbuf_discard(e, BPF_RB_FORCE_WAKEUP);
+}
+
+static __always_inline bool first_wait(__u32 tgid)
+{
+	__u8 one = 1;
+
+	return !bpf_map_lookup_elem(&mapped, &tgid) &&
+	       !bpf_map_update_elem(&mapped, &tgid, &one, BPF_NOEXIST);
+}
+
+static __always_inline bool futex_op_waits(__u32 op)
+{
+	switch (op & FUTEX_CMD_MASK) {
+	case FUTEX_WAIT:
+	case FUTEX_WAIT_BITSET:
+	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
+	case FUTEX_WAIT_REQUEUE_PI:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The futex wait prev (the current task) blocks in, decoded from the syscall number and
+ * arguments in its saved user registers; false when it blocks in anything else.
+ */
+static __always_inline bool futex_wait_of(struct task_struct *prev, struct gp_ev_futex_enter *f)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(prev);
+	struct futex_waitv w = {};
+
+	f->nr_futexes = 1;
+	f->uaddr2 = 0;
+	f->val3 = 0;
+	switch (regs->orig_ax) {
+	case NR_futex: /* futex(uaddr, op, val, timeout, uaddr2, val3) */
+		f->sys = GP_FUTEX_SYS_FUTEX;
+		f->uaddr = regs->di;
+		f->op = regs->si;
+		f->val = regs->dx;
+		f->has_timeout = regs->r10 != 0;
+		f->uaddr2 = regs->r8;
+		f->val3 = regs->r9;
+		return futex_op_waits(f->op);
+	case NR_futex_waitv: /* futex_waitv(waiters, nr, flags, timeout, clockid): the first word */
+		if (bpf_probe_read_user(&w, sizeof(w), (void *)regs->di))
+			return false;
+		f->sys = GP_FUTEX_SYS_WAITV;
+		f->uaddr = w.uaddr;
+		f->op = w.flags;
+		f->val = w.val;
+		f->has_timeout = regs->r10 != 0;
+		f->nr_futexes = regs->si;
+		return true;
+	case NR_futex_wait: /* futex_wait(uaddr, val, mask, flags, timeout, clockid) */
+		f->sys = GP_FUTEX_SYS_WAIT;
+		f->uaddr = regs->di;
+		f->val = regs->si;
+		f->val3 = regs->dx;
+		f->op = regs->r10;
+		f->has_timeout = regs->r8 != 0;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Time per CPU by what ran: idle, traced, other. It also remembers which task runs now, so the
+ * next switch knows whether its prev is traced without a task storage lookup.
+ */
+static __always_inline void cpu_account(struct gp_cpu_acct *a, __u64 now, struct task_struct *next,
+					__u32 next_traced)
+{
 	__u32 kind;
 
-	if (!a)
-		return;
 	if (a->last_ts) {
 		kind = a->cur_kind < GP_CPU_KINDS ? a->cur_kind : GP_CPU_OTHER;
 		a->ns[kind] += now - a->last_ts;
 	}
 	a->last_ts = now;
+	a->cur_tid = next->pid;
 	if (next->pid == 0)
 		a->cur_kind = GP_CPU_IDLE;
 	else
 		a->cur_kind = next_traced ? GP_CPU_TRACED : GP_CPU_OTHER;
 }
 
+static __always_inline struct gp_slot *slot_at(__u32 cpu, __u64 pos)
+{
+	__u32 idx = (cpu << slot_shift) | ((__u32)pos & ((1U << slot_shift) - 1));
+
+	return bpf_map_lookup_elem(&slots, &idx);
+}
+
 SEC("tp_btf/sched_switch")
 int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	__u32 prev_tgid, next_tgid, prev_traced, next_traced;
-	struct task_mark *nm;
+	__u32 cpu = bpf_get_smp_processor_id(), zero = 0, prev_traced, next_traced, n;
+	struct gp_ev_futex_enter fenter;
+	struct task_mark *nm, *pm = NULL;
+	struct gp_ev_futex_exit *fexit;
+	struct gp_slot_ctl *ctl;
 	struct gp_ev_switch *e;
-	__u64 now;
+	struct gp_cpu_acct *a;
+	__s32 fret = 0;
+	__u64 now, head, used;
 
 	if (!enabled)
 		return 0;
 	now = bpf_ktime_get_ns();
-	prev_tgid = prev->tgid;
-	next_tgid = next->tgid;
-	prev_traced = is_traced(prev);
+	a = bpf_map_lookup_elem(&cpu_acct, &zero);
+	if (!a)
+		return 0;
+	if (a->last_ts && a->cur_tid == prev->pid)
+		prev_traced = a->cur_kind == GP_CPU_TRACED;
+	else
+		prev_traced = is_traced(prev);
 	nm = bpf_task_storage_get(&traced, next, 0, 0);
 	next_traced = nm ? nm->traced : 0;
-	cpu_account(now, next, next_traced);
+	cpu_account(a, now, next, next_traced);
 	if (!prev_traced && !next_traced)
 		return 0;
 
-	e = reserve(sizeof(*e));
+	n = 1;
+	/* prev blocking inside a futex wait: the wait's start (and, later, its stacks) */
+	if (prev_traced && !preempt && (prev_state & TASK_INTERRUPTIBLE) &&
+	    !(prev->flags & (PF_KTHREAD | PF_IO_WORKER)) && futex_wait_of(prev, &fenter)) {
+		pm = bpf_task_storage_get(&traced, prev, 0, 0);
+		if (pm) {
+			pm->in_futex = 1;
+			pm->futex_uaddr = fenter.uaddr;
+			pm->futex_timeout = fenter.has_timeout;
+			pm->futex_ret = 0;
+			n++;
+		}
+	}
+	/* next coming back from a futex wait: the wait's end */
+	if (nm && nm->in_futex) {
+		nm->in_futex = 0;
+		fret = nm->futex_ret;
+		n++;
+	} else {
+		nm = next_traced ? nm : NULL;
+	}
+
+	ctl = bpf_map_lookup_elem(&slot_ctl, &cpu);
+	if (!ctl)
+		return 0;
+	head = ctl->head;
+	used = head - *(volatile __u64 *)&ctl->tail;
+	if (used + n > (1ULL << slot_shift)) {
+		drop(GP_DROP_RINGBUF_FULL);
+		return 0;
+	}
+	if (pm) {
+		struct gp_ev_futex_enter *f = (void *)slot_at(cpu, head++);
+
+		if (!f)
+			return 0;
+		fill_hdr(&fenter.h, GP_EV_FUTEX_ENTER, now, prev->pid, prev->tgid);
+		*f = fenter;
+	}
+	e = (void *)slot_at(cpu, head++);
 	if (!e)
 		return 0;
-	fill_hdr(&e->h, GP_EV_SWITCH, now, prev->pid, prev_tgid);
+	fill_hdr(&e->h, GP_EV_SWITCH, now, prev->pid, prev->tgid);
 	e->next_tid = next->pid;
-	e->next_tgid = next_tgid;
+	e->next_tgid = next->tgid;
 	e->prev_state = prev_state;
 	e->preempt = preempt;
 	e->prev_traced = prev_traced;
@@ -289,10 +464,27 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	}
 	__builtin_memcpy(e->prev_comm, prev->comm, GP_COMM_LEN);
 	__builtin_memcpy(e->next_comm, next->comm, GP_COMM_LEN);
-	submit(e);
+	if (n > (pm ? 2 : 1)) {
+		fexit = (void *)slot_at(cpu, head++);
+		if (!fexit)
+			return 0;
+		fill_hdr(&fexit->h, GP_EV_FUTEX_EXIT, now, next->pid, next->tgid);
+		fexit->ret = fret;
+	}
+	/* publish: a locked add orders the slot stores before the new head on every arch */
+	__sync_fetch_and_add(&ctl->head, n);
+	if (used + n >= (1ULL << slot_shift) / 8 && !ctl->nudged) {
+		ctl->nudged = 1;
+		nudge();
+	}
+	if (pm) {
+		if (first_wait(prev->tgid))
+			nudge();
+		emit_stack(ctx, now, GP_STK_FUTEX_WAIT, fenter.uaddr, 0);
+	}
 	/* prev is still current here, so its stacks are the ones it blocks in */
-	if (offcpu_stacks && prev_traced && !preempt && prev_state != TASK_RUNNING &&
-	    !(prev->flags & PF_KTHREAD))
+	else if (offcpu_stacks && prev_traced && !preempt && prev_state != TASK_RUNNING &&
+		 !(prev->flags & PF_KTHREAD))
 		emit_stack(ctx, now, GP_STK_OFFCPU, 0, 0);
 	return 0;
 }
@@ -305,6 +497,58 @@ int on_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	emit_stack(ctx, bpf_ktime_get_ns(), GP_STK_SAMPLE, 0, 0);
 	return 0;
+}
+
+#define WAKER_FRAMES 16
+
+/* Whether the current wakeup runs from hrtimer_wakeup(): a sleep's timer expiring. */
+static __always_inline bool woken_by_timer(void *ctx)
+{
+	__u64 ips[WAKER_FRAMES];
+	long bytes = bpf_get_stack(ctx, ips, sizeof(ips), 0);
+	int i;
+
+	for (i = 0; i < WAKER_FRAMES; i++) {
+		if (i * 8 >= bytes)
+			break;
+		if (ips[i] >= hrtimer_wakeup_start && ips[i] < hrtimer_wakeup_end)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * How the futex wait being woken will return. A wait with a timeout may be ended by its timer:
+ * that wakeup runs from an interrupt in whatever task it hit (possibly one inside a futex
+ * syscall of its own), so only the kernel stack tells. Otherwise what the waker (the current
+ * task) is doing says it: sending a signal makes the wait return -EINTR, anything else (futex
+ * wake, the exit that clears a thread id or walks a robust list) 0. Without hrtimer_wakeup's
+ * address, a timed wait woken by anything but a futex syscall or an exit counts as timed out.
+ */
+static __always_inline __s32 wake_reason(void *ctx, bool has_timeout)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	bool timer_known = hrtimer_wakeup_end != 0;
+	struct pt_regs *regs;
+
+	if (has_timeout && timer_known && woken_by_timer(ctx))
+		return -ETIMEDOUT;
+	if (cur->pid == 0 || cur->flags & PF_KTHREAD)
+		return has_timeout && !timer_known ? -ETIMEDOUT : 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(cur);
+	switch (regs->orig_ax) {
+	case NR_futex:
+	case NR_futex_wake:
+	case NR_futex_requeue:
+	case NR_exit:
+	case NR_exit_group:
+		return 0;
+	case NR_kill:
+	case NR_tkill:
+	case NR_tgkill:
+		return -EINTR;
+	}
+	return has_timeout && !timer_known ? -ETIMEDOUT : 0;
 }
 
 /*
@@ -329,10 +573,11 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	m->wake_ts = ts;
 	m->waker_tid = id;
 	m->waker_tgid = id >> 32;
-	/* Waking a futex waiter: a traced waker's stacks are the release site. (A timeout's
-	 * wakeup runs in whatever task the timer interrupted, mostly idle or untraced ones; when
-	 * it hits a traced one, userspace drops the stack once the wait returns -ETIMEDOUT.) */
-	if (m->in_futex && current_traced())
+	if (!m->in_futex)
+		return 0;
+	m->futex_ret = wake_reason(ctx, m->futex_timeout);
+	/* Waking a futex waiter: a traced waker's stacks are the release site. */
+	if (!m->futex_ret && current_traced())
 		emit_stack(ctx, ts, GP_STK_WAKER, m->futex_uaddr, p->pid);
 	return 0;
 }
@@ -430,123 +675,4 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	__builtin_memcpy(e->comm, p->comm, GP_COMM_LEN);
 	submit(e);
 	return 0;
-}
-
-static __always_inline bool first_wait(__u32 tgid)
-{
-	__u8 one = 1;
-
-	return !bpf_map_lookup_elem(&mapped, &tgid) &&
-	       !bpf_map_update_elem(&mapped, &tgid, &one, BPF_NOEXIST);
-}
-
-static __always_inline bool futex_op_waits(__u32 op)
-{
-	switch (op & FUTEX_CMD_MASK) {
-	case FUTEX_WAIT:
-	case FUTEX_WAIT_BITSET:
-	case FUTEX_LOCK_PI:
-	case FUTEX_LOCK_PI2:
-	case FUTEX_WAIT_REQUEUE_PI:
-		return true;
-	}
-	return false;
-}
-
-static __always_inline int futex_enter(void *ctx, __u32 sys, __u64 uaddr, __u64 uaddr2, __u32 op,
-				       __u32 val, __u32 val3, __u64 timeout, __u32 nr)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = id, tgid = id >> 32;
-	struct gp_ev_futex_enter *e;
-	struct task_mark *m;
-	__u64 ts;
-
-	if (!enabled || !(m = current_mark()))
-		return 0;
-	m->in_futex = 1;
-	m->futex_uaddr = uaddr;
-	e = reserve(sizeof(*e));
-	if (!e)
-		return 0;
-	ts = bpf_ktime_get_ns();
-	fill_hdr(&e->h, GP_EV_FUTEX_ENTER, ts, tid, tgid);
-	e->uaddr = uaddr;
-	e->uaddr2 = uaddr2;
-	e->op = op;
-	e->val = val;
-	e->val3 = val3;
-	e->sys = sys;
-	e->has_timeout = timeout != 0;
-	e->nr_futexes = nr;
-	submit_flags(e, first_wait(tgid));
-	emit_stack(ctx, ts, GP_STK_FUTEX_WAIT, uaddr, 0);
-	return 0;
-}
-
-static __always_inline int futex_exit(long ret)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = id, tgid = id >> 32;
-	struct gp_ev_futex_exit *e;
-	struct task_mark *m;
-
-	if (!enabled || !(m = current_mark()) || !m->in_futex)
-		return 0; /* not a wait (wake, requeue, ...) */
-	m->in_futex = 0;
-	e = reserve(sizeof(*e));
-	if (!e)
-		return 0;
-	fill_hdr(&e->h, GP_EV_FUTEX_EXIT, bpf_ktime_get_ns(), tid, tgid);
-	e->ret = ret;
-	submit(e);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_futex")
-int on_futex_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 op = ctx->args[1];
-
-	if (!futex_op_waits(op))
-		return 0;
-	return futex_enter(ctx, GP_FUTEX_SYS_FUTEX, ctx->args[0], ctx->args[4], op, ctx->args[2],
-			   ctx->args[5], ctx->args[3], 1);
-}
-
-SEC("tracepoint/syscalls/sys_exit_futex")
-int on_futex_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return futex_exit(ctx->ret);
-}
-
-/* futex_waitv(waiters, nr_futexes, flags, timeout, clockid): key the wait by the first word. */
-SEC("tracepoint/syscalls/sys_enter_futex_waitv")
-int on_futex_waitv_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	struct futex_waitv w = {};
-
-	bpf_probe_read_user(&w, sizeof(w), (void *)ctx->args[0]);
-	return futex_enter(ctx, GP_FUTEX_SYS_WAITV, w.uaddr, 0, w.flags, w.val, 0, ctx->args[3],
-			   ctx->args[1]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_futex_waitv")
-int on_futex_waitv_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return futex_exit(ctx->ret);
-}
-
-/* futex_wait(uaddr, val, mask, flags, timeout, clockid): the futex2 single-word wait. */
-SEC("tracepoint/syscalls/sys_enter_futex_wait")
-int on_futex_wait_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return futex_enter(ctx, GP_FUTEX_SYS_WAIT, ctx->args[0], 0, ctx->args[3], ctx->args[1],
-			   ctx->args[2], ctx->args[4], 1);
-}
-
-SEC("tracepoint/syscalls/sys_exit_futex_wait")
-int on_futex_wait_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return futex_exit(ctx->ret);
 }

@@ -179,7 +179,7 @@ struct gp_ev_stackref {
 
 /* Per-cause drop counters, indexed in the drops map. */
 enum gp_drop_cause {
-	GP_DROP_RINGBUF_FULL = 0, /* bpf_ringbuf_reserve failed */
+	GP_DROP_RINGBUF_FULL = 0, /* bpf_ringbuf_reserve failed, or a CPU's slot ring was full */
 	GP_DROP_TGID_MAP_FULL = 1, /* a forked task could not be marked traced (storage) */
 	GP_DROP_STACK_USER = 2, /* a user stack could not be taken (bpf_get_stack failed) */
 	GP_DROP_STACK_KERNEL = 3, /* a kernel stack could not be taken */
@@ -197,8 +197,31 @@ enum gp_cpu_kind {
 struct gp_cpu_acct {
 	__u64 last_ts; /* 0 until the first switch seen on this CPU */
 	__u32 cur_kind; /* what has been running since last_ts */
-	__u32 pad;
+	__u32 cur_tid; /* and which task that is: the next switch-out's prev */
 	__u64 ns[GP_CPU_KINDS];
+};
+
+/*
+ * Per-CPU slot rings for the records sched_switch makes. sched_switch runs with interrupts off
+ * and never nests, so each CPU's ring has one producer and needs no lock: a record is a few
+ * stores and a head increment, where a BPF ring buffer reservation takes a spinlock shared by
+ * every CPU. A slot holds any record of at most GP_SLOT_SIZE bytes (switch, futex enter/exit);
+ * the ring of CPU c is slots [c << shift, (c + 1) << shift).
+ */
+#define GP_SLOT_SIZE 128
+
+struct gp_slot {
+	__u64 w[GP_SLOT_SIZE / 8];
+};
+
+/* One per CPU, the producer's and the consumer's positions on cache lines of their own. */
+struct gp_slot_ctl {
+	__u64 head; /* slots written, by BPF; published after the slots it covers */
+	__u32 nudged; /* BPF woke the consumer for this ring; the consumer clears it */
+	__u32 pad0;
+	__u64 pad1[6];
+	__u64 tail; /* slots consumed, by userspace */
+	__u64 pad2[7];
 };
 
 #endif /* GILPROF_H */

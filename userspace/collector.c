@@ -13,19 +13,28 @@
 #include <bpf/bpf.h>
 #include "collector.h"
 #include "gilprof.skel.h"
+#include "ksyms.h"
+#include "evsort.h"
 #include "ringbuf.h"
+#include "slots.h"
 #include "vec.h"
 
 /*
- * Producers take their timestamp before reserving ring buffer space, so records from different
- * CPUs can arrive slightly out of order. BPF programs run with preemption off, so the inversion
- * is bounded by an interrupt; holding back the newest 2 ms of events is ample.
+ * Producers take their timestamp before they publish a record, so a record can show up after
+ * one stamped later. BPF programs run with preemption off, so the delay is bounded by an
+ * interrupt; holding back the events of the last 2 ms before a poll began is ample.
  */
 #define REORDER_HOLDBACK_NS (2 * 1000 * 1000ULL)
+
+/* Each CPU's slot ring gets its share of --buffer-mb, within these bounds. */
+#define SLOTS_MIN_SHIFT 11 /* 256 KiB */
+#define SLOTS_MAX_SHIFT 19 /* 64 MiB */
 
 struct gp_collector {
 	struct gilprof_bpf *skel;
 	struct gp_ringbuf *rb;
+	struct gp_slots *slots;
+	unsigned slot_shift;
 	struct gp_collector_opts opts;
 	union gp_event *pending;
 	size_t npending, cappending;
@@ -58,33 +67,12 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-static int tracefs_ensure(char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (!stat("/sys/kernel/tracing/events/syscalls", &st) ||
-	    !stat("/sys/kernel/debug/tracing/events/syscalls", &st))
-		return 0;
-	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno != EBUSY) {
-		snprintf(err, errlen, "cannot mount tracefs on /sys/kernel/tracing: %s",
-			 strerror(errno));
-		return -errno;
-	}
-	if (stat("/sys/kernel/tracing/events/syscalls/sys_enter_futex", &st)) {
-		snprintf(err, errlen,
-			 "this kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS is "
-			 "needed)");
-		return -ENOTSUP;
-	}
-	return 0;
-}
-
 int collector_check_env(char *err, size_t errlen)
 {
 	const char *btf;
 
 	if (geteuid() != 0) {
-		snprintf(err, errlen, "tracing needs root (BPF and tracefs): run it with sudo");
+		snprintf(err, errlen, "tracing needs root (BPF): run it with sudo");
 		return -EPERM;
 	}
 	/* GILPROF_SYSFS_BTF lets the tests play a kernel built without BTF */
@@ -101,7 +89,7 @@ int collector_check_env(char *err, size_t errlen)
 		snprintf(err, errlen, "this kernel has no BPF ring buffer (Linux 5.8+ needed)");
 		return -ENOTSUP;
 	}
-	return tracefs_ensure(err, errlen);
+	return 0;
 }
 
 static int pending_push(struct gp_collector *c, const void *data, size_t len)
@@ -150,23 +138,6 @@ static int ringbuf_sample(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-/* Records arrive nearly sorted: insertion sort is linear here and keeps equal stamps in order. */
-static void pending_sort(struct gp_collector *c, size_t from)
-{
-	size_t i, j;
-
-	for (i = from > 0 ? from : 1; i < c->npending; i++) {
-		union gp_event tmp;
-
-		if (c->pending[i - 1].h.ts <= c->pending[i].h.ts)
-			continue;
-		tmp = c->pending[i];
-		for (j = i; j > 0 && c->pending[j - 1].h.ts > tmp.h.ts; j--)
-			c->pending[j] = c->pending[j - 1];
-		c->pending[j] = tmp;
-	}
-}
-
 static int pending_deliver(struct gp_collector *c, uint64_t upto)
 {
 	size_t n = 0;
@@ -192,6 +163,40 @@ static int ringbuf_resize(struct gilprof_bpf *skel, unsigned mb)
 	if (mb & (mb - 1) || mb > 1024)
 		return -EINVAL;
 	return bpf_map__set_max_entries(skel->maps.events, mb << 20);
+}
+
+/* hrtimer_wakeup()'s text, for the BPF side to tell a timer's wakeup; none if unknown. */
+static void hrtimer_wakeup_range(struct gilprof_bpf *skel)
+{
+	struct gp_ksyms *ks = NULL;
+	const struct gp_ksym *s;
+
+	if (ksyms_load(NULL, &ks))
+		return;
+	s = ksyms_lookup(ks, "hrtimer_wakeup");
+	if (s && s->size) {
+		skel->rodata->hrtimer_wakeup_start = s->addr;
+		skel->rodata->hrtimer_wakeup_end = s->addr + s->size;
+	}
+	ksyms_free(ks);
+}
+
+/* log2 of the slots in each CPU's ring: its share of mb MiB */
+static unsigned slots_shift(unsigned mb, unsigned ncpus)
+{
+	unsigned shift = SLOTS_MIN_SHIFT;
+
+	while (shift < SLOTS_MAX_SHIFT &&
+	       ((uint64_t)ncpus * GP_SLOT_SIZE << (shift + 1)) <= (uint64_t)(mb ? mb : 16) << 20)
+		shift++;
+	return shift;
+}
+
+static int slots_resize(struct gilprof_bpf *skel, unsigned shift, unsigned ncpus)
+{
+	int err = bpf_map__set_max_entries(skel->maps.slots, ncpus << shift);
+
+	return err ? err : bpf_map__set_max_entries(skel->maps.slot_ctl, ncpus);
 }
 
 /* A cpu-clock event on each CPU drives on_sample, which keeps only traced tasks. */
@@ -253,6 +258,14 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 		snprintf(err, errlen, "--buffer-mb must be a power of two from 1 to 1024");
 		goto cleanup;
 	}
+	hrtimer_wakeup_range(c->skel);
+	c->slot_shift = slots_shift(opts->buffer_mb, collector_ncpus());
+	c->skel->rodata->slot_shift = c->slot_shift;
+	ret = slots_resize(c->skel, c->slot_shift, collector_ncpus());
+	if (ret) {
+		snprintf(err, errlen, "cannot size the per-CPU event rings: %s", strerror(-ret));
+		goto cleanup;
+	}
 	c->skel->rodata->wakeup_bytes =
 		((uint64_t)(opts->buffer_mb ? opts->buffer_mb : 16) << 20) / 8;
 	c->skel->rodata->stacks_enabled = opts->on_stack != NULL;
@@ -279,6 +292,12 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 		snprintf(err, errlen, "cannot map the BPF ring buffer: %s", strerror(-ret));
 		goto cleanup;
 	}
+	ret = slots_open(bpf_map__fd(c->skel->maps.slots), bpf_map__fd(c->skel->maps.slot_ctl),
+			 collector_ncpus(), c->slot_shift, ringbuf_sample, c, &c->slots);
+	if (ret) {
+		snprintf(err, errlen, "cannot map the per-CPU event rings: %s", strerror(-ret));
+		goto cleanup;
+	}
 	*out = c;
 	return 0;
 cleanup:
@@ -292,8 +311,9 @@ int collector_trace_pid(struct gp_collector *c, int pid)
 	struct {
 		__u32 traced, in_futex;
 		__u64 futex_uaddr, wake_ts;
-		__u32 waker_tid, waker_tgid;
-	} mark = {1, 0, 0, 0, 0, 0};
+		__u32 waker_tid, waker_tgid, futex_timeout;
+		__s32 futex_ret;
+	} mark = {1, 0, 0, 0, 0, 0, 0, 0};
 	int pidfd = syscall(SYS_pidfd_open, pid, 0), err = 0;
 
 	/* task storage is keyed by a pidfd from userspace */
@@ -313,30 +333,50 @@ uint64_t collector_enable(struct gp_collector *c)
 	return now;
 }
 
+/* Read every source once: the slot rings, then the ring buffer. */
+static long consume_all(struct gp_collector *c)
+{
+	long n = slots_consume(c->slots), m;
+
+	if (n < 0)
+		return n;
+	m = ringbuf_consume(c->rb);
+	return m < 0 ? m : n + m;
+}
+
 int collector_poll(struct gp_collector *c, int timeout_ms)
 {
-	size_t before = c->npending;
-	long ret = ringbuf_poll(c->rb, timeout_ms);
+	uint64_t start, upto;
+	long ret;
 
-	if (ret < 0 && ret != -EINTR)
+	/* The ring buffer's wakeup also stands for the slot rings: their producer nudges it. */
+	ret = ringbuf_wait(c->rb, timeout_ms);
+	if (ret < 0)
+		return ret;
+	start = monotonic_ns();
+	ret = consume_all(c);
+	if (ret < 0)
 		return c->err ? c->err : ret;
-	pending_sort(c, before);
-	if (c->max_ts > REORDER_HOLDBACK_NS)
-		return pending_deliver(c, c->max_ts - REORDER_HOLDBACK_NS);
+	if (events_sort(c->pending, c->npending))
+		return -ENOMEM;
+	/* what was published before we started reading is all here, up to the holdback */
+	upto = c->max_ts < start ? c->max_ts : start;
+	if (upto > REORDER_HOLDBACK_NS)
+		return pending_deliver(c, upto - REORDER_HOLDBACK_NS);
 	return c->err;
 }
 
 int collector_stop(struct gp_collector *c, uint64_t *end_ts)
 {
-	size_t before = c->npending;
-	int ret;
+	long ret;
 
 	c->skel->bss->enabled = false;
 	*end_ts = monotonic_ns();
-	ret = ringbuf_consume(c->rb);
+	ret = consume_all(c);
 	if (ret < 0)
 		return c->err ? c->err : ret;
-	pending_sort(c, before);
+	if (events_sort(c->pending, c->npending))
+		return -ENOMEM;
 	return pending_deliver(c, UINT64_MAX);
 }
 
@@ -415,6 +455,7 @@ void collector_close(struct gp_collector *c)
 	if (!c)
 		return;
 	ringbuf_close(c->rb);
+	slots_close(c->slots);
 	while (c->nsamplers > 0)
 		bpf_link__destroy(c->samplers[--c->nsamplers]); /* closes its perf event fd */
 	gilprof_bpf__destroy(c->skel);

@@ -44,7 +44,7 @@ struct gp_collector_stats {
 
 struct gp_collector;
 
-/* Check what tracing needs (root, BTF, tracefs); on failure write one line into err. */
+/* Check what tracing needs (root, BTF, a BPF ring buffer); on failure write one line into err. */
 int collector_check_env(char *err, size_t errlen);
 int collector_open(const struct gp_collector_opts *opts, struct gp_collector **out, char *err,
 		   size_t errlen);

@@ -226,6 +226,17 @@ int ksyms_name(const struct gp_ksyms *ks, uint64_t addr, char *buf, size_t len)
 	return 0;
 }
 
+const struct gp_ksym *ksyms_lookup(const struct gp_ksyms *ks, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ks->n; i++) {
+		if (!ks->syms[i].module && !strcmp(ks->syms[i].name, name))
+			return &ks->syms[i];
+	}
+	return NULL;
+}
+
 void ksyms_free(struct gp_ksyms *ks)
 {
 	if (!ks)

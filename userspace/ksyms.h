@@ -47,6 +47,9 @@ const struct gp_ksym *ksyms_find(const struct gp_ksyms *ks, uint64_t addr);
  */
 int ksyms_name(const struct gp_ksyms *ks, uint64_t addr, char *buf, size_t len);
 
+/* The core kernel's symbol called name, NULL if none. O(n): for the few looked up by name. */
+const struct gp_ksym *ksyms_lookup(const struct gp_ksyms *ks, const char *name);
+
 void ksyms_free(struct gp_ksyms *ks);
 
 #endif /* GP_KSYMS_H */

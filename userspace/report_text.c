@@ -235,10 +235,11 @@ static void print_lock(FILE *f, const struct gp_report *r, struct gp_lock *l)
 	lock_display_name(r, l, name, sizeof(name));
 	snprintf(addr, sizeof(addr), "0x%" PRIx64, l->uaddr);
 	fprintf(f,
-		"  %-7u %-14s %7" PRIu64 " %7" PRIu64 " %6" PRIu64 " %5" PRIu64
+		"  %-7u %-14s %7" PRIu64 " %7" PRIu64 " %5" PRIu64
 		" %10s %9s %9s %9s %9s %7zu  %s\n",
-		l->tgid, addr, l->waits, l->outcome[GP_WO_TIMEOUT], l->outcome[GP_WO_AGAIN],
-		l->outcome[GP_WO_INTR] + l->outcome[GP_WO_OTHER], fmt_ns(b[0], 24, l->wait_ns),
+		l->tgid, addr, l->waits, l->outcome[GP_WO_TIMEOUT],
+		l->outcome[GP_WO_INTR] + l->outcome[GP_WO_OTHER] + l->outcome[GP_WO_AGAIN],
+		fmt_ns(b[0], 24, l->wait_ns),
 		fmt_ns(b[1], 24, l->waits ? l->wait_ns / l->waits : 0),
 		fmt_ns(b[2], 24, lock_percentile(l, 50)), fmt_ns(b[3], 24, lock_percentile(l, 99)),
 		fmt_ns(b[4], 24, l->max_ns), l->nwaiters, name);
@@ -265,16 +266,18 @@ static void print_locks(FILE *f, const struct gp_report *r)
 	size_t n, i, shown;
 	struct gp_lock **locks = report_locks(r, &n);
 
-	fprintf(f, "\nfutex words by total wait (wait = futex entry to return)%s%s\n",
+	fprintf(f,
+		"\nfutex words by total wait (wait = blocked in the futex until back on a "
+		"CPU)%s%s\n",
 		r->lock_filter ? ", matching --lock " : "", r->lock_filter ? r->lock_filter : "");
 	if (!n) {
 		fprintf(f, "  no futex waits\n");
 		free(locks);
 		return;
 	}
-	fprintf(f, "  %-7s %-14s %7s %7s %6s %5s %10s %9s %9s %9s %9s %7s  %s\n", "PID", "ADDRESS",
-		"WAITS", "TIMEOUT", "EAGAIN", "INTR", "TOTAL", "MEAN", "P50", "P99", "MAX",
-		"WAITERS", "LOCK");
+	fprintf(f, "  %-7s %-14s %7s %7s %5s %10s %9s %9s %9s %9s %7s  %s\n", "PID", "ADDRESS",
+		"WAITS", "TIMEOUT", "INTR", "TOTAL", "MEAN", "P50", "P99", "MAX", "WAITERS",
+		"LOCK");
 	shown = r->top_locks && r->top_locks < n ? r->top_locks : n;
 	for (i = 0; i < shown; i++)
 		print_lock(f, r, locks[i]);

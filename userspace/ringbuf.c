@@ -109,11 +109,11 @@ long ringbuf_consume(struct gp_ringbuf *rb)
 	}
 }
 
-long ringbuf_poll(struct gp_ringbuf *rb, int timeout_ms)
+int ringbuf_wait(struct gp_ringbuf *rb, int timeout_ms)
 {
 	struct epoll_event ev;
 
 	if (epoll_wait(rb->epfd, &ev, 1, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
-	return ringbuf_consume(rb);
+	return 0;
 }

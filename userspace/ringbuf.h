@@ -19,7 +19,7 @@ int ringbuf_open(int map_fd, gp_ringbuf_fn fn, void *ctx, struct gp_ringbuf **ou
 void ringbuf_close(struct gp_ringbuf *rb);
 /* Consume everything committed so far. Returns the number of records, or an error. */
 long ringbuf_consume(struct gp_ringbuf *rb);
-/* Wait up to timeout_ms for a wakeup, then consume. */
-long ringbuf_poll(struct gp_ringbuf *rb, int timeout_ms);
+/* Wait up to timeout_ms for a wakeup (or a signal). Returns 0 or an error. */
+int ringbuf_wait(struct gp_ringbuf *rb, int timeout_ms);
 
 #endif

@@ -169,4 +169,42 @@ static inline void e2e_require_root(void)
 		cr_skip_test("end-to-end tests load BPF programs: run them as root");
 }
 
+/* The futex word called name in the report's lock table, and its rank there; NULL if none. */
+static inline struct json_object *e2e_lock_named(struct json_object *report, const char *name,
+						 size_t *rank)
+{
+	struct json_object *locks = jget(report, "locks");
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(locks); i++) {
+		struct json_object *l = json_object_array_get_idx(locks, i);
+
+		if (!strcmp(json_object_get_string(jget(l, "name")), name)) {
+			*rank = i;
+			return l;
+		}
+	}
+	return NULL;
+}
+
+/* The waker that ended most of this waiter's waits on the lock, or -1 for none or not a thread. */
+static inline long e2e_top_waker(struct json_object *lock, long waiter)
+{
+	struct json_object *ended = jget(lock, "ended_by");
+	long best = -1;
+	int64_t best_count = 0;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(ended); i++) {
+		struct json_object *e = json_object_array_get_idx(ended, i);
+		struct json_object *w = jget(e, "waker");
+
+		if (jint(e, "waiter") != waiter || jint(e, "count") <= best_count)
+			continue;
+		best_count = jint(e, "count");
+		best = json_object_is_type(w, json_type_int) ? json_object_get_int64(w) : -1;
+	}
+	return best;
+}
+
 #endif

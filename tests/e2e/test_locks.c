@@ -2,42 +2,6 @@
 /* Locks end to end: ranking, names, and who ended whose waits, on real programs. */
 #include "e2e.h"
 
-static struct json_object *lock_named(struct json_object *report, const char *name, size_t *rank)
-{
-	struct json_object *locks = jget(report, "locks");
-	size_t i;
-
-	for (i = 0; i < json_object_array_length(locks); i++) {
-		struct json_object *l = json_object_array_get_idx(locks, i);
-
-		if (!strcmp(json_object_get_string(jget(l, "name")), name)) {
-			*rank = i;
-			return l;
-		}
-	}
-	return NULL;
-}
-
-/* The waker that ended most of this waiter's waits on the lock, or -1 for none or not a thread. */
-static long top_waker(struct json_object *lock, long waiter)
-{
-	struct json_object *ended = jget(lock, "ended_by");
-	long best = -1;
-	int64_t best_count = 0;
-	size_t i;
-
-	for (i = 0; i < json_object_array_length(ended); i++) {
-		struct json_object *e = json_object_array_get_idx(ended, i);
-		struct json_object *w = jget(e, "waker");
-
-		if (jint(e, "waiter") != waiter || jint(e, "count") <= best_count)
-			continue;
-		best_count = jint(e, "count");
-		best = json_object_is_type(w, json_type_int) ? json_object_get_int64(w) : -1;
-	}
-	return best;
-}
-
 /* The tids the program saw holding a lock: "holder NAME TID" lines. */
 static bool held_by(const char *out, const char *lock, long tid)
 {
@@ -62,7 +26,7 @@ Test(locks, two_locks_ranked_named_and_woken_by_their_holders, .timeout = 120)
 					     e2e_bin("tests/e2e/two_locks"), "5", "300", NULL});
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	for (i = 0; i < 2; i++) {
-		l[i] = lock_named(r->json, names[i], &rank[i]);
+		l[i] = e2e_lock_named(r->json, names[i], &rank[i]);
 		cr_assert_not_null(l[i], "%s is not named in the report", names[i]);
 	}
 	cr_assert_lt(rank[0], rank[1], "the hot lock ranks above the cold one");
@@ -72,7 +36,7 @@ Test(locks, two_locks_ranked_named_and_woken_by_their_holders, .timeout = 120)
 
 		for (i = 0; i < json_object_array_length(ended); i++) {
 			long waiter = jint(json_object_array_get_idx(ended, i), "waiter");
-			long waker = top_waker(l[k], waiter);
+			long waker = e2e_top_waker(l[k], waiter);
 
 			if (waker < 0)
 				continue; /* this waiter's waits mostly returned at once */
@@ -102,7 +66,7 @@ Test(locks, condvar_waits_named_and_woken_by_the_producer, .timeout = 120)
 						   e2e_bin("tests/e2e/condvar"), "100", NULL});
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_eq(sscanf(r->out, "producer %ld", &producer), 1, "%s", r->out);
-	l = lock_named(r->json, "queue_cond", &rank);
+	l = e2e_lock_named(r->json, "queue_cond", &rank);
 	cr_assert_not_null(l, "no futex word named queue_cond:\n%s", r->out);
 	cr_assert_eq(rank, 0, "the condvar is where the consumer waits most");
 	consumer = jint(
@@ -116,7 +80,8 @@ Test(locks, condvar_waits_named_and_woken_by_the_producer, .timeout = 120)
 		l = json_object_array_get_idx(jget(r->json, "locks"), i);
 		if (strcmp(json_object_get_string(jget(l, "name")), "queue_cond"))
 			continue;
-		cr_assert_eq(top_waker(l, consumer), producer, "the producer wakes the consumer");
+		cr_assert_eq(e2e_top_waker(l, consumer), producer,
+			     "the producer wakes the consumer");
 		waits += jint(l, "waits");
 	}
 	cr_assert_geq(waits, 90, "about one wait per item of 100: %ld", waits);
