@@ -42,7 +42,7 @@ size_t report_losses(const struct gp_report *r, struct gp_loss *out, size_t max)
 	const struct gp_collector_stats *st = r->stats;
 	const struct gp_model *m = r->model;
 	struct gp_loss all[] = {
-		{"ringbuf_full", "ring buffer full", st ? st->drops[GP_DROP_RINGBUF_FULL] : 0},
+		{"ringbuf_full", "buffers full", st ? st->drops[GP_DROP_RINGBUF_FULL] : 0},
 		{"traced_map_full", "new tasks not marked traced",
 		 st ? st->drops[GP_DROP_TGID_MAP_FULL] : 0},
 		{"invalid_records", "malformed records", st ? st->invalid : 0},
