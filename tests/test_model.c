@@ -562,3 +562,48 @@ Test(model, wakeup_carried_by_the_switch_in)
 	cr_assert_eq(m->anomalies[GP_AN_NO_WAKEUP], 1);
 	cr_assert_eq(thread_accounted(t), thread_lifetime(t));
 }
+
+static void stackref(uint64_t ts, uint32_t tid, uint32_t kind, uint64_t uaddr, uint32_t id)
+{
+	union gp_event e = {0};
+
+	e.sref.kind = kind;
+	e.sref.uaddr = uaddr;
+	e.sref.stack_id = id;
+	feed(&e, GP_EV_STACKREF, ts, 0, tid, P);
+}
+
+/* The weight of (tid, kind, stack id + 1) in the model's profile, 0 if absent. */
+static uint64_t prof_weight(uint32_t tid, uint32_t kind, uint32_t stack)
+{
+	size_t i;
+
+	for (i = 0; i < m->prof.n; i++) {
+		const struct gp_prof_cell *c = &m->prof.cells[i];
+
+		if (c->tid == tid && c->kind == kind && c->stack == stack && !c->stack2)
+			return c->weight;
+	}
+	return 0;
+}
+
+Test(model, futex_wait_stack_taken_at_the_block_weighs_the_off_cpu_time)
+{
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	/* the BPF side sends the wait, the switch-out and then the stack at one timestamp */
+	futex_in(2 * MS, 1, 0x1000, false);
+	sw(2 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0);
+	stackref(2 * MS, 1, GP_STK_FUTEX_WAIT, 0x1000, 6);
+	wake(7 * MS, 2, 1);
+	sw(8 * MS, 0, 0, 0, false, 1, 0, 0);
+	futex_out(8 * MS, 1, 0);
+	cr_assert_eq(prof_weight(1, GP_PK_FUTEX, 7), 5 * MS, "blocked from 2 to 7 ms");
+	cr_assert_eq(prof_weight(1, GP_PK_RUNQ, 7), 1 * MS, "and the run-queue wait after it");
+	/* a stack taken while still running (at a syscall entry) is not where it slept */
+	futex_in(9 * MS, 1, 0x1000, false);
+	stackref(9 * MS, 1, GP_STK_FUTEX_WAIT, 0x1000, 8);
+	sw(10 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 2, 0);
+	wake(12 * MS, 2, 1);
+	sw(12 * MS, 0, 0, 0, false, 1, 0, 0);
+	cr_assert_eq(prof_weight(1, GP_PK_FUTEX, 9), 0);
+}

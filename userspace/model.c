@@ -580,7 +580,8 @@ static void on_futex_enter(struct gp_model *m, const struct gp_ev_futex_enter *e
 	t->futex_waker_stack = 0;
 }
 
-/* A stack belongs to the futex wait its task (or, for a waker, its target) is in. */
+/* A stack belongs to the futex wait its task (or, for a waker, its target) is in, or to the
+ * block its task just switched out into. */
 static void on_stackref(struct gp_model *m, const struct gp_ev_stackref *e)
 {
 	uint32_t tid = e->kind == GP_STK_WAKER ? e->target_tid : e->h.tid;
@@ -598,9 +599,12 @@ static void on_stackref(struct gp_model *m, const struct gp_ev_stackref *e)
 
 	if (!t || !t->in_futex || t->futex_uaddr != e->uaddr)
 		return;
-	if (e->kind == GP_STK_FUTEX_WAIT)
+	if (e->kind == GP_STK_FUTEX_WAIT) {
 		t->futex_stack = e->stack_id + 1;
-	else if (e->kind == GP_STK_WAKER)
+		/* taken at the switch-out that blocked: it is also where the thread sleeps */
+		if (t->state == GP_TS_BLOCKED)
+			t->offcpu_stack = e->stack_id + 1;
+	} else if (e->kind == GP_STK_WAKER)
 		t->futex_waker_stack = e->stack_id + 1;
 }
 
