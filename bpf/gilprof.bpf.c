@@ -419,8 +419,6 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 		nm->in_futex = 0;
 		fret = nm->futex_ret;
 		n++;
-	} else {
-		nm = next_traced ? nm : NULL;
 	}
 
 	ctl = bpf_map_lookup_elem(&slot_ctl, &cpu);
@@ -529,12 +527,13 @@ static __always_inline __s32 wake_reason(void *ctx, bool has_timeout)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
 	bool timer_known = hrtimer_wakeup_end != 0;
+	__s32 other = has_timeout && !timer_known ? -ETIMEDOUT : 0;
 	struct pt_regs *regs;
 
 	if (has_timeout && timer_known && woken_by_timer(ctx))
 		return -ETIMEDOUT;
 	if (cur->pid == 0 || cur->flags & PF_KTHREAD)
-		return has_timeout && !timer_known ? -ETIMEDOUT : 0;
+		return other;
 	regs = (struct pt_regs *)bpf_task_pt_regs(cur);
 	switch (regs->orig_ax) {
 	case NR_futex:
@@ -548,7 +547,7 @@ static __always_inline __s32 wake_reason(void *ctx, bool has_timeout)
 	case NR_tgkill:
 		return -EINTR;
 	}
-	return has_timeout && !timer_known ? -ETIMEDOUT : 0;
+	return other;
 }
 
 /*
