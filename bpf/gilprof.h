@@ -7,7 +7,7 @@
 #ifndef GILPROF_H
 #define GILPROF_H
 
-#define GP_EVENT_ABI 4
+#define GP_EVENT_ABI 5
 #define GP_COMM_LEN 16
 #define GP_PATH_LEN 128
 #define GP_MAX_CPUS 256
@@ -120,9 +120,17 @@ struct gp_ev_futex_enter {
 	__u32 nr_futexes; /* futex_waitv: number of words; else 1 */
 };
 
+/* A futex exit's ret when no wakeup of the wait was seen (the kernel did not report it): how the
+ * wait returned is unknown. Out of the range of futex returns (0, a waitv index, -errno). */
+#define GP_FUTEX_RET_UNSEEN (-0x7fffffff - 1)
+
 struct gp_ev_futex_exit {
 	struct gp_ev_hdr h;
 	__s64 ret;
+	/* 0: sent at the switch-in that ended the wait. Else sent at a switch-out whose switch-in
+	 * the kernel did not report, with the task's se.sum_exec_runtime: the wait ended when it
+	 * went on CPU, as long before as it ran since its previous switch-out. */
+	__u64 late_runtime;
 };
 
 #define GP_STACK_USER_MAX 64

@@ -422,6 +422,43 @@ Test(model, switch_in_never_reported_is_recovered_from_runtime)
 	cr_assert_eq(t->nivcsw, 2);
 }
 
+/*
+ * The kernel did not report the switch-in that ended a futex wait: the wait's end comes late, at
+ * the next switch-out, with the runtime that dates it; the next wait starts at that switch-out.
+ */
+Test(model, futex_wait_whose_switch_in_was_not_reported_ends_when_it_went_on_cpu)
+{
+	union gp_event e = {0};
+	struct gp_thread *t;
+	struct gp_lock *l;
+
+	fork_ev(0, 1, 5, P);
+	sw_rt(1 * MS, 0, 0, 0, false, 5, 0, 0, 0);
+	futex_in(2 * MS, 5, 0x1000, true);
+	sw_rt(2 * MS, 0, 5, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0, 1 * MS);
+	/* timed out at 6 ms, on CPU at 7 ms unreported; blocks again at 10 ms, 3 ms of running on */
+	e.fexit.ret = -ETIMEDOUT;
+	e.fexit.late_runtime = 4 * MS;
+	feed(&e, GP_EV_FUTEX_EXIT, 10 * MS, 0, 5, P);
+	futex_in(10 * MS, 5, 0x1000, true);
+	sw_rt(10 * MS, 0, 5, GP_TASK_INTERRUPTIBLE, false, 0, 2, 0, 4 * MS);
+	sw_rt(12 * MS, 0, 0, 0, false, 5, 0, 0, 0);
+	futex_out(12 * MS, 5, 0);
+	model_finish(m, 12 * MS);
+	t = model_thread(m, 5);
+	l = model_lock(m, P, 0x1000);
+	cr_assert_not_null(l);
+	cr_assert_eq(m->anomalies[GP_AN_NO_SWITCH_IN], 1);
+	cr_assert_eq(l->waits, 2);
+	cr_assert_eq(l->outcome[GP_WO_TIMEOUT], 1);
+	cr_assert_eq(l->outcome[GP_WO_WOKEN], 1);
+	cr_assert_eq(l->wait_ns, 5 * MS + 2 * MS);
+	cr_assert_eq(t->bucket[GP_B_RUNNING], 1 * MS + 3 * MS);
+	cr_assert_eq(t->bucket[GP_B_FUTEX], 5 * MS + 2 * MS);
+	cr_assert_eq(thread_accounted(t), thread_lifetime(t));
+	cr_assert_eq(t->nvcsw, 2);
+}
+
 Test(model, running_is_what_the_kernel_charged)
 {
 	struct gp_thread *t;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include "event.h"
 #include "lockstat.h"
 #include "vec.h"
 
@@ -60,6 +61,8 @@ enum gp_wait_outcome futex_outcome(int64_t ret)
 	case -514:
 	case -516:
 		return GP_WO_INTR;
+	case GP_FUTEX_RET_UNSEEN:
+		return GP_WO_UNSEEN;
 	default:
 		/* futex_waitv returns the index of the word that woke it */
 		return ret > 0 ? GP_WO_WOKEN : GP_WO_OTHER;

@@ -23,6 +23,7 @@ enum gp_wait_outcome {
 	GP_WO_AGAIN, /* -EAGAIN: the word had changed, no sleep */
 	GP_WO_INTR, /* -EINTR: a signal */
 	GP_WO_OTHER, /* any other error */
+	GP_WO_UNSEEN, /* its wakeup was not reported: how it returned is unknown */
 	GP_WO_COUNT,
 };
 

@@ -372,17 +372,20 @@ static void thread_woken(struct gp_model *m, struct gp_thread *t, uint64_t ts, u
  * once per thousand switches under contention), so this is not always a lost event. The runtime
  * counter says how long it ran since its last switch-out: it went on CPU that long ago.
  */
-static void switch_in_recover(struct gp_model *m, struct gp_thread *t, const struct gp_ev_switch *e)
+static uint64_t switch_in_recover(struct gp_model *m, struct gp_thread *t, uint64_t ts,
+				  uint64_t runtime, uint32_t cpu)
 {
-	uint64_t ran = 0, span = e->h.ts > t->since ? e->h.ts - t->since : 0;
+	uint64_t ran = 0, span = ts > t->since ? ts - t->since : 0;
 
 	m->anomalies[GP_AN_NO_SWITCH_IN]++;
-	if (t->kcsw_known && e->prev_runtime > t->kruntime)
-		ran = e->prev_runtime - t->kruntime;
+	if (t->kcsw_known && runtime > t->kruntime)
+		ran = runtime - t->kruntime;
 	if (ran > span)
 		ran = span;
-	t->cpu = e->h.cpu;
-	thread_transition(m, t, e->h.ts - ran, GP_TS_RUNNING);
+	t->cpu = cpu;
+	thread_transition(m, t, ts - ran, GP_TS_RUNNING);
+	t->last_switch_in = ts - ran;
+	return ts - ran;
 }
 
 static void on_switch_out(struct gp_model *m, const struct gp_ev_switch *e)
@@ -396,7 +399,7 @@ static void on_switch_out(struct gp_model *m, const struct gp_ev_switch *e)
 	t->offcpu_stack = 0; /* a stack reference for this switch-out follows it */
 	set_comm(t->comm, e->prev_comm);
 	if (t->state != GP_TS_RUNNING)
-		switch_in_recover(m, t, e);
+		switch_in_recover(m, t, e->h.ts, e->prev_runtime, e->h.cpu);
 	ran = t->kcsw_known && e->prev_runtime >= t->kruntime ? e->prev_runtime - t->kruntime
 							      : RAN_UNKNOWN;
 	/* The kernel bumped exactly one of its counters for this switch; trust that over our
@@ -618,6 +621,8 @@ static uint32_t futex_ender(const struct gp_thread *t, int64_t ret)
 		return GP_WAKER_SIGNAL;
 	case GP_WO_WOKEN:
 		return t->futex_waker ? t->futex_waker : GP_WAKER_UNSEEN;
+	case GP_WO_UNSEEN:
+		return GP_WAKER_UNSEEN;
 	default:
 		return GP_WAKER_NONE;
 	}
@@ -649,6 +654,7 @@ static void prof_add_wait(struct gp_model *m, const struct gp_thread *t,
 static void on_futex_exit(struct gp_model *m, const struct gp_ev_futex_exit *e)
 {
 	struct gp_thread *t = model_thread(m, e->h.tid);
+	uint64_t ts = e->h.ts;
 	struct gp_wait_end w;
 	struct gp_lock *l;
 
@@ -656,13 +662,17 @@ static void on_futex_exit(struct gp_model *m, const struct gp_ev_futex_exit *e)
 		m->anomalies[GP_AN_FUTEX_NO_ENTER]++;
 		return;
 	}
+	/* Sent late, at the switch-out after a switch-in the kernel did not report: that switch-in
+	 * ended the wait, and the runtime dates it. */
+	if (e->late_runtime && t->state != GP_TS_RUNNING)
+		ts = switch_in_recover(m, t, ts, e->late_runtime, e->h.cpu);
 	t->in_futex = false;
 	l = lock_get(m, t->tgid, t->futex_uaddr);
 	if (!l)
 		return;
 	w.tid = t->tid;
 	w.enter_ts = t->futex_enter_ts;
-	w.ts = e->h.ts;
+	w.ts = ts;
 	w.ret = e->ret;
 	w.waker = futex_ender(t, e->ret);
 	w.wait_stack = t->futex_stack;
@@ -672,7 +682,7 @@ static void on_futex_exit(struct gp_model *m, const struct gp_ev_futex_exit *e)
 	prof_add_wait(m, t, &w);
 	t->woke = futex_outcome(e->ret) == GP_WO_WOKEN;
 	t->woke_uaddr = t->futex_uaddr;
-	t->woke_oncpu = thread_oncpu(t, e->h.ts);
+	t->woke_oncpu = thread_oncpu(t, ts);
 }
 
 int model_feed(struct gp_model *m, const union gp_event *e)

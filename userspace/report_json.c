@@ -174,6 +174,7 @@ static void json_lock(struct gp_json *j, const struct gp_report *r, struct gp_lo
 	json_ku64(j, "eagain", l->outcome[GP_WO_AGAIN]);
 	json_ku64(j, "interrupted", l->outcome[GP_WO_INTR]);
 	json_ku64(j, "errors", l->outcome[GP_WO_OTHER]);
+	json_ku64(j, "unseen", l->outcome[GP_WO_UNSEEN]);
 	json_ku64(j, "wait_total_ns", l->wait_ns);
 	json_ku64(j, "blocked_ns", l->blocked_ns);
 	json_ku64(j, "mean_ns", l->waits ? l->wait_ns / l->waits : 0);

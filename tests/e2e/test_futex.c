@@ -10,7 +10,7 @@
  */
 Test(locks, timeouts_and_wakes_match_what_the_syscalls_returned, .timeout = 120)
 {
-	long timedout, woken, again, waker, waiter;
+	long timedout, woken, again, waker, waiter, unseen;
 	struct json_object *timed, *wake;
 	char json[128];
 	struct e2e_run *r;
@@ -30,15 +30,20 @@ Test(locks, timeouts_and_wakes_match_what_the_syscalls_returned, .timeout = 120)
 	wake = e2e_lock_named(r->json, "woken_word", &rank);
 	cr_assert_not_null(timed, "no futex word named timed_word:\n%s", r->out);
 	cr_assert_not_null(wake, "no futex word named woken_word:\n%s", r->out);
-	cr_assert_eq(jint(timed, "waits"), timedout);
-	cr_assert_eq(jint(timed, "timeouts"), timedout, "%s", r->out);
-	cr_assert_eq(jint(timed, "woken"), 0);
+	/* The kernel now and then does not report a wakeup (see the model's anomalies): such a
+	 * wait's end is "unseen", never guessed, and each one is an anomaly in the report. */
+	unseen = jint(timed, "unseen") + jint(wake, "unseen");
+	cr_assert_leq(unseen, jint(jget(r->json, "lost"), "switch_in_without_wakeup"), "%s",
+		      r->out);
+	cr_assert_eq(jint(timed, "waits"), timedout, "%s", r->out);
+	cr_assert_eq(jint(timed, "timeouts") + jint(timed, "unseen"), timedout, "%s", r->out);
+	cr_assert_eq(jint(timed, "woken"), 0, "%s", r->out);
 	/* A wait that returned EAGAIN never blocked: not a wait. Nor is one whose wake landed
 	 * between the waiter queueing itself and sleeping (it returns 0 at once): allow 10%. */
 	cr_assert(jint(wake, "waits") <= woken && jint(wake, "waits") >= woken * 9 / 10,
 		  "%ld waits seen: %s", (long)jint(wake, "waits"), r->out);
-	cr_assert_eq(jint(wake, "woken"), jint(wake, "waits"));
-	cr_assert_eq(jint(wake, "timeouts"), 0);
+	cr_assert_eq(jint(wake, "woken") + jint(wake, "unseen"), jint(wake, "waits"), "%s", r->out);
+	cr_assert_eq(jint(wake, "timeouts"), 0, "%s", r->out);
 	waiter = jint(
 		json_object_array_get_idx(
 			jget(json_object_array_get_idx(jget(r->json, "processes"), 0), "threads"),
