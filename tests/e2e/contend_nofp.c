@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A plain -O2 program built without frame pointers (like most distribution code) whose threads,
- * the main thread among them, wait in pthread_mutex_lock: a frame-pointer walk loses `worker`,
+ * the main thread among them, contend in pthread_mutex_lock: a frame-pointer walk loses `worker`,
  * DWARF unwinding must not.
  * usage: contend_nofp THREADS ITERATIONS
  */

@@ -70,16 +70,28 @@ static uint64_t folded_find(const char *text, const char *const *needles)
 	return best;
 }
 
+/*
+ * glibc has no frame pointers: only DWARF unwinding finds worker under pthread_mutex_lock, and the
+ * thread's entry above it (main for the main thread, start_thread for the others). Which threads
+ * block is up to the scheduler: glibc lets the releasing thread take the lock straight back, so the
+ * main thread may finish its loop without ever sleeping in it; either entry proves the unwind.
+ */
 Test(profiles, dwarf_unwinds_through_glibc_to_the_worker, .timeout = 120)
 {
-	static const char *const chain[] = {";main+",  ";worker+",     ";pthread_mutex_lock+",
-					    ";futex(", ";table_lock ", NULL};
+	static const char *const from_main[] = {";main+",  ";worker+",	   ";pthread_mutex_lock+",
+						";futex(", ";table_lock ", NULL};
+	static const char *const from_thread[] = {";start_thread+",	  ";worker+",
+						  ";pthread_mutex_lock+", ";futex(",
+						  ";table_lock ",	  NULL};
 	struct profiled p;
+	char *folded;
 
 	profiled_run(&p, "dwarf", "lock");
-	cr_assert_gt(folded_find(slurp(p.folded), chain), 0,
-		     "no main -> worker -> pthread_mutex_lock -> futex -> table_lock stack:\n%s",
-		     slurp(p.folded));
+	folded = slurp(p.folded);
+	cr_assert_gt(folded_find(folded, from_main) + folded_find(folded, from_thread), 0,
+		     "no main|start_thread -> worker -> pthread_mutex_lock -> futex -> table_lock "
+		     "stack:\n%s",
+		     folded);
 	profiled_free(&p);
 }
 
