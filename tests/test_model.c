@@ -459,6 +459,25 @@ Test(model, futex_wait_whose_switch_in_was_not_reported_ends_when_it_went_on_cpu
 	cr_assert_eq(t->nvcsw, 2);
 }
 
+/* No wakeup was reported for a wait: how it returned is unknown, and it says so. */
+Test(model, futex_wait_without_a_reported_wakeup_ends_unseen)
+{
+	struct gp_lock *l;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	futex_in(1 * MS, 1, 0x1000, true);
+	sw(1 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0);
+	sw(3 * MS, 0, 0, 0, false, 1, 0, 0);
+	futex_out(3 * MS, 1, GP_FUTEX_RET_UNSEEN);
+	model_finish(m, 4 * MS);
+	l = model_lock(m, P, 0x1000);
+	cr_assert_not_null(l);
+	cr_assert_eq(l->waits, 1);
+	cr_assert_eq(l->outcome[GP_WO_UNSEEN], 1);
+	cr_assert_eq(l->outcome[GP_WO_WOKEN] + l->outcome[GP_WO_TIMEOUT], 0);
+	cr_assert_eq(m->anomalies[GP_AN_NO_WAKEUP], 1);
+}
+
 Test(model, running_is_what_the_kernel_charged)
 {
 	struct gp_thread *t;
