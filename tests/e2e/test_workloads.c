@@ -22,7 +22,9 @@ static struct json_object *truth_thread(struct json_object *truth, int64_t tid)
 /*
  * countdown with 2 threads: what a thread waited for the GIL (asking -> holding it) is, seen
  * from the kernel, its futex waits on the GIL's words plus the run-queue delay after those
- * wakeups; what it held is its time on CPU. Both within 2% of the thread's lifetime.
+ * wakeups; what it held is its time on CPU. A preemption by another program belongs to either,
+ * depending on whether the thread held the GIL then, which the kernel cannot see: each truth
+ * lies between the kernel's figure and that plus the preempted time, within 2% of the lifetime.
  */
 Test(workloads, countdown_threads_match_ground_truth, .timeout = 120)
 {
@@ -49,7 +51,7 @@ Test(workloads, countdown_threads_match_ground_truth, .timeout = 120)
 	for (i = 0; i < json_object_array_length(threads); i++) {
 		struct json_object *t = json_object_array_get_idx(threads, i);
 		struct json_object *tt = truth_thread(truth, jint(t, "tid"));
-		double life = jint(t, "lifetime_ns"), wait, hold, twait, thold;
+		double life = jint(t, "lifetime_ns"), wait, hold, twait, thold, pre, tol;
 
 		cr_assert_not_null(tt, "thread %ld is not in the ground truth",
 				   (long)jint(t, "tid"));
@@ -58,17 +60,24 @@ Test(workloads, countdown_threads_match_ground_truth, .timeout = 120)
 		workers++;
 		wait = jint(t, "futex_wait_ns") + jint(t, "runq_wakeup_ns");
 		hold = jint(t, "running_ns") + jint(t, "switching_ns");
+		pre = jint(t, "runq_preempted_ns");
 		twait = jint(tt, "gil_wait_ns");
 		thold = jint(tt, "gil_hold_ns");
-		cr_assert(fabs(wait - twait) <= 0.02 * life,
-			  "%s: gilprof wait %.1f ms, ground truth %.1f ms, lifetime %.1f ms",
-			  json_object_get_string(jget(tt, "name")), wait / 1e6, twait / 1e6,
-			  life / 1e6);
-		cr_assert(
-			fabs(hold - thold) <= 0.02 * life,
-			"%s: gilprof running %.1f ms, ground truth hold %.1f ms, lifetime %.1f ms",
-			json_object_get_string(jget(tt, "name")), hold / 1e6, thold / 1e6,
-			life / 1e6);
+		tol = 0.02 * life;
+		cr_assert(twait >= wait - tol && twait <= wait + pre + tol,
+			  "%s: gilprof wait %.1f ms (+ preempted %.1f ms), ground truth %.1f ms, "
+			  "lifetime %.1f ms",
+			  json_object_get_string(jget(tt, "name")), wait / 1e6, pre / 1e6,
+			  twait / 1e6, life / 1e6);
+		cr_assert(thold >= hold - tol && thold <= hold + pre + tol,
+			  "%s: gilprof running %.1f ms (+ preempted %.1f ms), ground truth hold "
+			  "%.1f ms, lifetime %.1f ms",
+			  json_object_get_string(jget(tt, "name")), hold / 1e6, pre / 1e6,
+			  thold / 1e6, life / 1e6);
+		cr_assert(fabs(wait + hold + pre - twait - thold) <= tol,
+			  "%s: wait + hold + preempted %.1f ms, ground truth wait + hold %.1f ms",
+			  json_object_get_string(jget(tt, "name")), (wait + hold + pre) / 1e6,
+			  (twait + thold) / 1e6);
 	}
 	cr_assert_eq(workers, 2);
 	json_object_put(truth);
