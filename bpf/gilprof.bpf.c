@@ -371,6 +371,20 @@ static __always_inline struct gp_slot *slot_at(__u32 cpu, __u64 pos)
 	return bpf_map_lookup_elem(&slots, &idx);
 }
 
+/* A futex wait's end into a CPU's slot ring; false when the slot is out of the map. */
+static __always_inline bool put_futex_exit(__u32 cpu, __u64 pos, __u64 now, struct task_struct *t,
+					   __s32 ret, __u64 late_runtime)
+{
+	struct gp_ev_futex_exit *x = (void *)slot_at(cpu, pos);
+
+	if (!x)
+		return false;
+	fill_hdr(&x->h, GP_EV_FUTEX_EXIT, now, t->pid, t->tgid);
+	x->ret = ret;
+	x->late_runtime = late_runtime;
+	return true;
+}
+
 SEC("tp_btf/sched_switch")
 int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
@@ -379,7 +393,6 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	bool next_exits = false, prev_exited = false;
 	struct task_mark *nm, *gm, *pm = NULL;
 	struct gp_ev_futex_enter fenter;
-	struct gp_ev_futex_exit *fexit;
 	__s32 fret = 0, prev_fret = 0;
 	struct gp_slot_ctl *ctl;
 	struct gp_ev_switch *e;
@@ -445,14 +458,9 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 		drop(GP_DROP_RINGBUF_FULL);
 		return 0;
 	}
-	if (prev_exited) {
-		fexit = (void *)slot_at(cpu, head++);
-		if (!fexit)
-			return 0;
-		fill_hdr(&fexit->h, GP_EV_FUTEX_EXIT, now, prev->pid, prev->tgid);
-		fexit->ret = prev_fret;
-		fexit->late_runtime = prev->se.sum_exec_runtime;
-	}
+	if (prev_exited &&
+	    !put_futex_exit(cpu, head++, now, prev, prev_fret, prev->se.sum_exec_runtime))
+		return 0;
 	if (pm) {
 		struct gp_ev_futex_enter *f = (void *)slot_at(cpu, head++);
 
@@ -485,14 +493,8 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	}
 	__builtin_memcpy(e->prev_comm, prev->comm, GP_COMM_LEN);
 	__builtin_memcpy(e->next_comm, next->comm, GP_COMM_LEN);
-	if (next_exits) {
-		fexit = (void *)slot_at(cpu, head++);
-		if (!fexit)
-			return 0;
-		fill_hdr(&fexit->h, GP_EV_FUTEX_EXIT, now, next->pid, next->tgid);
-		fexit->ret = fret;
-		fexit->late_runtime = 0;
-	}
+	if (next_exits && !put_futex_exit(cpu, head++, now, next, fret, 0))
+		return 0;
 	/* publish: a locked add orders the slot stores before the new head on every arch */
 	__sync_fetch_and_add(&ctl->head, n);
 	if (used + n >= (1ULL << slot_shift) / 8 && !ctl->nudged) {
