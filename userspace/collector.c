@@ -336,7 +336,8 @@ uint64_t collector_enable(struct gp_collector *c)
 /* Read every source once: the slot rings, then the ring buffer. */
 static long consume_all(struct gp_collector *c)
 {
-	long n = slots_consume(c->slots), m;
+	/* records past an impossible ring head are malformed records, counted as such */
+	long n = slots_consume(c->slots, &c->invalid), m;
 
 	if (n < 0)
 		return n;

@@ -20,7 +20,7 @@ struct gp_slots {
 };
 
 long slots_drain(struct gp_slot_ctl *ctl, const struct gp_slot *ring, unsigned shift,
-		 gp_ringbuf_fn fn, void *ctx)
+		 gp_ringbuf_fn fn, void *ctx, uint64_t *skipped)
 {
 	uint64_t tail = __atomic_load_n(&ctl->tail, __ATOMIC_RELAXED);
 	uint64_t head = __atomic_load_n(&ctl->head, __ATOMIC_ACQUIRE);
@@ -28,9 +28,12 @@ long slots_drain(struct gp_slot_ctl *ctl, const struct gp_slot *ring, unsigned s
 	long n = 0;
 	int err = 0;
 
-	/* a head behind the tail or over a ring ahead is not a ring we can read: start afresh */
-	if (head - tail > mask + 1)
+	/* a head behind the tail or over a ring ahead is not a ring we can read: start afresh,
+	 * counting what the producer says it published (or, behind the tail, the break itself) */
+	if (head - tail > mask + 1) {
+		*skipped += head > tail ? head - tail : 1;
 		tail = head;
+	}
 	while (tail != head && !err) {
 		err = fn(ctx, (void *)&ring[tail & mask], GP_SLOT_SIZE);
 		tail++;
@@ -83,14 +86,14 @@ fail:
 	return err;
 }
 
-long slots_consume(struct gp_slots *s)
+long slots_consume(struct gp_slots *s, uint64_t *skipped)
 {
 	long total = 0, n;
 	unsigned cpu;
 
 	for (cpu = 0; cpu < s->ncpus; cpu++) {
 		n = slots_drain(&s->ctl[cpu], s->ring + ((size_t)cpu << s->shift), s->shift, s->fn,
-				s->ctx);
+				s->ctx, skipped);
 		if (n < 0)
 			return n;
 		total += n;
