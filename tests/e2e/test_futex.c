@@ -8,7 +8,7 @@
  * The BPF side sees a futex wait where it blocks and tells a timeout from a wake by who woke it:
  * the waits' counts and outcomes equal what the waiter's syscalls returned.
  */
-Test(locks, timeouts_and_wakes_match_what_the_syscalls_returned, .timeout = 120)
+Test(futex, timeouts_and_wakes_match_what_the_syscalls_returned, .timeout = 120)
 {
 	long timedout, woken, again, waker, waiter, unseen;
 	struct json_object *timed, *wake;
