@@ -165,7 +165,7 @@ Test(flamegraph, escaping_keeps_xml_valid)
 	flamegraph_opts_init(&o);
 	o.title = "<title> & \"more\"";
 	o.subtitle = "sub ]]> \x02";
-	cr_assert_eq(flamegraph_write_path(p, &o, path, &pe), 0, "%s", pe.msg);
+	cr_assert_eq(t_flamegraph_write_path(p, &o, path, &pe), 0, "%s", pe.msg);
 	svg = file_get(path);
 	TEXT_HAS(svg, "<title>c&amp;o&lt;m&gt;m\n", "<title>&quot;quoted&quot; &apos;it&apos;\n",
 		 "<title>bad \xef\xbf\xbd\xef\xbf\xbd utf8\n", "<title>ctl   \n",
@@ -253,7 +253,7 @@ Test(flamegraph, render_folded_gz_matches_sum_of_weights)
 	gzclose(gz);
 	flamegraph_opts_init(&o);
 	o.unit = "nanoseconds";
-	cr_assert_eq(flamegraph_render_folded(in, out, &o, &pe), 0, "%s", pe.msg);
+	cr_assert_eq(t_render_folded(in, out, &o, &pe), 0, "%s", pe.msg);
 	svg = file_get(out);
 	{
 		unsigned long long v = 0;
@@ -292,7 +292,7 @@ Test(flamegraph, deep_stack_and_empty_profile)
 		f[i] = (struct gp_pframe){names[i], i ? GP_FK_USER : GP_FK_COMM};
 	}
 	stack_add(p, f, 5000, GP_SK_CPU, 1, 1);
-	cr_assert_eq(flamegraph_write_path(p, NULL, path, &pe), 0, "%s", pe.msg);
+	cr_assert_eq(t_flamegraph_write_path(p, NULL, path, &pe), 0, "%s", pe.msg);
 	svg = file_get(path);
 	cr_assert_eq(frames_count(svg), 5001);
 	free(svg);
@@ -365,8 +365,7 @@ Test(flamegraph, bad_options_and_input)
 	cr_assert_eq(flamegraph_write(p, &o, f, &pe), -EINVAL);
 	fclose(f);
 	file_put(path_in_tmp("bad.folded"), "a;b 1\nbroken\n");
-	cr_assert_eq(flamegraph_render_folded(path_in_tmp("bad.folded"), path_in_tmp("bad.svg"),
-					      NULL, &pe),
+	cr_assert_eq(t_render_folded(path_in_tmp("bad.folded"), path_in_tmp("bad.svg"), NULL, &pe),
 		     -EINVAL);
 	cr_assert(strstr(pe.msg, "bad.folded:2:"), "%s", pe.msg);
 	file_absent(path_in_tmp("bad.svg"), "no output on failure");

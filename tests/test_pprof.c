@@ -368,7 +368,7 @@ Test(pprof, mixed_round_trip)
 	char a[512], b[512];
 	size_t i, main_strings = 0;
 
-	cr_assert_eq(pprof_write(p, &o, path_in_tmp("m.pb.gz"), &pe), 0, "%s", pe.msg);
+	cr_assert_eq(t_pprof_write(p, &o, path_in_tmp("m.pb.gz"), &pe), 0, "%s", pe.msg);
 	d = pprof_decode(path_in_tmp("m.pb.gz"));
 	cr_assert_str_eq(str(d, 0), "");
 	types_check(d, types, 4);
@@ -430,7 +430,7 @@ Test(pprof, sampled_cpu_profile_is_go_cpu_shaped)
 		snprintf(name, sizeof(name), "fn%zu", i);
 		stack_add(p, f, 2, GP_SK_CPU, i * 1000 + 1, 1);
 	}
-	cr_assert_eq(pprof_write(p, &o, path_in_tmp("cpu.pb.gz"), &pe), 0, "%s", pe.msg);
+	cr_assert_eq(t_pprof_write(p, &o, path_in_tmp("cpu.pb.gz"), &pe), 0, "%s", pe.msg);
 	d = pprof_decode(path_in_tmp("cpu.pb.gz"));
 	types_check(d, types, 2);
 	cr_assert_eq(d->nsamples, 3000);
@@ -455,7 +455,7 @@ Test(pprof, lock_profile_is_go_mutex_shaped)
 	struct dec_profile *d;
 
 	stack_add(p, f, 2, GP_SK_LOCK_WAIT, 123456, 3);
-	cr_assert_eq(pprof_write(p, NULL, path_in_tmp("lock.pb.gz"), &pe), 0, "%s", pe.msg);
+	cr_assert_eq(t_pprof_write(p, NULL, path_in_tmp("lock.pb.gz"), &pe), 0, "%s", pe.msg);
 	d = pprof_decode(path_in_tmp("lock.pb.gz"));
 	types_check(d, types, 2);
 	cr_assert_eq(d->samples[0].vals[0], 3);
@@ -476,10 +476,10 @@ Test(pprof, errors)
 	struct gp_pprof_opts o = {.period_ns = 1ULL << 62};
 
 	stack_add(p, f, 1, GP_SK_CPU, 8, 1);
-	cr_assert_eq(pprof_write(p, NULL, path_in_tmp("x.pb.gz"), &pe), -EINVAL);
+	cr_assert_eq(t_pprof_write(p, NULL, path_in_tmp("x.pb.gz"), &pe), -EINVAL);
 	cr_assert(strstr(pe.msg, "sampling period"), "%s", pe.msg);
 	file_absent(path_in_tmp("x.pb.gz"), "no output on failure");
-	cr_assert_eq(pprof_write(p, &o, path_in_tmp("x.pb.gz"), &pe), -ERANGE);
+	cr_assert_eq(t_pprof_write(p, &o, path_in_tmp("x.pb.gz"), &pe), -ERANGE);
 	cr_assert(strstr(pe.msg, "int64"), "%s", pe.msg);
 	file_absent(path_in_tmp("x.pb.gz"), "no output on failure");
 	tmp_absent(path_in_tmp("x.pb.gz"));
@@ -501,7 +501,7 @@ Test(pprof, go_tool_pprof_reads_it)
 		cr_skip("go is not installed: `go tool pprof` not tried");
 	}
 	p = mixed_profile();
-	cr_assert_eq(pprof_write(p, NULL, path_in_tmp("go.pb.gz"), &pe), 0, "%s", pe.msg);
+	cr_assert_eq(t_pprof_write(p, NULL, path_in_tmp("go.pb.gz"), &pe), 0, "%s", pe.msg);
 	snprintf(cmd, sizeof(cmd), "HOME=%s go tool pprof -raw '%s' 2>&1", tmpdir,
 		 path_in_tmp("go.pb.gz"));
 	f = popen(cmd, "r");

@@ -18,7 +18,12 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "asuser.h"
+#include "export_pprof.h"
+#include "flamegraph.h"
 #include "folded.h"
+#include "gzfile.h"
+#include "output.h"
 #include "profile.h"
 
 /* Set by the suite's .init; programs that use no directory leave it empty. */
@@ -55,6 +60,108 @@ static inline void tmpdir_remove(void)
 	TestSuite(suite, .init = suite##_tmpdir_make, .fini = tmpdir_remove)
 
 /* name inside tmpdir; four buffers in turn, so that one call can take several paths. */
+/*
+ * Files as gilprof reads and writes them: through asuser (this process's own rights, as no
+ * broker runs in unit tests) and the one output module, so these tests cover both.
+ */
+static inline int t_folded_read(struct gp_profile *p, const char *path, enum gp_sample_kind kind,
+				struct prof_err *pe)
+{
+	char err[PATH_MAX + 200];
+	int fd = asuser_open_read(path, true, NULL, err, sizeof(err));
+
+	if (fd < 0)
+		return prof_err_set(pe, -fd, "%s", err);
+	return folded_read_fd(p, fd, path, kind, pe);
+}
+
+typedef int (*t_emit_fn)(const struct gp_profile *p, const void *arg, struct gz_writer *w,
+			 struct prof_err *pe);
+
+static inline int t_gz_write(const char *path, int level, t_emit_fn emit,
+			     const struct gp_profile *p, const void *arg, struct prof_err *pe)
+{
+	struct gp_output o;
+	struct gz_writer w;
+	int err = output_open(&o, "test", path);
+
+	if (err)
+		return prof_err_set(pe, -err, "cannot open %s", path);
+	err = gzwriter_open_fd(&w, output_fd(&o), level, path, pe);
+	if (!err)
+		err = gzwriter_close(&w, emit(p, arg, &w, pe), pe);
+	if (output_finish(&o, err, err ? pe->msg : NULL) && !err)
+		err = prof_err_set(pe, EIO, "cannot finish %s", path);
+	return err;
+}
+
+static inline int t_emit_folded(const struct gp_profile *p, const void *arg, struct gz_writer *w,
+				struct prof_err *pe)
+{
+	(void)arg;
+	return folded_emit(p, w, pe);
+}
+
+static inline int t_emit_svg(const struct gp_profile *p, const void *arg, struct gz_writer *w,
+			     struct prof_err *pe)
+{
+	return flamegraph_emit(p, arg, w, pe);
+}
+
+static inline int t_folded_write(const struct gp_profile *p, const char *path, struct prof_err *pe)
+{
+	size_t n = strlen(path);
+	bool gz = n > 3 && !strcmp(path + n - 3, ".gz");
+
+	return t_gz_write(path, gz ? FOLDED_GZ_LEVEL : 0, t_emit_folded, p, NULL, pe);
+}
+
+static inline int t_flamegraph_write_path(const struct gp_profile *p,
+					  const struct gp_flamegraph_opts *o, const char *path,
+					  struct prof_err *pe)
+{
+	size_t n = strlen(path);
+
+	return t_gz_write(path, n > 3 && !strcmp(path + n - 3, ".gz") ? 6 : 0, t_emit_svg, p, o,
+			  pe);
+}
+
+static inline int t_pprof_write(const struct gp_profile *p, const struct gp_pprof_opts *po,
+				const char *path, struct prof_err *pe)
+{
+	struct gp_output o;
+	int err = output_open(&o, "test", path);
+
+	if (err)
+		return prof_err_set(pe, -err, "cannot open %s", path);
+	err = pprof_write(p, po, output_fd(&o), path, pe);
+	if (output_finish(&o, err, err ? pe->msg : NULL) && !err)
+		err = prof_err_set(pe, EIO, "cannot finish %s", path);
+	return err;
+}
+
+/* What `gilprof flamegraph IN -o OUT` does, opts NULL for the defaults. */
+static inline int t_render_folded(const char *in, const char *out,
+				  const struct gp_flamegraph_opts *opts, struct prof_err *pe)
+{
+	struct gp_flamegraph_opts defaults;
+	struct gp_profile *p;
+	int err;
+
+	if (!opts) {
+		flamegraph_opts_init(&defaults);
+		opts = &defaults;
+	}
+	p = profile_new(opts->unit ? opts->unit : "samples", pe);
+	if (!p)
+		return pe->code;
+	err = t_folded_read(p, in, opts->kind, pe);
+	if (!err)
+		err = t_flamegraph_write_path(p, opts, out, pe);
+	profile_free(p);
+	return err;
+}
+
 static inline const char *path_in_tmp(const char *name)
 {
 	static char path[4][256];
@@ -162,7 +269,7 @@ static inline struct gp_profile *profile_from_folded(const char *text, const cha
 	const char *path = path_in_tmp("in.folded");
 
 	file_put(path, text);
-	cr_assert_eq(folded_read(p, path, kind, &pe), 0, "%s", pe.msg);
+	cr_assert_eq(t_folded_read(p, path, kind, &pe), 0, "%s", pe.msg);
 	return p;
 }
 

@@ -31,7 +31,8 @@ if [ ! -x "$out/gen-folded" ] || [ tools/gen-folded.c -nt "$out/gen-folded" ]; t
 	$cc "${flags[@]}" tools/gen-folded.c -o "$out/gen-folded"
 fi
 $cc "${flags[@]}" tools/flamegraph-bench.c userspace/profile.c userspace/gzfile.c \
-	userspace/folded.c userspace/flamegraph.c -lz -lpthread -o "$out/flamegraph-bench"
+	userspace/folded.c userspace/flamegraph.c userspace/output.c userspace/asuser.c \
+	userspace/regfile.c userspace/creds.c -lz -lpthread -o "$out/flamegraph-bench"
 
 in=$out/stacks-$stacks.folded
 if [ ! -s "$in" ] || [ "$out/gen-folded" -nt "$in" ]; then

@@ -5,12 +5,18 @@
  *
  *	flamegraph-bench IN.folded[.gz] OUT.svg [MIN_WIDTH_PX]
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "flamegraph.h"
 #include "folded.h"
+#include "gzfile.h"
+#include "output.h"
 
 static double now(void)
 {
@@ -18,6 +24,22 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* As gilprof writes its outputs: unnamed, linked into place when complete. */
+static int svg_write(const struct gp_profile *p, const struct gp_flamegraph_opts *o,
+		     const char *path, struct prof_err *pe)
+{
+	struct gp_output out;
+	struct gz_writer w;
+	int err = output_open(&out, "OUT", path);
+
+	if (err)
+		return prof_err_set(pe, -err, "cannot write %s", path);
+	err = gzwriter_open_fd(&w, output_fd(&out), 0, path, pe);
+	if (!err)
+		err = gzwriter_close(&w, flamegraph_emit(p, o, &w, pe), pe);
+	return output_finish(&out, err, err ? pe->msg : NULL) ? -EIO : 0;
 }
 
 int main(int argc, char **argv)
@@ -42,10 +64,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t0 = now();
-	err = folded_read(p, argv[1], GP_SK_CPU, &pe);
+	err = open(argv[1], O_RDONLY | O_CLOEXEC);
+	err = err < 0 ? prof_err_set(&pe, errno, "%s: %s", argv[1], strerror(errno))
+		      : folded_read_fd(p, err, argv[1], GP_SK_CPU, &pe);
 	t1 = now();
 	if (!err)
-		err = flamegraph_write_path(p, &o, argv[2], &pe);
+		err = svg_write(p, &o, argv[2], &pe);
 	t2 = now();
 	if (err) {
 		fprintf(stderr, "flamegraph-bench: %s\n", pe.msg);

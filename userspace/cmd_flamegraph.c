@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /* gilprof flamegraph: folded stacks (ours, perf's, flamegraph.pl's) to an interactive SVG. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "args.h"
 #include "cmd.h"
+#include "asuser.h"
 #include "flamegraph.h"
+#include "folded.h"
+#include "gzfile.h"
+#include "output.h"
 
 static void usage(FILE *f)
 {
@@ -16,7 +23,7 @@ static void usage(FILE *f)
 		   "to an\n"
 		   "interactive SVG: click to zoom, Ctrl-F or 'Search' to highlight, tooltips with "
 		   "shares.\n"
-		   "IN may be '-' for stdin; OUT may end in .gz.\n\n"
+		   "IN may be '-' for stdin and OUT '-' for stdout; OUT may end in .gz.\n\n"
 		   "options:\n"
 		   "  -o, --output FILE   the SVG to write (required)\n"
 		   "      --title TEXT    title (default 'Flame Graph')\n"
@@ -104,23 +111,88 @@ static int parse(int argc, char **argv, struct gp_flamegraph_opts *o, const char
 	return 0;
 }
 
+/* Read the folded input (as the user; "-" is stdin) into a new profile. */
+static struct gp_profile *input_read(const char *path, const struct gp_flamegraph_opts *o,
+				     const struct gp_output *out)
+{
+	char err[PATH_MAX + 200];
+	struct prof_err pe = {0};
+	struct gp_profile *p;
+	int fd;
+
+	fd = strcmp(path, "-") ? asuser_open_read(path, true, NULL, err, sizeof(err))
+			       : fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "gilprof flamegraph: %s\n",
+			strcmp(path, "-") ? err : strerror(errno));
+		return NULL;
+	}
+	if (output_check_not_input(out, fd)) {
+		close(fd);
+		return NULL;
+	}
+	p = profile_new(o->unit ? o->unit : "samples", &pe);
+	if (!p) {
+		close(fd);
+	} else if (folded_read_fd(p, fd, strcmp(path, "-") ? path : "stdin", o->kind, &pe)) {
+		profile_free(p);
+		p = NULL;
+	}
+	if (!p)
+		fprintf(stderr, "gilprof flamegraph: %s\n", pe.msg);
+	return p;
+}
+
+static int render(const struct gp_profile *p, const struct gp_flamegraph_opts *o,
+		  struct gp_output *out)
+{
+	struct prof_err pe = {0};
+	struct gz_writer w;
+	int err;
+
+	err = gzwriter_open_fd(&w, output_fd(out), output_is_gz(out) ? 6 : 0, out->path, &pe);
+	if (!err)
+		err = gzwriter_close(&w, flamegraph_emit(p, o, &w, &pe), &pe);
+	return output_finish(out, err, err ? pe.msg : NULL) ? 1 : 0;
+}
+
 int cmd_flamegraph(int argc, char **argv)
 {
 	struct gp_flamegraph_opts o;
-	struct prof_err pe = {0};
-	const char *out = NULL;
+	struct gp_output out;
+	struct gp_profile *p;
+	struct gp_creds creds;
+	const char *outpath = NULL;
+	char err[256];
+	int ret = 2;
 
 	flamegraph_opts_init(&o);
-	if (parse(argc, argv, &o, &out))
+	if (parse(argc, argv, &o, &outpath))
 		return 2;
-	if (optind != argc - 1 || !out) {
+	if (optind != argc - 1 || !outpath) {
 		fprintf(stderr, "gilprof flamegraph: need one input file and -o OUT.svg "
 				"(see 'gilprof flamegraph --help')\n");
 		return 2;
 	}
-	if (flamegraph_render_folded(argv[optind], out, &o, &pe)) {
-		fprintf(stderr, "gilprof flamegraph: %s\n", pe.msg);
+	if (creds_from_env(&creds, err, sizeof(err))) {
+		fprintf(stderr, "gilprof: %s\n", err);
+		return 2;
+	}
+	if (asuser_start(&creds, err, sizeof(err))) {
+		fprintf(stderr, "gilprof: %s\n", err);
 		return 1;
 	}
-	return 0;
+	if (output_open(&out, "-o", outpath))
+		goto out;
+	p = input_read(argv[optind], &o, &out);
+	if (!p) {
+		output_discard(&out);
+		ret = 1;
+		goto out;
+	}
+	ret = render(p, &o, &out);
+	profile_free(p);
+out:
+	asuser_stop();
+	return ret;
 }

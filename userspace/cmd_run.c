@@ -15,7 +15,8 @@
 #include "launch.h"
 #include "locknames.h"
 #include "model.h"
-#include "outfile.h"
+#include "asuser.h"
+#include "output.h"
 #include "report.h"
 #include "run.h"
 #include "unwind.h"
@@ -480,7 +481,8 @@ static void lock_filter_error(struct gp_report *r, const char *json)
 	free(locks);
 }
 
-int run_report(const struct gp_run_opts *o, struct gp_run_result *res, char *const argv[])
+int run_report(const struct gp_run_opts *o, struct gp_run_result *res, char *const argv[],
+	       struct gp_run_outputs *ro)
 {
 	struct gp_report r = {
 		.model = res->model,
@@ -499,25 +501,24 @@ int run_report(const struct gp_run_opts *o, struct gp_run_result *res, char *con
 		.top_locks = o->top_locks,
 		.top_pairs = o->top_pairs,
 	};
+	struct gp_output *json = &ro->o[GP_OUT_JSON];
+	bool json_written = false;
 	int err = 0;
 
-	if (o->json && outfile_write(o->json, write_json, &r))
-		err = 1;
+	if (json->open) {
+		json_written = !output_write(json, write_json, &r);
+		err = !json_written;
+	}
 	r.lock_filter = o->lock;
 	if (o->lock && lock_filter_empty(&r)) {
-		lock_filter_error(&r, o->json);
+		lock_filter_error(&r, json_written ? o->json : NULL);
+		run_outputs_discard(ro);
 		return 2;
 	}
-	if (run_wants_profiles(o) && run_profile_outputs(o, &r))
+	if (run_profile_outputs(o, &r, ro))
 		err = 1;
-	if (o->output) {
-		if (outfile_write(o->output, write_text, &r))
-			err = 1;
-	} else {
-		fflush(stdout);
-		report_text(stdout, &r);
-		fflush(stdout);
-	}
+	if (output_write(&ro->o[GP_OUT_TEXT], write_text, &r))
+		err = 1;
 	return err;
 }
 
@@ -537,29 +538,17 @@ bool run_wants_profiles(const struct gp_run_opts *o)
 	return o->folded || o->flamegraph || o->pprof || o->speedscope;
 }
 
-/* Fail before tracing anything if an output cannot be written. */
-static int check_outputs(const struct gp_run_opts *o)
-{
-	const char *paths[] = {o->json,	      o->output, o->folded,
-			       o->flamegraph, o->pprof,	 o->speedscope};
-	size_t i;
-
-	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		if (paths[i] && strcmp(paths[i], "-") && outfile_check(paths[i]))
-			return -1;
-	}
-	return 0;
-}
-
-static int run_command(const struct gp_run_opts *o, char *const argv[])
+static int run_command(const struct gp_run_opts *o, char *const argv[], struct gp_run_outputs *ro)
 {
 	struct gp_run_result res;
 	int ret;
 
 	ret = run_traced(o, argv, &res);
-	if (ret)
+	if (ret) {
+		run_outputs_discard(ro);
 		return ret;
-	ret = run_report(o, &res, argv);
+	}
+	ret = run_report(o, &res, argv, ro);
 	if (!ret)
 		ret = res.exit_status;
 	run_result_free(&res);
@@ -567,7 +556,7 @@ static int run_command(const struct gp_run_opts *o, char *const argv[])
 }
 
 /* gilprof run NAME ... with NAME a bundled workload: run its binary with the same arguments. */
-static int run_workload(const struct gp_run_opts *o, char **argv)
+static int run_workload(const struct gp_run_opts *o, char **argv, struct gp_run_outputs *ro)
 {
 	char path[PATH_MAX];
 	char *saved = argv[0];
@@ -576,10 +565,11 @@ static int run_workload(const struct gp_run_opts *o, char **argv)
 	if (workload_path(argv[0], path, sizeof(path))) {
 		fprintf(stderr, "gilprof: workload '%s' is not built (%s): run 'make'\n", argv[0],
 			path);
+		run_outputs_discard(ro);
 		return 1;
 	}
 	argv[0] = path;
-	ret = run_command(o, argv);
+	ret = run_command(o, argv, ro);
 	argv[0] = saved;
 	return ret;
 }
@@ -591,37 +581,74 @@ static bool command_exists(const char *name)
 	return launch_resolve(name, path, sizeof(path), err, sizeof(err)) != 127;
 }
 
-int cmd_run(int argc, char **argv)
+static bool any_output(const struct gp_run_opts *o)
 {
-	struct gp_run_opts o;
+	return o->output || o->json || run_wants_profiles(o);
+}
+
+/* What can be known before anything runs: usage errors exit 2, the environment's exit 1. */
+static int run_check(struct gp_run_opts *o)
+{
 	char err[256];
 
-	run_opts_init(&o);
-	if (parse_opts(argc, argv, &o))
-		return 2;
-	if (check_outputs(&o))
-		return 2;
-	if (!o.argv[0] && o.dashdash) {
+	if (!o->argv[0] && o->dashdash) {
 		fprintf(stderr, "gilprof run: missing command after '--'\n");
+		return 2;
+	}
+	if (!o->argv[0] && any_output(o)) {
+		fprintf(stderr,
+			"gilprof run: the default experiment prints its comparison to stdout; "
+			"output options need a command or workload\n");
+		return 2;
+	}
+	if (creds_from_env(&o->creds, err, sizeof(err))) {
+		fprintf(stderr, "gilprof: %s\n", err);
 		return 2;
 	}
 	if (collector_check_env(err, sizeof(err))) {
 		fprintf(stderr, "gilprof: %s\n", err);
 		return 1;
 	}
-	signals_install();
-	if (!o.argv[0])
-		return run_default(&o);
-	if (!o.dashdash && workload_find(o.argv[0]))
-		return run_workload(&o, o.argv);
-	if (!o.dashdash && !strchr(o.argv[0], '/') && !command_exists(o.argv[0])) {
+	if (o->argv[0] && !o->dashdash && !workload_find(o->argv[0]) && !strchr(o->argv[0], '/') &&
+	    !command_exists(o->argv[0])) {
 		char names[256];
 
 		workload_names(names, sizeof(names));
 		fprintf(stderr,
 			"gilprof run: '%s' is neither a bundled workload (%s) nor a command\n",
-			o.argv[0], names);
+			o->argv[0], names);
 		return 127;
 	}
-	return run_command(&o, o.argv);
+	if (asuser_start(&o->creds, err, sizeof(err))) {
+		fprintf(stderr, "gilprof: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct gp_run_outputs ro;
+	struct gp_run_opts o;
+	int ret;
+
+	run_opts_init(&o);
+	if (parse_opts(argc, argv, &o))
+		return 2;
+	ret = run_check(&o);
+	if (ret)
+		return ret;
+	if (o.argv[0] && run_outputs_open(&o, &ro)) {
+		asuser_stop();
+		return 2;
+	}
+	signals_install();
+	if (!o.argv[0])
+		ret = run_default(&o);
+	else if (!o.dashdash && workload_find(o.argv[0]))
+		ret = run_workload(&o, o.argv, &ro);
+	else
+		ret = run_command(&o, o.argv, &ro);
+	asuser_stop();
+	return ret;
 }

@@ -434,8 +434,8 @@ static int pprof_emit(struct pprof_ctx *c, struct prof_err *pe)
 	return 0;
 }
 
-int pprof_write(const struct gp_profile *p, const struct gp_pprof_opts *opts, const char *path,
-		struct prof_err *pe)
+int pprof_write(const struct gp_profile *p, const struct gp_pprof_opts *opts, int fd,
+		const char *name, struct prof_err *pe)
 {
 	struct gp_pprof_opts defaults = {0};
 	struct gz_writer w;
@@ -445,7 +445,7 @@ int pprof_write(const struct gp_profile *p, const struct gp_pprof_opts *opts, co
 	err = opts_check(p, c.o, pe);
 	if (err)
 		return err;
-	err = gzwriter_open(&w, path, PPROF_GZ_LEVEL, pe);
+	err = gzwriter_open_fd(&w, fd, PPROF_GZ_LEVEL, name, pe);
 	if (err)
 		return err;
 	err = pprof_emit(&c, pe);

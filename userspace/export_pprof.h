@@ -35,8 +35,8 @@ struct gp_pprof_opts {
 	size_t ncomments;
 };
 
-/* To path (always gzip, as pprof expects) via path.tmp renamed on success; "-" is stdout. */
-int pprof_write(const struct gp_profile *p, const struct gp_pprof_opts *opts, const char *path,
-		struct prof_err *pe);
+/* To fd, which stays the caller's (always gzip, as pprof expects); name is for messages. */
+int pprof_write(const struct gp_profile *p, const struct gp_pprof_opts *opts, int fd,
+		const char *name, struct prof_err *pe);
 
 #endif /* GP_EXPORT_PPROF_H */

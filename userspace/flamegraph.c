@@ -808,8 +808,8 @@ static void svg_geometry(struct fg_svg *s)
 	s->height = s->bottom + 2 * fs + 8;
 }
 
-static int flamegraph_emit(const struct gp_profile *p, const struct gp_flamegraph_opts *opts,
-			   struct gz_writer *w, struct prof_err *pe)
+int flamegraph_emit(const struct gp_profile *p, const struct gp_flamegraph_opts *opts,
+		    struct gz_writer *w, struct prof_err *pe)
 {
 	struct gp_flamegraph_opts defaults;
 	struct fg_layout l = {.p = p};
@@ -846,41 +846,4 @@ int flamegraph_write(const struct gp_profile *p, const struct gp_flamegraph_opts
 	gzwriter_open_fp(&w, fp, "flame graph output");
 	err = flamegraph_emit(p, opts, &w, pe);
 	return gzwriter_close(&w, err, pe);
-}
-
-int flamegraph_write_path(const struct gp_profile *p, const struct gp_flamegraph_opts *opts,
-			  const char *path, struct prof_err *pe)
-{
-	struct gz_writer w;
-	int err;
-
-	err = gzwriter_open(&w, path, path_is_gz(path) ? 6 : 0, pe);
-	if (err)
-		return err;
-	err = flamegraph_emit(p, opts, &w, pe);
-	return gzwriter_close(&w, err, pe);
-}
-
-int flamegraph_render_folded(const char *in_path, const char *out_path,
-			     const struct gp_flamegraph_opts *opts, struct prof_err *pe)
-{
-	struct gp_flamegraph_opts defaults;
-	struct prof_err local;
-	struct gp_profile *p;
-	int err;
-
-	if (!opts) {
-		flamegraph_opts_init(&defaults);
-		opts = &defaults;
-	}
-	/* profile_new() reports its errno through the message struct only. */
-	pe = pe ? pe : &local;
-	p = profile_new(opts->unit ? opts->unit : "samples", pe);
-	if (!p)
-		return pe->code;
-	err = folded_read(p, in_path, opts->kind, pe);
-	if (!err)
-		err = flamegraph_write_path(p, opts, out_path, pe);
-	profile_free(p);
-	return err;
 }

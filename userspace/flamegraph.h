@@ -30,7 +30,7 @@ struct gp_flamegraph_opts {
 	unsigned frame_height; /* px, 8..100 */
 	unsigned font_size; /* px, 6..(frame_height - 2) */
 	double min_width; /* px, >= 0; 0 draws every frame, whatever the size of the profile */
-	/* For flamegraph_render_folded() only: how to read its input (see folded.h). */
+	/* For `gilprof flamegraph` only: how to read its input (see folded.h). */
 	const char *unit; /* "samples" or "nanoseconds" */
 	enum gp_sample_kind kind;
 };
@@ -41,11 +41,9 @@ void flamegraph_opts_init(struct gp_flamegraph_opts *o);
 /* opts may be NULL for the defaults. */
 int flamegraph_write(const struct gp_profile *p, const struct gp_flamegraph_opts *opts, FILE *fp,
 		     struct prof_err *pe);
-/* Via path.tmp renamed on success; gzip-compressed when path ends in ".gz"; "-" is stdout. */
-int flamegraph_write_path(const struct gp_profile *p, const struct gp_flamegraph_opts *opts,
-			  const char *path, struct prof_err *pe);
-/* Folded stacks (plain or .gz, "-" for stdin) to an SVG file: `gilprof flamegraph`. */
-int flamegraph_render_folded(const char *in_path, const char *out_path,
-			     const struct gp_flamegraph_opts *opts, struct prof_err *pe);
+struct gz_writer;
+/* The SVG to w (plain or gzip: the writer's choice). */
+int flamegraph_emit(const struct gp_profile *p, const struct gp_flamegraph_opts *opts,
+		    struct gz_writer *w, struct prof_err *pe);
 
 #endif /* GP_FLAMEGRAPH_H */

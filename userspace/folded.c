@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "folded.h"
 #include "gzfile.h"
-
-/* Fast enough for 160 MB of folded text; gzip -1 still shrinks folded stacks ~10x. */
-#define FOLDED_GZ_LEVEL 1
 
 struct esc_names {
 	char *buf;
@@ -92,7 +90,7 @@ static void u64_write(struct gz_writer *w, uint64_t v)
 	gzwriter_write(w, tmp + i, sizeof(tmp) - i);
 }
 
-static int folded_emit(const struct gp_profile *p, struct gz_writer *w, struct prof_err *pe)
+int folded_emit(const struct gp_profile *p, struct gz_writer *w, struct prof_err *pe)
 {
 	struct esc_names e;
 	struct gp_stack s;
@@ -118,18 +116,6 @@ static int folded_emit(const struct gp_profile *p, struct gz_writer *w, struct p
 	free(e.buf);
 	free(e.off);
 	return 0;
-}
-
-int folded_write(const struct gp_profile *p, const char *path, struct prof_err *pe)
-{
-	struct gz_writer w;
-	int err;
-
-	err = gzwriter_open(&w, path, path_is_gz(path) ? FOLDED_GZ_LEVEL : 0, pe);
-	if (err)
-		return err;
-	err = folded_emit(p, &w, pe);
-	return gzwriter_close(&w, err, pe);
 }
 
 int folded_write_fp(const struct gp_profile *p, FILE *fp, struct prof_err *pe)
@@ -276,14 +262,14 @@ static int line_parse(struct folded_parser *fp, const char *line, size_t len, st
 	return err;
 }
 
-int folded_read(struct gp_profile *p, const char *path, enum gp_sample_kind kind,
-		struct prof_err *pe)
+int folded_read_fd(struct gp_profile *p, int fd, const char *name, enum gp_sample_kind kind,
+		   struct prof_err *pe)
 {
 	struct folded_parser fp = {
 		.p = p,
 		.kind = kind,
 		.count_is_weight = !profile_unit_is_ns(p),
-		.name = path,
+		.name = name,
 	};
 	struct prof_err inner;
 	struct gz_reader r;
@@ -291,9 +277,11 @@ int folded_read(struct gp_profile *p, const char *path, enum gp_sample_kind kind
 	size_t len;
 	int err;
 
-	if ((unsigned)kind >= GP_SK_COUNT)
+	if ((unsigned)kind >= GP_SK_COUNT) {
+		close(fd);
 		return prof_err_set(pe, EINVAL, "invalid sample kind %d", (int)kind);
-	err = gzreader_open(&r, path, pe);
+	}
+	err = gzreader_open_fd(&r, fd, name, pe);
 	if (err)
 		return err;
 	while ((err = gzreader_line(&r, &line, &len, pe)) > 0) {

@@ -32,16 +32,20 @@
 
 #include "profile.h"
 
-/* To path (gzip-compressed when it ends in ".gz"), via path.tmp renamed on success. */
-int folded_write(const struct gp_profile *p, const char *path, struct prof_err *pe);
+struct gz_writer;
+
+#define FOLDED_GZ_LEVEL 1
+
+/* The lines of p to w (plain or gzip: the writer's choice). */
+int folded_emit(const struct gp_profile *p, struct gz_writer *w, struct prof_err *pe);
 int folded_write_fp(const struct gp_profile *p, FILE *fp, struct prof_err *pe);
 
 /*
- * Add the stacks of a folded file (plain or gzip, "-" for stdin) to p. CRLF line ends and blank
- * lines are accepted; a malformed line fails the whole read with its line number in *pe, and p
- * then holds the lines before it.
+ * Add the stacks of folded text read from fd (plain or gzip; the fd is the reader's and closed)
+ * to p; name is for messages. CRLF line ends and blank lines are accepted; a malformed line fails
+ * the whole read with its line number in *pe, and p then holds the lines before it.
  */
-int folded_read(struct gp_profile *p, const char *path, enum gp_sample_kind kind,
-		struct prof_err *pe);
+int folded_read_fd(struct gp_profile *p, int fd, const char *name, enum gp_sample_kind kind,
+		   struct prof_err *pe);
 
 #endif /* GP_FOLDED_H */

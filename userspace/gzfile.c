@@ -42,11 +42,12 @@ bool path_is_gz(const char *path)
 	return n > 3 && !strcmp(path + n - 3, ".gz");
 }
 
+/* The caller names the file; what says which step failed where that is not obvious. */
 static void writer_fail(struct gz_writer *w, int code, const char *what)
 {
 	if (w->err.code)
 		return;
-	prof_err_set(&w->err, code, "%s %s: %s", what, w->name, strerror(code));
+	prof_err_set(&w->err, code, "%s%s%s", strerror(code), *what ? " " : "", what);
 }
 
 static void writer_gz_fail(struct gz_writer *w)
@@ -57,9 +58,9 @@ static void writer_gz_fail(struct gz_writer *w)
 	if (w->err.code)
 		return;
 	if (zerr == Z_ERRNO)
-		writer_fail(w, errno ? errno : EIO, "writing");
+		writer_fail(w, errno ? errno : EIO, "");
 	else
-		prof_err_set(&w->err, EIO, "compressing %s: %s", w->name, msg);
+		prof_err_set(&w->err, EIO, "gzip: %s", msg);
 }
 
 static void fd_write_all(struct gz_writer *w, const char *p, size_t len)
@@ -71,7 +72,7 @@ static void fd_write_all(struct gz_writer *w, const char *p, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			writer_fail(w, n < 0 ? errno : EIO, "writing");
+			writer_fail(w, n < 0 ? errno : EIO, "");
 			return;
 		}
 		p += n;
@@ -91,7 +92,7 @@ void gzwriter_flush(struct gz_writer *w)
 			writer_gz_fail(w);
 	} else if (w->fp) {
 		if (fwrite(w->buf, 1, len, w->fp) != len)
-			writer_fail(w, errno ? errno : EIO, "writing");
+			writer_fail(w, errno ? errno : EIO, "");
 	} else {
 		fd_write_all(w, w->buf, len);
 	}
@@ -117,7 +118,7 @@ void gzwriter_printf(struct gz_writer *w, const char *fmt, ...)
 	n = vsnprintf(w->buf, GZW_BUFSZ, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= GZW_BUFSZ)
-		writer_fail(w, EOVERFLOW, "formatting output for");
+		writer_fail(w, EOVERFLOW, "(a line too long to format)");
 	else
 		w->len = n;
 }
@@ -127,10 +128,6 @@ static void writer_init(struct gz_writer *w, const char *name)
 	w->gz = NULL;
 	w->fp = NULL;
 	w->fd = -1;
-	w->sync_fd = -1;
-	w->special_fd = -1;
-	w->path = NULL;
-	w->tmp = NULL;
 	w->name = name;
 	w->len = 0;
 	w->err.code = 0;
@@ -143,11 +140,19 @@ void gzwriter_open_fp(struct gz_writer *w, FILE *fp, const char *name)
 	w->fp = fp;
 }
 
-static int writer_open_gz(struct gz_writer *w, int fd, int level, struct prof_err *pe)
+int gzwriter_open_fd(struct gz_writer *w, int fd, int level, const char *name, struct prof_err *pe)
 {
 	char mode[16];
-	int gzfd = dup(fd);
+	int gzfd;
 
+	writer_init(w, name ? name : "output");
+	if (level < 0 || level > 9)
+		return prof_err_set(pe, EINVAL, "gzip level %d is not in 0..9", level);
+	w->fd = fd;
+	if (!level)
+		return 0;
+	/* gzclose() closes its descriptor; the caller's stays open for syncing and linking. */
+	gzfd = dup(fd);
 	if (gzfd < 0)
 		return prof_err_set(pe, errno, "dup for %s: %s", w->name, strerror(errno));
 	snprintf(mode, sizeof(mode), "wb%d", level);
@@ -160,74 +165,6 @@ static int writer_open_gz(struct gz_writer *w, int fd, int level, struct prof_er
 	return 0;
 }
 
-/* A device or pipe (/dev/null, a fifo) is written in place: a rename would replace the node. */
-static int writer_open_special(struct gz_writer *w, const char *path, struct prof_err *pe)
-{
-	w->fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (w->fd < 0)
-		return prof_err_set(pe, errno, "cannot write %s: %s", path, strerror(errno));
-	w->special_fd = w->fd;
-	return 0;
-}
-
-static int writer_open_tmp(struct gz_writer *w, const char *path, struct prof_err *pe)
-{
-	struct stat st;
-
-	if (!stat(path, &st) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-		return writer_open_special(w, path, pe);
-	w->path = strdup(path);
-	if (!w->path || asprintf(&w->tmp, "%s.tmp", path) < 0) {
-		w->tmp = NULL;
-		return prof_err_set(pe, ENOMEM, "out of memory opening %s", path);
-	}
-	w->name = w->path;
-	w->sync_fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (w->sync_fd < 0)
-		return prof_err_set(pe, errno, "cannot create %s: %s", w->tmp, strerror(errno));
-	return 0;
-}
-
-static void writer_release(struct gz_writer *w, bool remove_tmp)
-{
-	if (w->gz)
-		gzclose(w->gz);
-	if (w->sync_fd >= 0)
-		close(w->sync_fd);
-	if (w->special_fd >= 0)
-		close(w->special_fd);
-	if (remove_tmp && w->tmp)
-		unlink(w->tmp);
-	free(w->path);
-	free(w->tmp);
-	writer_init(w, NULL);
-}
-
-int gzwriter_open(struct gz_writer *w, const char *path, int level, struct prof_err *pe)
-{
-	bool is_stdout = !strcmp(path, "-");
-	int err;
-
-	writer_init(w, is_stdout ? "stdout" : path);
-	if (level < 0 || level > 9)
-		return prof_err_set(pe, EINVAL, "gzip level %d is not in 0..9", level);
-	if (!is_stdout) {
-		err = writer_open_tmp(w, path, pe);
-		if (err)
-			goto fail;
-	}
-	w->fd = is_stdout ? STDOUT_FILENO : w->special_fd >= 0 ? w->special_fd : w->sync_fd;
-	if (level > 0) {
-		err = writer_open_gz(w, w->fd, level, pe);
-		if (err)
-			goto fail;
-	}
-	return 0;
-fail:
-	writer_release(w, true);
-	return err;
-}
-
 static void writer_finish(struct gz_writer *w)
 {
 	int zerr;
@@ -237,20 +174,11 @@ static void writer_finish(struct gz_writer *w)
 		zerr = gzclose(w->gz);
 		w->gz = NULL;
 		if (zerr != Z_OK)
-			writer_fail(w, zerr == Z_ERRNO ? errno : EIO, "finishing");
+			writer_fail(w, zerr == Z_ERRNO ? errno : EIO,
+				    "(finishing the gzip stream)");
 	}
 	if (w->fp && fflush(w->fp))
-		writer_fail(w, errno, "flushing");
-	if (w->sync_fd >= 0 && fsync(w->sync_fd))
-		writer_fail(w, errno, "syncing");
-	if (w->sync_fd >= 0 && close(w->sync_fd))
-		writer_fail(w, errno, "closing");
-	w->sync_fd = -1;
-	if (w->special_fd >= 0 && close(w->special_fd))
-		writer_fail(w, errno, "closing");
-	w->special_fd = -1;
-	if (!w->err.code && w->tmp && rename(w->tmp, w->path))
-		writer_fail(w, errno, "renaming the temporary file into");
+		writer_fail(w, errno, "");
 }
 
 int gzwriter_close(struct gz_writer *w, int err, struct prof_err *pe)
@@ -260,8 +188,10 @@ int gzwriter_close(struct gz_writer *w, int err, struct prof_err *pe)
 		err = w->err.code;
 		if (err && pe)
 			*pe = w->err;
+	} else if (w->gz) {
+		gzclose(w->gz);
 	}
-	writer_release(w, err != 0);
+	writer_init(w, NULL);
 	return err;
 }
 
@@ -391,24 +321,19 @@ static int pipe_take(struct gz_pipe *pp, char *dst, struct prof_err *pe)
 	return n;
 }
 
-int gzreader_open(struct gz_reader *r, const char *path, struct prof_err *pe)
+int gzreader_open_fd(struct gz_reader *r, int fd, const char *name, struct prof_err *pe)
 {
-	bool is_stdin = !strcmp(path, "-");
-	int fd, err;
+	int err;
 
 	*r = (struct gz_reader){0};
-	r->name = strdup(is_stdin ? "stdin" : path);
+	r->name = strdup(name);
 	r->buf = malloc(GZR_BUFSZ);
 	if (!r->name || !r->buf) {
-		err = prof_err_set(pe, ENOMEM, "out of memory opening %s", path);
+		close(fd);
+		err = prof_err_set(pe, ENOMEM, "out of memory opening %s", name);
 		goto fail;
 	}
 	r->cap = GZR_BUFSZ;
-	fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = prof_err_set(pe, errno, "cannot open %s: %s", r->name, strerror(errno));
-		goto fail;
-	}
 	r->gz = gzdopen(fd, "rb");
 	if (!r->gz) {
 		close(fd);

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Buffered output that is plain or gzip-compressed, written to PATH.tmp and renamed over PATH
- * only once everything was written and synced, so a failed or interrupted export never leaves a
- * truncated file under the final name; and a line reader that reads plain and gzip input alike,
- * inflating on a second thread so that decompression overlaps parsing. The path "-" means stdout
- * (written in place) or stdin.
+ * Buffered output to a descriptor or stream, plain or gzip-compressed, with sticky errors; and a
+ * line reader that reads plain and gzip input alike, inflating on a second thread so that
+ * decompression overlaps parsing. Which file they are, and how it gets its name, is output.h's.
  */
 #ifndef GP_GZFILE_H
 #define GP_GZFILE_H
@@ -21,11 +19,7 @@
 struct gz_writer {
 	gzFile gz; /* gzip output, or NULL */
 	FILE *fp; /* a caller's stream, or NULL */
-	int fd; /* plain output descriptor, or -1 */
-	int sync_fd; /* our temporary file, synced and closed on commit; -1 for stdout/streams */
-	int special_fd; /* a device or pipe written in place (no temporary file); else -1 */
-	char *path; /* final name, NULL for stdout and streams */
-	char *tmp;
+	int fd; /* plain output descriptor (the caller's), or -1 */
 	const char *name; /* for messages */
 	size_t len;
 	struct prof_err err; /* the first failure; later writes are dropped */
@@ -46,16 +40,16 @@ struct gz_reader {
 /* True if path ends in ".gz". */
 bool path_is_gz(const char *path);
 
-/* level 0 writes plain bytes, 1-9 gzip at that level. */
-int gzwriter_open(struct gz_writer *w, const char *path, int level, struct prof_err *pe);
+/* Write to fd, which stays the caller's: level 0 writes plain bytes, 1-9 gzip at that level. */
+int gzwriter_open_fd(struct gz_writer *w, int fd, int level, const char *name, struct prof_err *pe);
 /* Write plain bytes to a stream the caller owns (flushed, not closed, by gzwriter_close()). */
 void gzwriter_open_fp(struct gz_writer *w, FILE *fp, const char *name);
 void gzwriter_flush(struct gz_writer *w);
 void gzwriter_printf(struct gz_writer *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*
- * err is the caller's result so far. If 0, flush, sync, rename into place and return the first
- * error of the whole write; otherwise remove the temporary file and return err. Releases w.
+ * err is the caller's result so far. If 0, flush everything and return the first error of the
+ * whole write (negative, with *pe filled); otherwise return err. Releases w.
  */
 int gzwriter_close(struct gz_writer *w, int err, struct prof_err *pe);
 
@@ -87,7 +81,8 @@ static inline void gzwriter_putc(struct gz_writer *w, char c)
 	w->buf[w->len++] = c;
 }
 
-int gzreader_open(struct gz_reader *r, const char *path, struct prof_err *pe);
+/* Read from fd, which the reader owns from here on (closed on failure too). */
+int gzreader_open_fd(struct gz_reader *r, int fd, const char *name, struct prof_err *pe);
 /* 1 and the next line without its '\n' (valid until the next call), 0 at the end, or -errno. */
 int gzreader_line(struct gz_reader *r, char **line, size_t *len, struct prof_err *pe);
 void gzreader_close(struct gz_reader *r);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* gilprof: a table of subcommands with prefix matching; each lives in its own cmd_*.c. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "cmd.h"
@@ -50,6 +51,17 @@ static const struct gp_cmd *cmd_find(const char *name)
 	return found;
 }
 
+/* Output that never reached stdout (/dev/full, a closed pipe) is an error, not a success. */
+static int stdout_close(int ret)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "gilprof: cannot write stdout: %s\n",
+			errno ? strerror(errno) : "write error");
+		return ret ? ret : 1;
+	}
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	const struct gp_cmd *cmd;
@@ -59,14 +71,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return cmd_help(0, NULL);
+		return stdout_close(cmd_help(0, NULL));
 	if (!strcmp(argv[1], "--version"))
-		return cmd_version(0, NULL);
+		return stdout_close(cmd_version(0, NULL));
 	cmd = cmd_find(argv[1]);
 	if (!cmd) {
 		fprintf(stderr, "gilprof: unknown or ambiguous command '%s' (try 'gilprof help')\n",
 			argv[1]);
 		return 2;
 	}
-	return cmd->fn(argc - 1, argv + 1);
+	return stdout_close(cmd->fn(argc - 1, argv + 1));
 }

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The profile outputs of a run: folded stacks, SVG flame graph, pprof, speedscope. */
+/*
+ * The outputs of a run: opened (as the user) before anything is traced, each written through
+ * the one output module, so that every format is created, owned, replaced and failed alike.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,9 +10,80 @@
 #include "export_speedscope.h"
 #include "flamegraph.h"
 #include "folded.h"
-#include "outfile.h"
+#include "gzfile.h"
+#include "report.h"
 #include "run.h"
 #include "views.h"
+
+static const char *const out_opts[GP_OUT_COUNT] = {
+	[GP_OUT_TEXT] = "the text report", [GP_OUT_JSON] = "--json",
+	[GP_OUT_FOLDED] = "--folded",	   [GP_OUT_FLAMEGRAPH] = "--flamegraph",
+	[GP_OUT_PPROF] = "--pprof",	   [GP_OUT_SPEEDSCOPE] = "--speedscope",
+};
+
+int run_outputs_open(const struct gp_run_opts *o, struct gp_run_outputs *ro)
+{
+	const char *paths[GP_OUT_COUNT] = {
+		[GP_OUT_TEXT] = o->output ? o->output : "-",
+		[GP_OUT_JSON] = o->json,
+		[GP_OUT_FOLDED] = o->folded,
+		[GP_OUT_FLAMEGRAPH] = o->flamegraph,
+		[GP_OUT_PPROF] = o->pprof,
+		[GP_OUT_SPEEDSCOPE] = o->speedscope,
+	};
+	struct gp_output *list[GP_OUT_COUNT] = {0};
+	int i;
+
+	memset(ro, 0, sizeof(*ro));
+	for (i = 0; i < GP_OUT_COUNT; i++) {
+		if (!paths[i])
+			continue;
+		if (output_open(&ro->o[i], i == GP_OUT_TEXT && o->output ? "-o" : out_opts[i],
+				paths[i]))
+			goto fail;
+		list[i] = &ro->o[i];
+	}
+	if (!outputs_check(list, GP_OUT_COUNT))
+		return 0;
+fail:
+	run_outputs_discard(ro);
+	return -1;
+}
+
+void run_outputs_discard(struct gp_run_outputs *ro)
+{
+	for (int i = 0; i < GP_OUT_COUNT; i++)
+		output_discard(&ro->o[i]);
+}
+
+/* A stream format written through the gzip-capable writer, then linked into place. */
+static int gz_output(struct gp_output *out, int level,
+		     int (*emit)(const struct gp_profile *, const void *, struct gz_writer *,
+				 struct prof_err *),
+		     const struct gp_profile *p, const void *arg)
+{
+	struct prof_err pe = {0};
+	struct gz_writer w;
+	int err;
+
+	err = gzwriter_open_fd(&w, output_fd(out), level, out->path, &pe);
+	if (!err)
+		err = gzwriter_close(&w, emit(p, arg, &w, &pe), &pe);
+	return output_finish(out, err, err ? pe.msg : NULL) ? 1 : 0;
+}
+
+static int emit_folded(const struct gp_profile *p, const void *arg, struct gz_writer *w,
+		       struct prof_err *pe)
+{
+	(void)arg;
+	return folded_emit(p, w, pe);
+}
+
+static int emit_svg(const struct gp_profile *p, const void *arg, struct gz_writer *w,
+		    struct prof_err *pe)
+{
+	return flamegraph_emit(p, arg, w, pe);
+}
 
 struct speedscope_ctx {
 	const struct gp_profile *p;
@@ -25,44 +99,44 @@ static int write_speedscope(FILE *f, void *ctx)
 }
 
 static int profile_outputs_view(const struct gp_run_opts *o, const struct gp_report *r,
-				uint64_t period)
+				uint64_t period, struct gp_run_outputs *ro)
 {
-	struct gp_flamegraph_opts fo;
+	struct gp_output *fo = &ro->o[GP_OUT_FOLDED], *fg = &ro->o[GP_OUT_FLAMEGRAPH];
+	struct gp_output *ss = &ro->o[GP_OUT_SPEEDSCOPE];
+	struct gp_flamegraph_opts fgo;
 	struct gp_profile *p = NULL;
 	struct prof_err pe = {0};
 	char title[128];
-	int err;
+	int err = 0;
 
-	err = view_build(r, o->view, period, &p, &pe);
-	if (err)
-		goto out;
-	if (o->folded && (err = folded_write(p, o->folded, &pe)))
-		goto out;
-	if (o->flamegraph) {
-		flamegraph_opts_init(&fo);
+	if (view_build(r, o->view, period, &p, &pe)) {
+		fprintf(stderr, "gilprof: %s\n", pe.msg[0] ? pe.msg : "cannot build the profile");
+		output_discard(fo);
+		output_discard(fg);
+		output_discard(ss);
+		return 1;
+	}
+	if (fo->open)
+		err |= gz_output(fo, output_is_gz(fo) ? FOLDED_GZ_LEVEL : 0, emit_folded, p, NULL);
+	if (fg->open) {
+		flamegraph_opts_init(&fgo);
 		snprintf(title, sizeof(title), "gilprof: %s (%s view)", r->argv[0],
 			 view_name(o->view));
-		fo.title = title;
-		err = flamegraph_write_path(p, &fo, o->flamegraph, &pe);
-		if (err)
-			goto out;
+		fgo.title = title;
+		err |= gz_output(fg, output_is_gz(fg) ? 6 : 0, emit_svg, p, &fgo);
 	}
-	if (o->speedscope) {
+	if (ss->open) {
 		struct speedscope_ctx sc = {p, title, &pe};
 
 		snprintf(title, sizeof(title), "gilprof %s view of %s", view_name(o->view),
 			 r->argv[0]);
-		err = outfile_write(o->speedscope, write_speedscope, &sc) ? -EIO : 0;
+		err |= output_write(ss, write_speedscope, &sc) ? 1 : 0;
 	}
-out:
-	if (err && pe.msg[0])
-		fprintf(stderr, "gilprof: %s\n", pe.msg);
 	profile_free(p);
-	return err ? 1 : 0;
+	return err;
 }
 
-static int profile_output_pprof(const struct gp_run_opts *o, const struct gp_report *r,
-				uint64_t period)
+static int profile_output_pprof(const struct gp_report *r, uint64_t period, struct gp_output *out)
 {
 	const char *comments[] = {"gilprof", r->argv[0]};
 	struct gp_pprof_opts po = {0};
@@ -76,23 +150,22 @@ static int profile_output_pprof(const struct gp_run_opts *o, const struct gp_rep
 		po.duration_ns = r->end_ts - r->start_ts;
 		po.comments = comments;
 		po.ncomments = 2;
-		err = pprof_write(p, &po, o->pprof, &pe);
+		err = pprof_write(p, &po, output_fd(out), out->path, &pe);
 	}
-	if (err)
-		fprintf(stderr, "gilprof: %s\n",
-			pe.msg[0] ? pe.msg : "cannot write the pprof file");
 	profile_free(p);
-	return err ? 1 : 0;
+	return output_finish(out, err, err ? pe.msg : NULL) ? 1 : 0;
 }
 
-int run_profile_outputs(const struct gp_run_opts *o, const struct gp_report *r)
+int run_profile_outputs(const struct gp_run_opts *o, const struct gp_report *r,
+			struct gp_run_outputs *ro)
 {
 	uint64_t period = 1000000000ULL / (o->freq ? o->freq : 99);
 	int err = 0;
 
-	if (o->folded || o->flamegraph || o->speedscope)
-		err = profile_outputs_view(o, r, period);
-	if (o->pprof)
-		err |= profile_output_pprof(o, r, period);
+	if (ro->o[GP_OUT_FOLDED].open || ro->o[GP_OUT_FLAMEGRAPH].open ||
+	    ro->o[GP_OUT_SPEEDSCOPE].open)
+		err = profile_outputs_view(o, r, period, ro);
+	if (ro->o[GP_OUT_PPROF].open)
+		err |= profile_output_pprof(r, period, &ro->o[GP_OUT_PPROF]);
 	return err;
 }
