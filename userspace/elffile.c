@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "asuser.h"
 #include "elffile.h"
 
 int elffile_fd_borrow(const struct gp_mapping *m)
@@ -53,15 +55,19 @@ int elffile_begin(int fd, Elf **elfp)
 	return 0;
 }
 
+/*
+ * The names come from the traced program (the directory of its object, the link in its ELF), so
+ * they are opened with the invoking user's rights and nothing but a regular file is opened.
+ */
 int elffile_open(const char *path, int *fdp, Elf **elfp)
 {
-	struct stat st;
+	char msg[PATH_MAX + 200];
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = asuser_open_read(path, false, NULL, msg, sizeof(msg));
 	if (fd < 0)
-		return -errno;
-	err = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -ENOENT : elffile_begin(fd, elfp);
+		return fd == -ENOMEM || fd == -EMFILE ? fd : -ENOENT;
+	err = elffile_begin(fd, elfp);
 	if (err) {
 		close(fd);
 		return err;

@@ -36,9 +36,10 @@ int elffile_fd_dup(const struct gp_mapping *m);
 int elffile_begin(int fd, Elf **elfp);
 
 /*
- * Open the ELF file at path: regular files only, since a FIFO planted there must not block the
- * reader. Returns 0 with *fdp and *elfp for the caller to close and elf_end(), the -errno of
- * open(), -ENOENT for a file that is not regular, or elffile_begin()'s errors.
+ * Open the ELF file at path, a name the traced program chose: with the invoking user's rights and
+ * regular files only, never opening a FIFO or device (asuser.h). Returns 0 with *fdp and *elfp
+ * for the caller to close and elf_end(), -ENOMEM or -EMFILE, -ENOENT for anything that cannot be
+ * opened or is not a regular file, or elffile_begin()'s errors.
  */
 int elffile_open(const char *path, int *fdp, Elf **elfp);
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "procmaps.h"
+#include "regfile.h"
 
 #define DELETED_SUFFIX " (deleted)"
 
@@ -240,29 +241,20 @@ bool mapping_is_file(const struct gp_mapping *m)
 }
 
 /*
- * Only regular files are opened: opening a mapped device node (DRM, sound, tape) has side effects,
- * and a FIFO put in place of a path would block.
+ * Only regular files are opened, and only the inode the target mapped: opening a mapped device
+ * node (DRM, sound, tape) has side effects, a FIFO put in place of a path would block, and a path
+ * the target replaced by a link must not lead root to a file the target never had.
  */
 static int regular_open(const char *path, const struct gp_mapping *m, bool check_dev)
 {
 	struct stat st;
-	int fd, err;
+	int fd = regfile_open(AT_FDCWD, path, 0, &st);
 
-	if (stat(path, &st))
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -ENODEV;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return -errno;
-	err = 0;
-	if (fstat(fd, &st))
-		err = -errno;
-	else if (!S_ISREG(st.st_mode) || st.st_ino != m->ino || (check_dev && st.st_dev != m->dev))
-		err = -ESTALE;
-	if (err) {
+		return fd;
+	if (st.st_ino != m->ino || (check_dev && st.st_dev != m->dev)) {
 		close(fd);
-		return err;
+		return -ESTALE;
 	}
 	return fd;
 }
