@@ -113,7 +113,7 @@ static int parse(int argc, char **argv, struct gp_flamegraph_opts *o, const char
 
 /* Read the folded input (as the user; "-" is stdin) into a new profile. */
 static struct gp_profile *input_read(const char *path, const struct gp_flamegraph_opts *o,
-				     const struct gp_output *out)
+				     const struct gp_output *out, int *ret)
 {
 	char err[PATH_MAX + 200];
 	struct prof_err pe = {0};
@@ -129,6 +129,7 @@ static struct gp_profile *input_read(const char *path, const struct gp_flamegrap
 	}
 	if (output_check_not_input(out, fd)) {
 		close(fd);
+		*ret = 2;
 		return NULL;
 	}
 	p = profile_new(o->unit ? o->unit : "samples", &pe);
@@ -184,10 +185,10 @@ int cmd_flamegraph(int argc, char **argv)
 	}
 	if (output_open(&out, "-o", outpath))
 		goto out;
-	p = input_read(argv[optind], &o, &out);
+	ret = 1;
+	p = input_read(argv[optind], &o, &out, &ret);
 	if (!p) {
 		output_discard(&out);
-		ret = 1;
 		goto out;
 	}
 	ret = render(p, &o, &out);

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* gilprof: a table of subcommands with prefix matching; each lives in its own cmd_*.c. */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "cmd.h"
 
 static const struct gp_cmd cmds[] = {
@@ -62,10 +65,37 @@ static int stdout_close(int ret)
 	return ret;
 }
 
+/*
+ * A closed stdin, stdout or stderr would be taken by the next open (a socket, an output file)
+ * and written as if it were the report. Fill stdin with /dev/null and stdout and stderr with a
+ * pipe that nobody reads, so writing them fails loudly (EPIPE) instead of silently.
+ */
+static void stdio_guard(void)
+{
+	int p[2], fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (fcntl(STDIN_FILENO, F_GETFD) < 0 && (fd = open("/dev/null", O_RDONLY)) > 0) {
+		dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+	for (fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || pipe(p))
+			continue;
+		if (p[1] != fd) {
+			dup2(p[1], fd);
+			close(p[1]);
+		}
+		if (p[0] != fd)
+			close(p[0]);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct gp_cmd *cmd;
 
+	stdio_guard();
 	if (argc < 2) {
 		cmd_help(0, NULL);
 		return 2;
