@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,6 +354,11 @@ static __attribute__((noreturn)) void broker_main(int sock, pid_t parent, const 
 	int in[ASU_MAXFDS], out[ASU_MAXFDS], nin, nout, err;
 
 	memset(&p, 0, sizeof(p));
+	/* A terminal's Ctrl-C goes to the whole process group: the report still has to be written. */
+	setsid();
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	err = creds_drop(c);
 	/* Credential changes clear the death signal, so it is set after them. */
 	if (!err && (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent))

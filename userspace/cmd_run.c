@@ -12,6 +12,7 @@
 #include "args.h"
 #include "cmd.h"
 #include "collector.h"
+#include "contain.h"
 #include "launch.h"
 #include "locknames.h"
 #include "model.h"
@@ -25,23 +26,33 @@
 
 static volatile sig_atomic_t sigint_count;
 static volatile sig_atomic_t target_pid;
+/* The command's tree while it may run; the handler kills it with a single write() or kill(). */
+static const struct gp_contain *volatile tree;
 
-/* A tty's Ctrl-C already reached the target (same process group); a kill(1) did not. */
+/*
+ * A tty's Ctrl-C already reached the target (same process group) unless the target has a group
+ * of its own (no cgroup v2); a kill(1) did not. The second ends all the command started.
+ */
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
+	const struct gp_contain *t = tree;
+	bool own_pgrp = t && contain_own_pgrp(t);
+
 	(void)uc;
 	if (sig == SIGINT)
 		sigint_count++;
 	if (sigint_count >= 2) {
-		if (target_pid > 0)
+		if (t)
+			contain_kill_async(t);
+		else if (target_pid > 0)
 			kill(target_pid, SIGKILL);
 		static const char msg[] = "\ngilprof: aborted by a second interrupt\n";
 		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
 			_exit(130);
 		_exit(130);
 	}
-	if (target_pid > 0 && (sig != SIGINT || si->si_code != SI_KERNEL))
-		kill(target_pid, sig);
+	if (target_pid > 0 && (sig != SIGINT || si->si_code != SI_KERNEL || own_pgrp))
+		kill(own_pgrp ? -target_pid : target_pid, sig);
 }
 
 static void signals_install(void)
@@ -68,7 +79,7 @@ static void usage(FILE *f)
 		"options:\n"
 		"  -o, --output FILE     write the text report to FILE instead of stdout\n"
 		"      --json FILE       also write the report as JSON (schema gilprof-report/1)\n"
-		"      --as-root         run the target as root instead of the sudo user\n"
+		"      --as-root         run the target as root (only when root itself ran sudo)\n"
 		"      --buffer-mb N     BPF ring buffer size in MiB, a power of two (default 16)\n"
 		"      --top-locks N     rows in the lock table (default 20, 0 = all)\n"
 		"      --folded FILE     folded stacks of the --view (gzip when FILE ends in .gz)\n"
@@ -313,18 +324,21 @@ static void run_on_raw(void *ctx, const union gp_event *e)
 	locknames_observe(rc->names, e);
 }
 
-/* Poll until the target exits; returns its wait status. */
-static int run_loop(struct gp_collector *c, pid_t pid, bool status, uint64_t start, int *err)
+/*
+ * Poll until the target exits. It is left for the caller to reap: until then neither its pid nor
+ * its process group can be another's.
+ */
+static void run_loop(struct gp_collector *c, pid_t pid, bool status, uint64_t start, int *err)
 {
 	uint64_t last_print = start, last_count = 0;
-	int wstatus = 0;
 
 	for (;;) {
-		pid_t w = waitpid(pid, &wstatus, WNOHANG);
+		siginfo_t si = {0};
 
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR) {
+		if (!waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT)) {
+			if (si.si_pid == pid)
+				break;
+		} else if (errno != EINTR) {
 			*err = -errno;
 			break;
 		}
@@ -336,7 +350,6 @@ static int run_loop(struct gp_collector *c, pid_t pid, bool status, uint64_t sta
 	}
 	if (status)
 		fprintf(stderr, "\r\033[K");
-	return wstatus;
 }
 
 int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_result *res)
@@ -345,8 +358,10 @@ int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_re
 	struct gp_collector *c = NULL;
 	struct run_ctx rc = {0};
 	struct gp_launch l = {-1, -1, -1};
+	struct gp_contain ct;
+	bool contained = false, reaped = false;
 	char err[512], path[PATH_MAX];
-	int ret, wstatus;
+	int ret, wstatus = 0, left;
 
 	memset(res, 0, sizeof(*res));
 	res->exit_status = -1;
@@ -380,31 +395,54 @@ int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_re
 		ret = 1;
 		goto cleanup;
 	}
-	if (launch_prepare(path, argv, o->as_root, o->quiet, &l, err, sizeof(err))) {
+	contain_init(&ct);
+	contained = true;
+	if (launch_prepare(path, argv, o->as_root ? NULL : &o->creds, o->quiet, &l, err,
+			   sizeof(err))) {
 		fprintf(stderr, "gilprof: %s\n", err);
 		ret = 1;
 		goto cleanup;
 	}
+	/* In its cgroup before it can exec, so that all it starts is there too. */
+	contain_add(&ct, l.pid);
+	/* Forked untraced (tracing follows the forks of traced tasks only) and before the target
+	 * may run, so that no moment of the target's life is left without it. */
+	if (contain_guard(&ct, err, sizeof(err))) {
+		fprintf(stderr, "gilprof: cannot start the guardian: %s\n", err);
+		ret = 1;
+		goto cleanup;
+	}
+	tree = &ct;
 	target_pid = l.pid;
 	ret = collector_trace_pid(c, l.pid);
 	if (ret) {
 		fprintf(stderr, "gilprof: cannot trace pid %d: %s\n", l.pid, strerror(-ret));
-		kill(l.pid, SIGKILL);
-		waitpid(l.pid, NULL, 0);
 		ret = 1;
 		goto cleanup;
 	}
 	res->start_ts = collector_enable(c);
-	ret = launch_go(&l, err, sizeof(err));
+	ret = launch_go(&l, contain_own_pgrp(&ct), err, sizeof(err));
 	if (ret)
 		fprintf(stderr, "gilprof: %s\n", err);
-	wstatus = run_loop(c, l.pid, o->status && isatty(STDERR_FILENO), res->start_ts, &ret);
+	/* the child's exit status (126/127) says it all from here */
+	ret = 0;
+	run_loop(c, l.pid, o->status && isatty(STDERR_FILENO), res->start_ts, &ret);
+	/* What the command left running would go on untraced and unseen once gilprof is gone;
+	 * killed while tracing still runs, so the trace sees it end. */
+	left = contain_end(&ct, l.pid);
+	while (waitpid(l.pid, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	reaped = true;
+	tree = NULL;
 	target_pid = 0;
 	if (ret) {
 		fprintf(stderr, "gilprof: tracing failed: %s\n", strerror(-ret));
 		ret = 1;
 		goto cleanup;
 	}
+	if (left > 0)
+		fprintf(stderr, "gilprof: killed %d process%s that %s left running\n", left,
+			left == 1 ? "" : "es", argv[0]);
 	res->exit_status = launch_exit_status(wstatus);
 	if (collector_stop(c, &res->end_ts) || collector_read_stats(c, res->end_ts, &res->stats)) {
 		fprintf(stderr, "gilprof: cannot drain the trace\n");
@@ -421,6 +459,21 @@ int run_traced(const struct gp_run_opts *o, char *const argv[], struct gp_run_re
 	rc.stacks = NULL;
 	ret = 0;
 cleanup:
+	if (l.pid > 0 && !reaped) {
+		contain_end(&ct, l.pid);
+		/* still stopped before exec if it never went to the cgroup or a group of its own */
+		kill(l.pid, SIGKILL);
+		while (waitpid(l.pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	tree = NULL;
+	target_pid = 0;
+	if (l.go_fd >= 0)
+		close(l.go_fd);
+	if (l.err_fd >= 0)
+		close(l.err_fd);
+	if (contained)
+		contain_close(&ct);
 	collector_close(c);
 	unwinder_free(rc.unwinder);
 	model_free(rc.model);
@@ -603,6 +656,14 @@ static int run_check(struct gp_run_opts *o)
 	}
 	if (creds_from_env(&o->creds, err, sizeof(err))) {
 		fprintf(stderr, "gilprof: %s\n", err);
+		return 2;
+	}
+	/* Through sudo, gilprof must not be a way to run any command as root. */
+	if (o->as_root && o->creds.sudo && o->creds.uid != 0) {
+		fprintf(stderr,
+			"gilprof run: --as-root would run the command as root for uid %u: "
+			"only root may ask for it\n",
+			(unsigned)o->creds.uid);
 		return 2;
 	}
 	if (collector_check_env(err, sizeof(err))) {

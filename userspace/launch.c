@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,42 +63,31 @@ int launch_resolve(const char *argv0, char *path, size_t pathlen, char *err, siz
 	return ret;
 }
 
-/* In the child: become the user who ran sudo, supplementary groups included. */
-static int drop_privileges(void)
-{
-	const char *suid = getenv("SUDO_UID"), *sgid = getenv("SUDO_GID");
-	struct passwd *pw;
-	uid_t uid;
-	gid_t gid;
-
-	if (!suid || !sgid)
-		return 0;
-	uid = strtoul(suid, NULL, 10);
-	gid = strtoul(sgid, NULL, 10);
-	pw = getpwuid(uid);
-	if (pw ? initgroups(pw->pw_name, gid) : setgroups(0, NULL))
-		return -errno;
-	if (setgid(gid) || setuid(uid))
-		return -errno;
-	return 0;
-}
-
-static void child_run(const char *path, char *const argv[], bool as_root, bool quiet, int go,
-		      int errw)
+static void child_run(const char *path, char *const argv[], const struct gp_creds *creds,
+		      bool quiet, pid_t parent, int go, int errw)
 {
 	char c;
 	int e, null;
 
-	/* Wait until the parent has put us in the traced set. */
+	/* Wait until the parent has put us in the traced set (and in the command's cgroup). */
 	if (read(go, &c, 1) != 1)
 		_exit(127);
 	close(go);
+	if (c == 'p')
+		setpgid(0, 0);
 	if (quiet && (null = open("/dev/null", O_WRONLY)) >= 0) {
 		dup2(null, STDOUT_FILENO);
 		close(null);
 	}
-	if (!as_root && drop_privileges()) {
-		e = errno ? errno : EPERM;
+	e = creds ? -creds_drop(creds) : 0;
+	if (e)
+		goto fail;
+	/*
+	 * Credential changes clear the death signal, so it is set after them; it ends this one
+	 * process with gilprof even if the cgroup (or the guardian) should not.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent) {
+		e = ESRCH;
 		goto fail;
 	}
 	signal(SIGPIPE, SIG_DFL);
@@ -111,9 +99,10 @@ fail:
 	_exit(e == ENOENT ? 127 : 126);
 }
 
-int launch_prepare(const char *path, char *const argv[], bool as_root, bool quiet,
+int launch_prepare(const char *path, char *const argv[], const struct gp_creds *creds, bool quiet,
 		   struct gp_launch *l, char *err, size_t errlen)
 {
+	pid_t parent = getpid();
 	int go[2], ep[2];
 
 	if (pipe2(go, O_CLOEXEC))
@@ -135,7 +124,7 @@ int launch_prepare(const char *path, char *const argv[], bool as_root, bool quie
 	if (l->pid == 0) {
 		close(go[1]);
 		close(ep[0]);
-		child_run(path, argv, as_root, quiet, go[0], ep[1]);
+		child_run(path, argv, creds, quiet, parent, go[0], ep[1]);
 	}
 	close(go[0]);
 	close(ep[1]);
@@ -147,12 +136,12 @@ fail_pipe:
 	return -1;
 }
 
-int launch_go(struct gp_launch *l, char *err, size_t errlen)
+int launch_go(struct gp_launch *l, bool own_pgrp, char *err, size_t errlen)
 {
 	ssize_t n;
 	int e = 0;
 
-	n = write(l->go_fd, "g", 1);
+	n = write(l->go_fd, own_pgrp ? "p" : "g", 1);
 	close(l->go_fd);
 	l->go_fd = -1;
 	if (n != 1) {
