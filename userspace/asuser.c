@@ -17,7 +17,14 @@
 #include "asuser.h"
 #include "regfile.h"
 
-enum asu_op { OP_OPEN_READ = 1, OP_OPEN_READ_PIPES, OP_OUT_OPEN, OP_COMMIT, OP_DISCARD };
+enum asu_op {
+	OP_OPEN_READ = 1,
+	OP_OPEN_READ_PIPES,
+	OP_OUT_OPEN,
+	OP_COMMIT,
+	OP_DISCARD,
+	OP_EXEC_CHECK
+};
 
 struct asu_req {
 	uint32_t op;
@@ -268,6 +275,12 @@ static int op_run(const struct asu_req *q, const int *in, int nin, struct asu_re
 		return op_out_open(q, p, out, nout);
 	case OP_COMMIT:
 		return op_commit(q, in, nin, p);
+	case OP_EXEC_CHECK:
+		if (stat(q->path, &p->st))
+			return p->err = -errno;
+		if (S_ISDIR(p->st.st_mode))
+			return p->err = -EISDIR;
+		return p->err = faccessat(AT_FDCWD, q->path, X_OK, AT_EACCESS) ? -ENOEXEC : 0;
 	case OP_DISCARD:
 		if (nin >= 1 && q->tmpname[0])
 			unlinkat(in[0], q->tmpname, 0);
@@ -477,6 +490,22 @@ static struct asu_req *req_new(enum asu_op op, const char *path, char *err, size
 	if (path)
 		strcpy(q->path, path);
 	return q;
+}
+
+int asuser_exec_check(const char *path)
+{
+	char err[64];
+	struct asu_req *q = req_new(OP_EXEC_CHECK, path, err, sizeof(err));
+	struct asu_rep *p = malloc(sizeof(*p));
+	int fds[ASU_MAXFDS], nfds = 0, ret = -ENOMEM;
+
+	if (q && p) {
+		ret = asuser_call(q, NULL, 0, p, fds, &nfds);
+		fds_close(fds, nfds);
+	}
+	free(q);
+	free(p);
+	return ret;
 }
 
 int asuser_open_read(const char *path, bool pipes_ok, struct stat *st, char *err, size_t errlen)

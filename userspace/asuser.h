@@ -47,6 +47,11 @@ void asuser_stop(void);
  */
 int asuser_open_read(const char *path, bool pipes_ok, struct stat *st, char *err, size_t errlen);
 /*
+ * Could the user execute path: 0, -EISDIR, -ENOEXEC (no execute permission), or stat()'s
+ * -errno as the user, so that root's view of directories the user cannot read tells nothing.
+ */
+int asuser_exec_check(const char *path);
+/*
  * Make the output path: refuse empty names, directories and anything but a regular file or an
  * existing character device; follow the user's links; create the unnamed file in the directory.
  * Returns 0 or -errno with a reason in err (no file is created then).

@@ -670,6 +670,11 @@ static int run_check(struct gp_run_opts *o)
 		fprintf(stderr, "gilprof: %s\n", err);
 		return 1;
 	}
+	/* Before the command is looked for: that, too, is done with the user's rights. */
+	if (asuser_start(&o->creds, err, sizeof(err))) {
+		fprintf(stderr, "gilprof: %s\n", err);
+		return 1;
+	}
 	if (o->argv[0] && !o->dashdash && !workload_find(o->argv[0]) && !strchr(o->argv[0], '/') &&
 	    !command_exists(o->argv[0])) {
 		char names[256];
@@ -678,11 +683,8 @@ static int run_check(struct gp_run_opts *o)
 		fprintf(stderr,
 			"gilprof run: '%s' is neither a bundled workload (%s) nor a command\n",
 			o->argv[0], names);
+		asuser_stop();
 		return 127;
-	}
-	if (asuser_start(&o->creds, err, sizeof(err))) {
-		fprintf(stderr, "gilprof: %s\n", err);
-		return 1;
 	}
 	return 0;
 }

@@ -9,25 +9,23 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "asuser.h"
 #include "launch.h"
 
+/* Checked as the user who will run it (asuser.h), with a shell's statuses. */
 static int check_exec(const char *path, const char *argv0, char *err, size_t errlen)
 {
-	struct stat st;
+	int e = asuser_exec_check(path);
 
-	if (stat(path, &st)) {
-		snprintf(err, errlen, "%s: %s", argv0, strerror(errno));
-		return 127;
-	}
-	if (S_ISDIR(st.st_mode)) {
+	if (!e)
+		return 0;
+	if (e == -EISDIR)
 		snprintf(err, errlen, "%s: is a directory", argv0);
-		return 126;
-	}
-	if (access(path, X_OK)) {
+	else if (e == -ENOEXEC)
 		snprintf(err, errlen, "%s: permission denied (not executable)", argv0);
-		return 126;
-	}
-	return 0;
+	else
+		snprintf(err, errlen, "%s: %s", argv0, strerror(-e));
+	return e == -ENOENT || e == -ENOTDIR ? 127 : 126;
 }
 
 int launch_resolve(const char *argv0, char *path, size_t pathlen, char *err, size_t errlen)
@@ -51,7 +49,7 @@ int launch_resolve(const char *argv0, char *path, size_t pathlen, char *err, siz
 	}
 	for (dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
 		snprintf(path, pathlen, "%s/%s", *dir ? dir : ".", argv0);
-		if (!access(path, F_OK)) {
+		if (asuser_exec_check(path) != -ENOENT) {
 			ret = check_exec(path, argv0, err, errlen);
 			if (!ret)
 				break;

@@ -388,10 +388,11 @@ Test(security, every_format_belongs_to_the_user_and_dash_is_stdout, .timeout = 1
 			  paths[i], st.st_uid, st.st_gid);
 		unlink(paths[i]);
 	}
+	/* sleep blocks for certain, so the wall view has its stack */
 	r = e2e_gilprof_run(NULL, (const char *[]){"run", "--no-status", "--folded", "-", "-o",
-						   "/dev/null", "--", "true", NULL});
+						   "/dev/null", "--", "sleep", "0.05", NULL});
 	cr_assert_eq(r->status, 0, "%d: %s", r->status, r->err);
-	cr_assert_not_null(strstr(r->out, "true;"), "--folded - writes stdout: %s", r->out);
+	cr_assert_not_null(strstr(r->out, "sleep;"), "--folded - writes stdout: %s", r->out);
 	e2e_free(r);
 	r = e2e_gilprof_run(NULL, (const char *[]){"run", "--no-status", "--json", "-", "-o",
 						   "/dev/null", "--", "true", NULL});
@@ -444,4 +445,20 @@ Test(security, a_killed_gilprof_leaves_no_partial_output, .timeout = 60)
 	usleep(200000);
 	cr_assert_eq(dir_entries(user), 0, "a killed gilprof left a file behind");
 	rmdir(user);
+}
+
+Test(security, the_command_is_looked_up_with_the_users_rights, .timeout = 60)
+{
+	char root[64], there[128], absent[128];
+
+	as_nobody();
+	dir_make(root, sizeof(root), "root", false, 0700);
+	snprintf(there, sizeof(there), "%s/prog", root);
+	snprintf(absent, sizeof(absent), "%s/none", root);
+	text_put(there, "#!/bin/sh\n", 0755);
+	/* Root sees one file there and not the other; the user must not learn which is which. */
+	refused((const char *[]){"run", "--", there, NULL}, 126, "Permission denied");
+	refused((const char *[]){"run", "--", absent, NULL}, 126, "Permission denied");
+	unlink(there);
+	rmdir(root);
 }
