@@ -199,3 +199,21 @@ Test(creds, sudo_ids_are_both_numbers_in_range_or_an_error)
 	cr_assert_eq(creds_parse("1", " 1", &c, err, sizeof(err)), -1);
 	cr_assert(!c.sudo, "a failed parse leaves no half identity");
 }
+
+Test(output, the_file_on_stdout_under_another_name_is_stdout)
+{
+	const char *path = path_in_tmp("stdout.txt");
+	struct gp_output o;
+	int fd, saved = dup(STDOUT_FILENO);
+
+	file_put(path, "");
+	fd = open(path, O_WRONLY);
+	cr_assert_geq(fd, 0);
+	dup2(fd, STDOUT_FILENO);
+	cr_assert_eq(output_open(&o, "-o", "/dev/stdout"), 0);
+	dup2(saved, STDOUT_FILENO);
+	cr_assert(o.is_stdout, "written through stdout, not renamed over its file");
+	output_discard(&o);
+	close(fd);
+	close(saved);
+}

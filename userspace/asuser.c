@@ -190,7 +190,7 @@ static int op_out_open(const struct asu_req *q, struct asu_rep *p, int *fds, int
 		if (!S_ISREG(st.st_mode))
 			return fail(p, -ENODEV,
 				    "%s: %s (only regular files and character devices "
-				    "are written)",
+				    "are written; '-' is stdout)",
 				    q->path);
 		/* The user's link to their file: replace the file, not the link. */
 		if (!realpath(q->path, real))
@@ -418,9 +418,13 @@ int asuser_start(const struct gp_creds *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (broker_pid == 0) {
-		/* Nothing of root's but the socket: no BPF maps, no outputs, no inherited files. */
-		if (sv[1] > 0)
-			close_range(0, sv[1] - 1, 0);
+		/*
+		 * Nothing of root's but the socket: no BPF maps, no outputs, no inherited files.
+		 * stdin, stdout and stderr stay: the user's shell opened them, and /dev/stdout
+		 * (/proc/self/fd/1) must lead to the same file here as in gilprof.
+		 */
+		if (sv[1] > 3)
+			close_range(3, sv[1] - 1, 0);
 		close_range(sv[1] + 1, ~0U, 0);
 		broker_main(sv[1], parent, c);
 	}

@@ -6,6 +6,14 @@
 #include <unistd.h>
 #include "output.h"
 
+static bool stdout_is(dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	return ino && !fstat(STDOUT_FILENO, &st) && S_ISREG(st.st_mode) && st.st_dev == dev &&
+	       st.st_ino == ino;
+}
+
 int output_open(struct gp_output *o, const char *opt, const char *path)
 {
 	char err[PATH_MAX + 200];
@@ -21,6 +29,11 @@ int output_open(struct gp_output *o, const char *opt, const char *path)
 		return ret;
 	}
 	o->open = true;
+	if (o->f.kind == ASU_FILE && stdout_is(o->f.old_dev, o->f.old_ino)) {
+		/* -o /dev/stdout onto a file: write through stdout, as '-' would, not replace it. */
+		output_discard(o);
+		o->is_stdout = o->open = true;
+	}
 	return 0;
 }
 

@@ -100,6 +100,16 @@ static inline struct e2e_run *e2e_gilprof_run(const char *json_path, const char 
 	return r;
 }
 
+/* Lines of text, to check that an error is said in one. */
+static inline int e2e_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
 static inline void e2e_free(struct e2e_run *r)
 {
 	if (r->json)

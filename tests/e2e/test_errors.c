@@ -4,15 +4,6 @@
 #include <sys/stat.h>
 #include "e2e.h"
 
-static int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
 static void expect(const char *const args[], int status, const char *needle)
 {
 	struct e2e_run *r = e2e_gilprof_run(NULL, args);
@@ -20,7 +11,7 @@ static void expect(const char *const args[], int status, const char *needle)
 	cr_assert_eq(r->status, status, "exit %d, expected %d; stderr: %s", r->status, status,
 		     r->err);
 	cr_assert_not_null(strstr(r->err, needle), "stderr lacks '%s': %s", needle, r->err);
-	cr_assert_eq(count_lines(r->err), 1, "one line expected: %s", r->err);
+	cr_assert_eq(e2e_lines(r->err), 1, "one line expected: %s", r->err);
 	e2e_free(r);
 }
 
@@ -127,7 +118,7 @@ Test(errors, not_root)
 	rmdir(dir);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d: %s", st, err);
 	cr_assert_not_null(strstr(err, "needs root"), "%s", err);
-	cr_assert_eq(count_lines(err), 1, "%s", err);
+	cr_assert_eq(e2e_lines(err), 1, "%s", err);
 }
 
 Test(errors, target_killed_by_signal, .timeout = 60)
@@ -279,7 +270,7 @@ Test(errors, lock_filter_naming_nothing_lists_the_top_locks, .timeout = 60)
 	cr_assert_not_null(strstr(r->err, "--lock no_such_lock matches no futex word"), "%s",
 			   r->err);
 	cr_assert_not_null(strstr(r->err, "counter_lock"), "the top locks are listed: %s", r->err);
-	cr_assert_eq(count_lines(r->err), 1, "%s", r->err);
+	cr_assert_eq(e2e_lines(r->err), 1, "%s", r->err);
 	unlink(truth);
 	e2e_free(r);
 }

@@ -64,15 +64,6 @@ static bool exists(const char *path)
 	return !lstat(path, &st);
 }
 
-static int lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
 /* gilprof with args, expected to refuse with status and a one-line reason containing needle. */
 static void refused(const char *const args[], int status, const char *needle)
 {
@@ -80,7 +71,7 @@ static void refused(const char *const args[], int status, const char *needle)
 
 	cr_assert_eq(r->status, status, "exit %d, expected %d: %s", r->status, status, r->err);
 	cr_assert_not_null(strstr(r->err, needle), "stderr lacks '%s': %s", needle, r->err);
-	cr_assert_eq(lines(r->err), 1, "one line expected: %s", r->err);
+	cr_assert_eq(e2e_lines(r->err), 1, "one line expected: %s", r->err);
 	e2e_free(r);
 }
 
@@ -279,7 +270,7 @@ Test(security, a_report_that_cannot_reach_stdout_is_an_error, .timeout = 60)
 	close(full);
 	cr_assert_eq(st, 1, "%d: %s", st, err);
 	cr_assert_not_null(strstr(err, "cannot write stdout: No space left"), "%s", err);
-	cr_assert_eq(lines(err), 1, "%s", err);
+	cr_assert_eq(e2e_lines(err), 1, "%s", err);
 	st = run_stdout(-1, args, err, sizeof(err));
 	cr_assert_eq(st, 1, "%d: %s", st, err);
 	cr_assert_not_null(strstr(err, "cannot write stdout"), "%s", err);
