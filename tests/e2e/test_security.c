@@ -350,7 +350,7 @@ Test(security, every_format_belongs_to_the_user_and_dash_is_stdout, .timeout = 1
 					    "r.svg", "r.pb.gz", "r.speedscope.json"};
 	static const char *const opts[] = {"-o",	   "--json",  "--folded",
 					   "--flamegraph", "--pprof", "--speedscope"};
-	char user[64], paths[6][128];
+	char user[64], paths[6][128], prog[128];
 	const char *args[24] = {"run", "--no-status"};
 	struct e2e_run *r;
 	struct stat st;
@@ -364,7 +364,11 @@ Test(security, every_format_belongs_to_the_user_and_dash_is_stdout, .timeout = 1
 		args[n++] = paths[i];
 	}
 	args[n++] = "--";
-	args[n++] = e2e_bin("tests/e2e/mutex_contend");
+	/* the build tree may sit in a 0700 directory (mktemp -d): nobody runs a copy */
+	snprintf(prog, sizeof(prog), "%s/mc", user);
+	run_shell("cp %s %s", e2e_bin("tests/e2e/mutex_contend"), prog);
+	cr_assert_eq(chmod(prog, 0755), 0);
+	args[n++] = prog;
 	args[n++] = "2";
 	args[n++] = "50";
 	args[n++] = "/dev/null";
@@ -379,6 +383,7 @@ Test(security, every_format_belongs_to_the_user_and_dash_is_stdout, .timeout = 1
 			  paths[i], st.st_uid, st.st_gid);
 		unlink(paths[i]);
 	}
+	unlink(prog);
 	/* sleep blocks for certain, so the wall view has its stack */
 	r = e2e_gilprof_run(NULL, (const char *[]){"run", "--no-status", "--folded", "-", "-o",
 						   "/dev/null", "--", "sleep", "0.05", NULL});
