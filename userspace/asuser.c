@@ -254,6 +254,9 @@ static int op_commit(const struct asu_req *q, const int *in, int nin, struct asu
 		if (errno != EEXIST)
 			return fail(p, -errno, "cannot link the output as %s: %s", q->base);
 	}
+	/* Never rename a name this call did not just create. */
+	if (i == 100)
+		return fail(p, -EEXIST, "cannot link the output as %s: %s", q->base);
 	if (renameat(dirfd, tmp, dirfd, q->base)) {
 		fail(p, -errno, "cannot rename the output into %s: %s", q->base);
 		unlinkat(dirfd, tmp, 0);
