@@ -75,69 +75,67 @@ static inline int t_folded_read(struct gp_profile *p, const char *path, enum gp_
 	return folded_read_fd(p, fd, path, kind, pe);
 }
 
-typedef int (*t_emit_fn)(const struct gp_profile *p, const void *arg, struct gz_writer *w,
-			 struct prof_err *pe);
+/* What a test writes: the profile and options, and where the exporter's error goes. */
+struct t_emit {
+	const struct gp_profile *p;
+	const void *opts;
+	struct prof_err *pe;
+};
 
-static inline int t_gz_write(const char *path, int level, t_emit_fn emit,
-			     const struct gp_profile *p, const void *arg, struct prof_err *pe)
+static inline int t_emit_folded(struct gz_writer *w, void *ctx, struct prof_err *pe)
 {
+	struct t_emit *e = ctx;
+
+	(void)pe;
+	return folded_emit(e->p, w, e->pe);
+}
+
+static inline int t_emit_svg(struct gz_writer *w, void *ctx, struct prof_err *pe)
+{
+	struct t_emit *e = ctx;
+
+	(void)pe;
+	return flamegraph_emit(e->p, e->opts, w, e->pe);
+}
+
+static inline int t_emit_pprof(struct gz_writer *w, void *ctx, struct prof_err *pe)
+{
+	struct t_emit *e = ctx;
+
+	(void)pe;
+	return pprof_write(e->p, e->opts, w, e->pe);
+}
+
+/* Through the real output module: as gilprof writes its files. */
+static inline int t_write(const char *path, int level, bool always_gz,
+			  int (*fn)(struct gz_writer *w, void *ctx, struct prof_err *pe),
+			  const struct gp_profile *p, const void *opts, struct prof_err *pe)
+{
+	struct t_emit e = {p, opts, pe};
 	struct gp_output o;
-	struct gz_writer w;
 	int err = output_open(&o, "test", path);
 
 	if (err)
 		return prof_err_set(pe, -err, "cannot open %s", path);
-	err = gzwriter_open_fd(&w, output_fd(&o), level, path, pe);
-	if (!err)
-		err = gzwriter_close(&w, emit(p, arg, &w, pe), pe);
-	if (output_finish(&o, err, err ? pe->msg : NULL) && !err)
-		err = prof_err_set(pe, EIO, "cannot finish %s", path);
-	return err;
-}
-
-static inline int t_emit_folded(const struct gp_profile *p, const void *arg, struct gz_writer *w,
-				struct prof_err *pe)
-{
-	(void)arg;
-	return folded_emit(p, w, pe);
-}
-
-static inline int t_emit_svg(const struct gp_profile *p, const void *arg, struct gz_writer *w,
-			     struct prof_err *pe)
-{
-	return flamegraph_emit(p, arg, w, pe);
+	return output_write_gz(&o, level, always_gz, fn, &e);
 }
 
 static inline int t_folded_write(const struct gp_profile *p, const char *path, struct prof_err *pe)
 {
-	size_t n = strlen(path);
-	bool gz = n > 3 && !strcmp(path + n - 3, ".gz");
-
-	return t_gz_write(path, gz ? FOLDED_GZ_LEVEL : 0, t_emit_folded, p, NULL, pe);
+	return t_write(path, FOLDED_GZ_LEVEL, false, t_emit_folded, p, NULL, pe);
 }
 
 static inline int t_flamegraph_write_path(const struct gp_profile *p,
 					  const struct gp_flamegraph_opts *o, const char *path,
 					  struct prof_err *pe)
 {
-	size_t n = strlen(path);
-
-	return t_gz_write(path, n > 3 && !strcmp(path + n - 3, ".gz") ? 6 : 0, t_emit_svg, p, o,
-			  pe);
+	return t_write(path, FLAMEGRAPH_GZ_LEVEL, false, t_emit_svg, p, o, pe);
 }
 
 static inline int t_pprof_write(const struct gp_profile *p, const struct gp_pprof_opts *po,
 				const char *path, struct prof_err *pe)
 {
-	struct gp_output o;
-	int err = output_open(&o, "test", path);
-
-	if (err)
-		return prof_err_set(pe, -err, "cannot open %s", path);
-	err = pprof_write(p, po, output_fd(&o), path, pe);
-	if (output_finish(&o, err, err ? pe->msg : NULL) && !err)
-		err = prof_err_set(pe, EIO, "cannot finish %s", path);
-	return err;
+	return t_write(path, PPROF_GZ_LEVEL, true, t_emit_pprof, p, po, pe);
 }
 
 /* What `gilprof flamegraph IN -o OUT` does, opts NULL for the defaults. */

@@ -27,19 +27,28 @@ static double now(void)
 }
 
 /* As gilprof writes its outputs: unnamed, linked into place when complete. */
+struct svg_ctx {
+	const struct gp_profile *p;
+	const struct gp_flamegraph_opts *o;
+};
+
+static int svg_emit(struct gz_writer *w, void *ctx, struct prof_err *pe)
+{
+	struct svg_ctx *sc = ctx;
+
+	return flamegraph_emit(sc->p, sc->o, w, pe);
+}
+
 static int svg_write(const struct gp_profile *p, const struct gp_flamegraph_opts *o,
 		     const char *path, struct prof_err *pe)
 {
+	struct svg_ctx sc = {p, o};
 	struct gp_output out;
-	struct gz_writer w;
 	int err = output_open(&out, "OUT", path);
 
 	if (err)
 		return prof_err_set(pe, -err, "cannot write %s", path);
-	err = gzwriter_open_fd(&w, output_fd(&out), 0, path, pe);
-	if (!err)
-		err = gzwriter_close(&w, flamegraph_emit(p, o, &w, pe), pe);
-	return output_finish(&out, err, err ? pe->msg : NULL) ? -EIO : 0;
+	return output_write_gz(&out, FLAMEGRAPH_GZ_LEVEL, false, svg_emit, &sc) ? -EIO : 0;
 }
 
 int main(int argc, char **argv)

@@ -13,7 +13,6 @@
 #include "asuser.h"
 #include "flamegraph.h"
 #include "folded.h"
-#include "gzfile.h"
 #include "output.h"
 
 static void usage(FILE *f)
@@ -120,11 +119,12 @@ static struct gp_profile *input_read(const char *path, const struct gp_flamegrap
 	struct gp_profile *p;
 	int fd;
 
-	fd = strcmp(path, "-") ? asuser_open_read(path, true, NULL, err, sizeof(err))
-			       : fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+	bool is_stdin = !strcmp(path, "-");
+
+	fd = is_stdin ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)
+		      : asuser_open_read(path, true, NULL, err, sizeof(err));
 	if (fd < 0) {
-		fprintf(stderr, "gilprof flamegraph: %s\n",
-			strcmp(path, "-") ? err : strerror(errno));
+		fprintf(stderr, "gilprof flamegraph: %s\n", is_stdin ? strerror(errno) : err);
 		return NULL;
 	}
 	if (output_check_not_input(out, fd)) {
@@ -135,7 +135,7 @@ static struct gp_profile *input_read(const char *path, const struct gp_flamegrap
 	p = profile_new(o->unit ? o->unit : "samples", &pe);
 	if (!p) {
 		close(fd);
-	} else if (folded_read_fd(p, fd, strcmp(path, "-") ? path : "stdin", o->kind, &pe)) {
+	} else if (folded_read_fd(p, fd, is_stdin ? "stdin" : path, o->kind, &pe)) {
 		profile_free(p);
 		p = NULL;
 	}
@@ -144,22 +144,22 @@ static struct gp_profile *input_read(const char *path, const struct gp_flamegrap
 	return p;
 }
 
-static int render(const struct gp_profile *p, const struct gp_flamegraph_opts *o,
-		  struct gp_output *out)
-{
-	struct prof_err pe = {0};
-	struct gz_writer w;
-	int err;
+struct render_ctx {
+	const struct gp_profile *p;
+	const struct gp_flamegraph_opts *o;
+};
 
-	err = gzwriter_open_fd(&w, output_fd(out), output_is_gz(out) ? 6 : 0, out->path, &pe);
-	if (!err)
-		err = gzwriter_close(&w, flamegraph_emit(p, o, &w, &pe), &pe);
-	return output_finish(out, err, err ? pe.msg : NULL) ? 1 : 0;
+static int render(struct gz_writer *w, void *ctx, struct prof_err *pe)
+{
+	struct render_ctx *rc = ctx;
+
+	return flamegraph_emit(rc->p, rc->o, w, pe);
 }
 
 int cmd_flamegraph(int argc, char **argv)
 {
 	struct gp_flamegraph_opts o;
+	struct render_ctx rc = {NULL, &o};
 	struct gp_output out;
 	struct gp_profile *p;
 	struct gp_creds creds;
@@ -191,7 +191,8 @@ int cmd_flamegraph(int argc, char **argv)
 		output_discard(&out);
 		goto out;
 	}
-	ret = render(p, &o, &out);
+	rc.p = p;
+	ret = output_write_gz(&out, FLAMEGRAPH_GZ_LEVEL, false, render, &rc) ? 1 : 0;
 	profile_free(p);
 out:
 	asuser_stop();

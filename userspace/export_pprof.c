@@ -10,9 +10,6 @@
 #include "export_pprof.h"
 #include "gzfile.h"
 
-/* Go's runtime/pprof compresses with gzip.BestSpeed too. */
-#define PPROF_GZ_LEVEL 1
-
 enum pb_wire {
 	PB_VARINT = 0,
 	PB_LEN = 2,
@@ -434,21 +431,17 @@ static int pprof_emit(struct pprof_ctx *c, struct prof_err *pe)
 	return 0;
 }
 
-int pprof_write(const struct gp_profile *p, const struct gp_pprof_opts *opts, int fd,
-		const char *name, struct prof_err *pe)
+int pprof_write(const struct gp_profile *p, const struct gp_pprof_opts *opts, struct gz_writer *w,
+		struct prof_err *pe)
 {
 	struct gp_pprof_opts defaults = {0};
-	struct gz_writer w;
-	struct pprof_ctx c = {.p = p, .o = opts ? opts : &defaults, .w = &w};
+	struct pprof_ctx c = {.p = p, .o = opts ? opts : &defaults, .w = w};
 	int err;
 
 	err = opts_check(p, c.o, pe);
 	if (err)
 		return err;
-	err = gzwriter_open_fd(&w, fd, PPROF_GZ_LEVEL, name, pe);
-	if (err)
-		return err;
 	err = pprof_emit(&c, pe);
 	ctx_free(&c);
-	return gzwriter_close(&w, err, pe);
+	return err;
 }

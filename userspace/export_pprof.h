@@ -35,8 +35,13 @@ struct gp_pprof_opts {
 	size_t ncomments;
 };
 
-/* To fd, which stays the caller's (always gzip, as pprof expects); name is for messages. */
-int pprof_write(const struct gp_profile *p, const struct gp_pprof_opts *opts, int fd,
-		const char *name, struct prof_err *pe);
+struct gz_writer;
+
+/* pprof files are gzip-compressed protobuf: w must compress, at the level Go's runtime/pprof
+ * uses (gzip.BestSpeed). */
+#define PPROF_GZ_LEVEL 1
+
+int pprof_write(const struct gp_profile *p, const struct gp_pprof_opts *opts, struct gz_writer *w,
+		struct prof_err *pe);
 
 #endif /* GP_EXPORT_PPROF_H */

@@ -42,6 +42,10 @@ void flamegraph_opts_init(struct gp_flamegraph_opts *o);
 int flamegraph_write(const struct gp_profile *p, const struct gp_flamegraph_opts *opts, FILE *fp,
 		     struct prof_err *pe);
 struct gz_writer;
+
+/* .svg.gz outputs: SVG text compresses about 10x at this level. */
+#define FLAMEGRAPH_GZ_LEVEL 6
+
 /* The SVG to w (plain or gzip: the writer's choice). */
 int flamegraph_emit(const struct gp_profile *p, const struct gp_flamegraph_opts *opts,
 		    struct gz_writer *w, struct prof_err *pe);

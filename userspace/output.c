@@ -83,9 +83,7 @@ int output_fd(const struct gp_output *o)
 
 bool output_is_gz(const struct gp_output *o)
 {
-	size_t n = strlen(o->path);
-
-	return !o->is_stdout && n > 3 && !strcmp(o->path + n - 3, ".gz");
+	return !o->is_stdout && path_is_gz(o->path);
 }
 
 void output_discard(struct gp_output *o)
@@ -95,37 +93,42 @@ void output_discard(struct gp_output *o)
 	o->open = false;
 }
 
+/*
+ * What the written data can still fail with, as an errno or 0: a file's page cache is not yet
+ * on disk (a full or failing disk shows up at fsync), a device's last error comes at close.
+ */
+static int output_sync(struct gp_output *o)
+{
+	int e;
+
+	if (o->is_stdout)
+		return fsync(STDOUT_FILENO) && errno == EIO ? EIO : 0;
+	if (o->f.kind == ASU_FILE)
+		return fsync(o->f.fd) ? errno : 0;
+	e = close(o->f.fd) && errno != EINTR ? errno : 0;
+	o->f.fd = -1;
+	return e;
+}
+
 int output_finish(struct gp_output *o, int werr, const char *msg)
 {
 	char err[PATH_MAX + 200];
-	int e = -werr;
+	int e;
 
 	if (!o->open)
 		return -1;
-	/* Data in the page cache is not yet on disk: a full or failing disk shows up here. */
-	if (!werr && !o->is_stdout && o->f.kind == ASU_FILE && fsync(o->f.fd))
-		e = errno;
-	if (!werr && o->is_stdout && fsync(STDOUT_FILENO) && errno == EIO)
-		e = errno;
-	if (!werr && !e && o->f.kind == ASU_DEVICE && close(o->f.fd) && errno != EINTR)
-		e = errno;
-	if (o->f.kind == ASU_DEVICE)
-		o->f.fd = -1;
-	if (!werr && !e && !o->is_stdout) {
-		o->open = false;
-		if (!asuser_out_commit(&o->f, err, sizeof(err)))
-			return 0;
-		fprintf(stderr, "gilprof: %s\n", err);
+	e = werr ? -werr : output_sync(o);
+	if (e) {
+		output_discard(o);
+		if (msg || !werr)
+			fprintf(stderr, "gilprof: cannot write %s: %s\n",
+				o->is_stdout ? "stdout" : o->path, msg ? msg : strerror(e));
 		return -1;
 	}
-	if (!werr && !e) {
-		o->open = false;
+	o->open = false;
+	if (o->is_stdout || !asuser_out_commit(&o->f, err, sizeof(err)))
 		return 0;
-	}
-	output_discard(o);
-	if (msg || !werr)
-		fprintf(stderr, "gilprof: cannot write %s: %s\n", o->is_stdout ? "stdout" : o->path,
-			msg ? msg : strerror(e));
+	fprintf(stderr, "gilprof: %s\n", err);
 	return -1;
 }
 
@@ -156,4 +159,22 @@ int output_write(struct gp_output *o, int (*fn)(FILE *f, void *ctx), void *ctx)
 	if (saved)
 		err = -saved;
 	return output_finish(o, err, err ? strerror(saved) : NULL);
+}
+
+int output_write_gz(struct gp_output *o, int level, bool always_gz,
+		    int (*fn)(struct gz_writer *w, void *ctx, struct prof_err *pe), void *ctx)
+{
+	struct prof_err pe = {0};
+	struct gz_writer w;
+	int err;
+
+	if (!o->open)
+		return -1;
+	err = gzwriter_open_fd(&w, output_fd(o), always_gz || output_is_gz(o) ? level : 0, o->path,
+			       &pe);
+	if (!err)
+		err = gzwriter_close(&w, fn(&w, ctx, &pe), &pe);
+	if (output_finish(o, err, !err ? NULL : pe.msg[0] ? pe.msg : strerror(-err)))
+		return err ? err : -1;
+	return 0;
 }

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "asuser.h"
+#include "gzfile.h"
 
 struct gp_output {
 	const char *opt; /* the option that named it ("--json"), for messages */
@@ -41,5 +42,12 @@ int output_finish(struct gp_output *o, int werr, const char *msg);
 void output_discard(struct gp_output *o);
 /* Write the whole output through a stdio stream with fn, then output_finish(). */
 int output_write(struct gp_output *o, int (*fn)(FILE *f, void *ctx), void *ctx);
+/*
+ * The same through a gz_writer: gzip at level (1-9) when the path ends in ".gz" or always_gz,
+ * plain bytes otherwise. fn returns 0 or -errno with *pe filled. Returns 0; fn's or the writer's
+ * -errno; or -1 when syncing or linking failed (one line printed for each failure).
+ */
+int output_write_gz(struct gp_output *o, int level, bool always_gz,
+		    int (*fn)(struct gz_writer *w, void *ctx, struct prof_err *pe), void *ctx);
 
 #endif

@@ -56,33 +56,33 @@ void run_outputs_discard(struct gp_run_outputs *ro)
 		output_discard(&ro->o[i]);
 }
 
-/* A stream format written through the gzip-capable writer, then linked into place. */
-static int gz_output(struct gp_output *out, int level,
-		     int (*emit)(const struct gp_profile *, const void *, struct gz_writer *,
-				 struct prof_err *),
-		     const struct gp_profile *p, const void *arg)
+static int emit_folded(struct gz_writer *w, void *ctx, struct prof_err *pe)
 {
-	struct prof_err pe = {0};
-	struct gz_writer w;
-	int err;
-
-	err = gzwriter_open_fd(&w, output_fd(out), level, out->path, &pe);
-	if (!err)
-		err = gzwriter_close(&w, emit(p, arg, &w, &pe), &pe);
-	return output_finish(out, err, err ? pe.msg : NULL) ? 1 : 0;
+	return folded_emit(ctx, w, pe);
 }
 
-static int emit_folded(const struct gp_profile *p, const void *arg, struct gz_writer *w,
-		       struct prof_err *pe)
+struct svg_ctx {
+	const struct gp_profile *p;
+	const struct gp_flamegraph_opts *o;
+};
+
+static int emit_svg(struct gz_writer *w, void *ctx, struct prof_err *pe)
 {
-	(void)arg;
-	return folded_emit(p, w, pe);
+	struct svg_ctx *sc = ctx;
+
+	return flamegraph_emit(sc->p, sc->o, w, pe);
 }
 
-static int emit_svg(const struct gp_profile *p, const void *arg, struct gz_writer *w,
-		    struct prof_err *pe)
+struct pprof_ctx {
+	const struct gp_profile *p;
+	const struct gp_pprof_opts *o;
+};
+
+static int emit_pprof(struct gz_writer *w, void *ctx, struct prof_err *pe)
 {
-	return flamegraph_emit(p, arg, w, pe);
+	struct pprof_ctx *pc = ctx;
+
+	return pprof_write(pc->p, pc->o, w, pe);
 }
 
 struct speedscope_ctx {
@@ -117,13 +117,15 @@ static int profile_outputs_view(const struct gp_run_opts *o, const struct gp_rep
 		return 1;
 	}
 	if (fo->open)
-		err |= gz_output(fo, output_is_gz(fo) ? FOLDED_GZ_LEVEL : 0, emit_folded, p, NULL);
+		err |= output_write_gz(fo, FOLDED_GZ_LEVEL, false, emit_folded, (void *)p) ? 1 : 0;
 	if (fg->open) {
+		struct svg_ctx sc = {p, &fgo};
+
 		flamegraph_opts_init(&fgo);
 		snprintf(title, sizeof(title), "gilprof: %s (%s view)", r->argv[0],
 			 view_name(o->view));
 		fgo.title = title;
-		err |= gz_output(fg, output_is_gz(fg) ? 6 : 0, emit_svg, p, &fgo);
+		err |= output_write_gz(fg, FLAMEGRAPH_GZ_LEVEL, false, emit_svg, &sc) ? 1 : 0;
 	}
 	if (ss->open) {
 		struct speedscope_ctx sc = {p, title, &pe};
@@ -142,18 +144,22 @@ static int profile_output_pprof(const struct gp_report *r, uint64_t period, stru
 	struct gp_pprof_opts po = {0};
 	struct gp_profile *p = NULL;
 	struct prof_err pe = {0};
+	struct pprof_ctx pc = {NULL, &po};
 	int err;
 
 	err = view_build(r, GP_VIEW_PPROF, period, &p, &pe);
-	if (!err) {
-		po.period_ns = period;
-		po.duration_ns = r->end_ts - r->start_ts;
-		po.comments = comments;
-		po.ncomments = 2;
-		err = pprof_write(p, &po, output_fd(out), out->path, &pe);
+	if (err) {
+		output_finish(out, err, pe.msg);
+		return 1;
 	}
+	po.period_ns = period;
+	po.duration_ns = r->end_ts - r->start_ts;
+	po.comments = comments;
+	po.ncomments = 2;
+	pc.p = p;
+	err = output_write_gz(out, PPROF_GZ_LEVEL, true, emit_pprof, &pc) ? 1 : 0;
 	profile_free(p);
-	return output_finish(out, err, err ? pe.msg : NULL) ? 1 : 0;
+	return err;
 }
 
 int run_profile_outputs(const struct gp_run_opts *o, const struct gp_report *r,
