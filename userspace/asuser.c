@@ -45,11 +45,22 @@ struct asu_rep {
 
 static int broker_fd = -1;
 static pid_t broker_pid;
+/* One request at a time (see asuser.h), here and in the broker: one buffer of each is enough. */
+static struct asu_req req;
+static struct asu_rep rep;
 
+/* fmt has two %s: the path, then the reason for err. */
 static int fail(struct asu_rep *p, int err, const char *fmt, const char *path)
 {
 	p->err = err;
 	snprintf(p->msg, sizeof(p->msg), fmt, path, strerror(-err));
+	return err;
+}
+
+static int fail_msg(struct asu_rep *p, int err, const char *msg)
+{
+	p->err = err;
+	snprintf(p->msg, sizeof(p->msg), "%s", msg);
 	return err;
 }
 
@@ -181,7 +192,7 @@ static int op_out_open(const struct asu_req *q, struct asu_rep *p, int *fds, int
 
 	o->dirfd = o->fd = -1;
 	if (!q->path[0])
-		return fail(p, -EINVAL, "%san empty file name%.0s", "");
+		return fail_msg(p, -EINVAL, "an empty file name");
 	if (!stat(q->path, &st)) {
 		if (S_ISDIR(st.st_mode))
 			return fail(p, -EISDIR, "%s: %s", q->path);
@@ -239,7 +250,7 @@ static int op_commit(const struct asu_req *q, const int *in, int nin, struct asu
 	int dirfd = in[0], fd = in[1], i;
 
 	if (nin != 2)
-		return fail(p, -EINVAL, "%sa commit without its files%.0s", "");
+		return fail_msg(p, -EINVAL, "a commit without its files");
 	if (q->tmpname[0]) {
 		if (renameat(dirfd, q->tmpname, dirfd, q->base))
 			return fail(p, -errno, "cannot rename the output into %s: %s", q->base);
@@ -289,7 +300,7 @@ static int op_run(const struct asu_req *q, const int *in, int nin, struct asu_re
 			unlinkat(in[0], q->tmpname, 0);
 		return 0;
 	}
-	return fail(p, -EINVAL, "%sunknown request%.0s", "");
+	return fail_msg(p, -EINVAL, "unknown request");
 }
 
 static int fds_send(int sock, const void *buf, size_t len, const int *fds, int nfds)
@@ -365,11 +376,9 @@ static void fds_close(const int *fds, int n)
 
 static __attribute__((noreturn)) void broker_main(int sock, pid_t parent, const struct gp_creds *c)
 {
-	static struct asu_req q;
-	static struct asu_rep p;
 	int in[ASU_MAXFDS], out[ASU_MAXFDS], nin, nout, err;
 
-	memset(&p, 0, sizeof(p));
+	memset(&rep, 0, sizeof(rep));
 	/* A terminal's Ctrl-C goes to the whole process group: the report still has to be written. */
 	setsid();
 	signal(SIGINT, SIG_IGN);
@@ -382,19 +391,19 @@ static __attribute__((noreturn)) void broker_main(int sock, pid_t parent, const 
 	if (!err && (prctl(PR_SET_DUMPABLE, 0) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)))
 		err = -errno;
 	prctl(PR_SET_NAME, "gilprof-user");
-	p.err = err;
-	if (fds_send(sock, &p, sizeof(p), NULL, 0) || err)
+	rep.err = err;
+	if (fds_send(sock, &rep, sizeof(rep), NULL, 0) || err)
 		_exit(1);
 	for (;;) {
-		err = fds_recv(sock, &q, sizeof(q), in, &nin);
+		err = fds_recv(sock, &req, sizeof(req), in, &nin);
 		if (err <= 0)
 			_exit(err ? 1 : 0);
-		q.path[sizeof(q.path) - 1] = q.base[sizeof(q.base) - 1] = 0;
-		q.tmpname[sizeof(q.tmpname) - 1] = 0;
+		req.path[sizeof(req.path) - 1] = req.base[sizeof(req.base) - 1] = 0;
+		req.tmpname[sizeof(req.tmpname) - 1] = 0;
 		nout = 0;
-		op_run(&q, in, nin, &p, out, &nout);
+		op_run(&req, in, nin, &rep, out, &nout);
 		fds_close(in, nin);
-		err = fds_send(sock, &p, sizeof(p), out, nout);
+		err = fds_send(sock, &rep, sizeof(rep), out, nout);
 		fds_close(out, nout);
 		if (err)
 			_exit(1);
@@ -403,7 +412,6 @@ static __attribute__((noreturn)) void broker_main(int sock, pid_t parent, const 
 
 int asuser_start(const struct gp_creds *c, char *err, size_t errlen)
 {
-	static struct asu_rep p;
 	int sv[2], fds[ASU_MAXFDS], nfds, ret;
 	pid_t parent = getpid();
 
@@ -433,14 +441,16 @@ int asuser_start(const struct gp_creds *c, char *err, size_t errlen)
 	}
 	close(sv[1]);
 	broker_fd = sv[0];
-	ret = fds_recv(broker_fd, &p, sizeof(p), fds, &nfds);
+	/* The broker's first message says whether it became the user. */
+	ret = fds_recv(broker_fd, &rep, sizeof(rep), fds, &nfds);
 	fds_close(fds, nfds);
-	if (ret <= 0 || p.err) {
+	if (ret > 0)
+		ret = rep.err;
+	else if (!ret)
+		ret = -EPIPE;
+	if (ret) {
 		snprintf(err, errlen, "cannot act as the sudo user (uid %u, gid %u): %s",
-			 (unsigned)c->uid, (unsigned)c->gid,
-			 strerror(p.err ? -p.err
-				  : ret ? -ret
-					: EPIPE));
+			 (unsigned)c->uid, (unsigned)c->gid, strerror(-ret));
 		asuser_stop();
 		return -1;
 	}
@@ -480,97 +490,77 @@ static int asuser_call(const struct asu_req *q, const int *in, int nin, struct a
 	return p->err;
 }
 
+/* The request buffer, cleared and filled; NULL with err when path does not fit. */
 static struct asu_req *req_new(enum asu_op op, const char *path, char *err, size_t errlen)
 {
-	struct asu_req *q = calloc(1, sizeof(*q));
-
-	if (!q) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	q->op = op;
-	if (path && strlen(path) >= sizeof(q->path)) {
+	if (path && strlen(path) >= sizeof(req.path)) {
 		snprintf(err, errlen, "%.64s...: file name too long", path);
-		free(q);
 		return NULL;
 	}
+	memset(&req, 0, sizeof(req));
+	req.op = op;
 	if (path)
-		strcpy(q->path, path);
-	return q;
+		strcpy(req.path, path);
+	return &req;
+}
+
+/* The reply's reason for ret, for the caller's message. */
+static int reply_err(int ret, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s", rep.msg[0] ? rep.msg : strerror(-ret));
+	return ret;
 }
 
 int asuser_exec_check(const char *path)
 {
 	char err[64];
-	struct asu_req *q = req_new(OP_EXEC_CHECK, path, err, sizeof(err));
-	struct asu_rep *p = malloc(sizeof(*p));
-	int fds[ASU_MAXFDS], nfds = 0, ret = -ENOMEM;
+	int fds[ASU_MAXFDS], nfds, ret;
 
-	if (q && p) {
-		ret = asuser_call(q, NULL, 0, p, fds, &nfds);
-		fds_close(fds, nfds);
-	}
-	free(q);
-	free(p);
+	if (!req_new(OP_EXEC_CHECK, path, err, sizeof(err)))
+		return -ENAMETOOLONG;
+	ret = asuser_call(&req, NULL, 0, &rep, fds, &nfds);
+	fds_close(fds, nfds);
 	return ret;
 }
 
 int asuser_open_read(const char *path, bool pipes_ok, struct stat *st, char *err, size_t errlen)
 {
-	struct asu_req *q =
-		req_new(pipes_ok ? OP_OPEN_READ_PIPES : OP_OPEN_READ, path, err, errlen);
-	struct asu_rep *p = malloc(sizeof(*p));
-	int fds[ASU_MAXFDS], nfds = 0, ret = -ENOMEM;
+	int fds[ASU_MAXFDS], nfds, ret;
 
-	if (!q || !p)
-		goto out;
-	ret = asuser_call(q, NULL, 0, p, fds, &nfds);
+	if (!req_new(pipes_ok ? OP_OPEN_READ_PIPES : OP_OPEN_READ, path, err, errlen))
+		return -ENAMETOOLONG;
+	ret = asuser_call(&req, NULL, 0, &rep, fds, &nfds);
 	if (!ret && nfds != 1)
 		ret = -EPROTO;
 	if (ret) {
 		fds_close(fds, nfds);
-		snprintf(err, errlen, "%s", p->msg[0] ? p->msg : strerror(-ret));
-		goto out;
+		return reply_err(ret, err, errlen);
 	}
 	if (st)
-		*st = p->st;
-	ret = fds[0];
-out:
-	if (ret == -ENOMEM && (!q || !p))
-		snprintf(err, errlen, "out of memory");
-	free(q);
-	free(p);
-	return ret;
+		*st = rep.st;
+	return fds[0];
 }
 
 int asuser_out_open(const char *path, struct asuser_out *o, char *err, size_t errlen)
 {
-	struct asu_req *q = req_new(OP_OUT_OPEN, path, err, errlen);
-	struct asu_rep *p = malloc(sizeof(*p));
-	int fds[ASU_MAXFDS], nfds = 0, ret = -ENOMEM;
+	int fds[ASU_MAXFDS], nfds, ret;
 
 	memset(o, 0, sizeof(*o));
 	o->fd = o->dirfd = -1;
-	if (!q || !p) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	ret = asuser_call(q, NULL, 0, p, fds, &nfds);
-	if (!ret && nfds != (p->out.kind == ASU_FILE ? 2 : 1))
+	if (!req_new(OP_OUT_OPEN, path, err, errlen))
+		return -ENAMETOOLONG;
+	ret = asuser_call(&req, NULL, 0, &rep, fds, &nfds);
+	if (!ret && nfds != (rep.out.kind == ASU_FILE ? 2 : 1))
 		ret = -EPROTO;
 	if (ret) {
 		fds_close(fds, nfds);
-		snprintf(err, errlen, "%s", p->msg[0] ? p->msg : strerror(-ret));
-		goto out;
+		return reply_err(ret, err, errlen);
 	}
-	*o = p->out;
+	*o = rep.out;
 	o->base[NAME_MAX] = o->tmpname[NAME_MAX] = 0;
 	o->fd = fds[0];
 	o->dirfd = nfds > 1 ? fds[1] : -1;
-out:
-	free(q);
-	free(p);
-	return ret;
+	return 0;
 }
 
 static void out_close(struct asuser_out *o)
@@ -585,48 +575,36 @@ static void out_close(struct asuser_out *o)
 
 int asuser_out_commit(struct asuser_out *o, char *err, size_t errlen)
 {
-	struct asu_req *q = req_new(OP_COMMIT, NULL, err, errlen);
-	struct asu_rep *p = malloc(sizeof(*p));
-	int in[2] = {o->dirfd, o->fd}, fds[ASU_MAXFDS], nfds = 0, ret = 0;
+	int in[2] = {o->dirfd, o->fd}, fds[ASU_MAXFDS], nfds, ret;
 
-	if (o->kind != ASU_FILE)
-		goto out;
-	ret = -ENOMEM;
-	if (!q || !p) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
+	if (o->kind != ASU_FILE) {
+		out_close(o);
+		return 0;
 	}
-	memcpy(q->base, o->base, sizeof(q->base));
-	memcpy(q->tmpname, o->tmpname, sizeof(q->tmpname));
-	ret = asuser_call(q, in, 2, p, fds, &nfds);
+	req_new(OP_COMMIT, NULL, err, errlen);
+	memcpy(req.base, o->base, sizeof(req.base));
+	memcpy(req.tmpname, o->tmpname, sizeof(req.tmpname));
+	ret = asuser_call(&req, in, 2, &rep, fds, &nfds);
 	fds_close(fds, nfds);
-	if (ret)
-		snprintf(err, errlen, "%s", p->msg[0] ? p->msg : strerror(-ret));
-out:
-	if (ret && o->kind == ASU_FILE)
-		asuser_out_discard(o);
-	out_close(o);
-	free(q);
-	free(p);
+	if (!ret) {
+		out_close(o);
+		return 0;
+	}
+	reply_err(ret, err, errlen);
+	asuser_out_discard(o);
 	return ret;
 }
 
 void asuser_out_discard(struct asuser_out *o)
 {
-	struct asu_req *q;
-	struct asu_rep *p;
-	int fds[ASU_MAXFDS], nfds = 0;
+	int fds[ASU_MAXFDS], nfds;
 	char err[32];
 
-	if (o->kind == ASU_FILE && o->tmpname[0] &&
-	    (q = req_new(OP_DISCARD, NULL, err, sizeof(err)))) {
-		p = malloc(sizeof(*p));
-		memcpy(q->tmpname, o->tmpname, sizeof(q->tmpname));
-		if (p)
-			asuser_call(q, &o->dirfd, 1, p, fds, &nfds);
+	if (o->kind == ASU_FILE && o->tmpname[0]) {
+		req_new(OP_DISCARD, NULL, err, sizeof(err));
+		memcpy(req.tmpname, o->tmpname, sizeof(req.tmpname));
+		asuser_call(&req, &o->dirfd, 1, &rep, fds, &nfds);
 		fds_close(fds, nfds);
-		free(p);
-		free(q);
 		o->tmpname[0] = 0;
 	}
 	out_close(o);

@@ -74,6 +74,7 @@ static void stdio_guard(void)
 {
 	int p[2], fd;
 
+	/* Every command: a write to a closed pipe is an error to report, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	if (fcntl(STDIN_FILENO, F_GETFD) < 0 && (fd = open("/dev/null", O_RDONLY)) > 0) {
 		dup2(fd, STDIN_FILENO);
