@@ -150,6 +150,7 @@ static int cgroup_remove(const struct gp_contain *c)
 static int cgroup_make(struct gp_contain *c, const char *dir, char *why, size_t whylen)
 {
 	struct statfs sf;
+	struct stat st;
 
 	c->parent_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->parent_fd < 0) {
@@ -170,6 +171,14 @@ static int cgroup_make(struct gp_contain *c, const char *dir, char *why, size_t 
 	if (c->dir_fd < 0) {
 		snprintf(why, whylen, "%s/%s: %s", dir, c->name, strerror(errno));
 		cgroup_remove(c);
+		return -1;
+	}
+	/*
+	 * In a subtree delegated to the user, the user could swap in a cgroup of their own between
+	 * the mkdir and the open, and then move the command out of it: ours belongs to root.
+	 */
+	if (fstat(c->dir_fd, &st) || st.st_uid != geteuid()) {
+		snprintf(why, whylen, "%s/%s was replaced by another user's cgroup", dir, c->name);
 		return -1;
 	}
 	c->kill_fd = openat(c->dir_fd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
