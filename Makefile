@@ -23,7 +23,7 @@ endif
 
 WARN := -Wall -Wextra -Werror
 CFLAGS := -std=gnu11 -g -O2 $(WARN) -fno-omit-frame-pointer -MMD -MP
-CPPFLAGS := -I$(OUT) -Ibpf -Iuserspace -Iworkloads -D_GNU_SOURCE
+CPPFLAGS := -I$(OUT) -Ibpf -Iuserspace -Iworkloads -Itests -D_GNU_SOURCE
 LDLIBS := -lbpf -lelf -ldw -lz -lpthread -lm
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
@@ -31,8 +31,9 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 
-US_SRCS := $(wildcard userspace/*.c)
-LIB_SRCS := $(filter-out userspace/main.c,$(US_SRCS))
+# userspace/<layer>/*.c: the folders are the layers (README.md, 'Source layout').
+US_SRCS := $(wildcard userspace/*/*.c)
+LIB_SRCS := $(filter-out userspace/cli/main.c,$(US_SRCS))
 US_OBJS := $(patsubst userspace/%.c,$(OUT)/obj/%.o,$(US_SRCS))
 LIB_OBJS := $(patsubst userspace/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 SAN_OBJS := $(patsubst userspace/%.c,$(OUT)/san/%.o,$(US_SRCS))
@@ -45,7 +46,7 @@ WL_LIB_OBJS := $(patsubst workloads/%.c,$(OUT)/wl/%.o,$(WL_LIB_SRCS))
 WL_SAN_LIB_OBJS := $(patsubst workloads/%.c,$(OUT)/wlsan/%.o,$(WL_LIB_SRCS))
 WL_PROGS := $(patsubst workloads/%.c,$(OUT)/workloads/%,$(WL_PROG_SRCS))
 
-UNIT_SRCS := $(wildcard tests/test_*.c)
+UNIT_SRCS := $(filter-out tests/e2e/%,$(wildcard tests/*/test_*.c))
 UNIT_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 E2E_SRCS := $(wildcard tests/e2e/test_*.c)
 E2E_BINS := $(patsubst tests/e2e/%.c,$(OUT)/tests/e2e/%,$(E2E_SRCS))
@@ -78,12 +79,15 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/obj/%.o: userspace/%.c $(SKELS)
+# Only the collector includes the skeleton.
+$(OUT)/obj/collect/collector.o $(OUT)/san/collect/collector.o: $(SKELS)
+
+$(OUT)/obj/%.o: userspace/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
 
-$(OUT)/san/%.o: userspace/%.c $(SKELS)
+$(OUT)/san/%.o: userspace/%.c
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -O1 $(SANFLAGS) $(CPPFLAGS) -c $< -o $@
@@ -152,7 +156,7 @@ bench: deps all
 	$(Q)tools/bench.sh
 
 format:
-	clang-format -i $(wildcard bpf/*.c bpf/*.h userspace/*.c userspace/*.h workloads/*.c workloads/*.h tests/*.c tests/e2e/*.c tests/e2e/*.h)
+	clang-format -i $(wildcard bpf/*.[ch] userspace/*/*.[ch] workloads/*.[ch] tests/*.h tests/*/*.[ch] tools/*.c)
 
 check-format:
 	$(Q)tools/check-format.sh
@@ -160,4 +164,4 @@ check-format:
 clean:
 	rm -rf $(OUT)
 
--include $(wildcard $(OUT)/obj/*.d $(OUT)/san/*.d $(OUT)/wl/*.d $(OUT)/wlsan/*.d $(OUT)/tests/*.d $(OUT)/tests/e2e/*.d)
+-include $(wildcard $(OUT)/obj/*/*.d $(OUT)/san/*/*.d $(OUT)/wl/*.d $(OUT)/wlsan/*.d $(OUT)/tests/*/*.d)

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "procmaps.h"
+#include "symbolize/procmaps.h"
 #include "testutil.h"
 
 /* This test program's path. */

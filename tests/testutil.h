@@ -18,13 +18,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "asuser.h"
-#include "export_pprof.h"
-#include "flamegraph.h"
-#include "folded.h"
-#include "gzfile.h"
-#include "output.h"
-#include "profile.h"
+#include "util/asuser.h"
+#include "export/export_pprof.h"
+#include "export/flamegraph.h"
+#include "export/folded.h"
+#include "export/gzfile.h"
+#include "export/output.h"
+#include "analyze/profile.h"
 
 /* Set by the suite's .init; programs that use no directory leave it empty. */
 static char tmpdir[64] __attribute__((unused));

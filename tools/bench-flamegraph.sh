@@ -30,9 +30,9 @@ mkdir -p "$out"
 if [ ! -x "$out/gen-folded" ] || [ tools/gen-folded.c -nt "$out/gen-folded" ]; then
 	$cc "${flags[@]}" tools/gen-folded.c -o "$out/gen-folded"
 fi
-$cc "${flags[@]}" tools/flamegraph-bench.c userspace/profile.c userspace/gzfile.c \
-	userspace/folded.c userspace/flamegraph.c userspace/output.c userspace/asuser.c \
-	userspace/regfile.c userspace/creds.c -lz -lpthread -o "$out/flamegraph-bench"
+$cc "${flags[@]}" tools/flamegraph-bench.c userspace/analyze/profile.c userspace/export/gzfile.c \
+	userspace/export/folded.c userspace/export/flamegraph.c userspace/export/output.c \
+	userspace/util/asuser.c userspace/util/regfile.c userspace/util/creds.c -lz -lpthread -o "$out/flamegraph-bench"
 
 in=$out/stacks-$stacks.folded
 if [ ! -s "$in" ] || [ "$out/gen-folded" -nt "$in" ]; then

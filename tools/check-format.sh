@@ -3,7 +3,7 @@
 # Fail when a C source or header differs from clang-format's kernel style (.clang-format).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-files=$(git ls-files 'bpf/*.[ch]' 'userspace/*.[ch]' 'workloads/*.[ch]' 'tests/*.[ch]' 'tests/e2e/*.[ch]' 'tools/*.c')
+files=$(git ls-files 'bpf/*.[ch]' 'userspace/*/*.[ch]' 'workloads/*.[ch]' 'tests/*.[ch]' 'tests/*/*.[ch]' 'tools/*.c')
 clang-format --dry-run --Werror $files
 long=$(awk 'length > 100 {print FILENAME ":" FNR}' $files)
 if [ -n "$long" ]; then

@@ -13,10 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "flamegraph.h"
-#include "folded.h"
-#include "gzfile.h"
-#include "output.h"
+#include "export/flamegraph.h"
+#include "export/folded.h"
+#include "export/gzfile.h"
+#include "export/output.h"
 
 static double now(void)
 {

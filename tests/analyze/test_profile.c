@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analyze/profile.h"
+#include "testutil.h"
+
+#define NFRAMES(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct gp_pframe stack_a[] = {
+	{"python3", GP_FK_COMM},
+	{"main", GP_FK_USER},
+	{"take_gil", GP_FK_USER},
+	{"GIL", GP_FK_LOCK},
+};
+
+static const struct gp_pframe stack_b[] = {
+	{"python3", GP_FK_COMM},
+	{"main", GP_FK_USER},
+	{"compute", GP_FK_USER},
+};
+
+Test(profile, same_frames_merge)
+{
+	struct gp_profile *p = profile_make("nanoseconds");
+	struct gp_stack s;
+
+	stack_add(p, stack_a, NFRAMES(stack_a), GP_SK_LOCK_WAIT, 100, 1);
+	stack_add(p, stack_b, NFRAMES(stack_b), GP_SK_CPU, 7, 1);
+	stack_add(p, stack_a, NFRAMES(stack_a), GP_SK_LOCK_WAIT, 50, 2);
+	cr_assert_eq(profile_nstacks(p), 2);
+	cr_assert_eq(profile_nframes(p), 5);
+	profile_stack(p, 0, &s);
+	cr_assert_eq(s.weight, 150);
+	cr_assert_eq(s.count, 3);
+	cr_assert_eq(s.depth, 4);
+	cr_assert_eq(s.kind, GP_SK_LOCK_WAIT);
+	cr_assert_eq(profile_total(p), 157);
+	cr_assert_eq(profile_kind_total(p, GP_SK_LOCK_WAIT), 150);
+	cr_assert_eq(profile_kind_total(p, GP_SK_CPU), 7);
+	cr_assert_str_eq(profile_unit(p), "nanoseconds");
+	profile_free(p);
+}
+
+Test(profile, kind_and_prefix_keep_stacks_apart)
+{
+	struct gp_profile *p = profile_make("samples");
+	struct gp_pframe kernel_main[] = {{"python3", GP_FK_COMM}, {"main", GP_FK_KERNEL}};
+
+	stack_add(p, stack_a, NFRAMES(stack_a), GP_SK_LOCK_WAIT, 1, 1);
+	stack_add(p, stack_a, NFRAMES(stack_a), GP_SK_RUNQ_WAIT, 1, 1);
+	stack_add(p, stack_a, 3, GP_SK_LOCK_WAIT, 1, 1);
+	stack_add(p, kernel_main, 2, GP_SK_CPU, 1, 1);
+	cr_assert_eq(profile_nstacks(p), 4);
+	/* "main" as a kernel frame is not the user frame "main". */
+	cr_assert_eq(profile_nframes(p), 5);
+	stack_expect(stack_kinds, p, 3, "python3/comm;main/kernel");
+	stack_expect(stack_kinds, p, 0, "python3/comm;main/user;take_gil/user;GIL/lock");
+	profile_free(p);
+}
+
+static uint64_t hash_constant(const void *data, size_t len, uint64_t seed)
+{
+	(void)data;
+	(void)len;
+	(void)seed;
+	return 42;
+}
+
+Test(profile, forced_hash_collision_keeps_stacks_apart)
+{
+	struct gp_profile *p = profile_make("samples");
+	struct prof_err pe = {0};
+	size_t i;
+
+	cr_assert_eq(profile_hash_set(p, hash_constant, &pe), 0, "%s", pe.msg);
+	stack_add(p, stack_a, NFRAMES(stack_a), GP_SK_CPU, 3, 3);
+	stack_add(p, stack_b, NFRAMES(stack_b), GP_SK_CPU, 5, 5);
+	stack_add(p, stack_a, 2, GP_SK_CPU, 11, 11);
+	stack_add(p, stack_b, NFRAMES(stack_b), GP_SK_CPU, 5, 5);
+	/* Enough colliding frames and stacks to grow both tables while everything collides. */
+	for (i = 0; i < 1500; i++) {
+		char name[32];
+		struct gp_pframe f[] = {{"t", GP_FK_COMM}, {name, GP_FK_USER}};
+
+		snprintf(name, sizeof(name), "fn%zu", i);
+		stack_add(p, f, 2, GP_SK_CPU, 1, 1);
+	}
+	cr_assert_eq(profile_nstacks(p), 3 + 1500);
+	cr_assert_eq(profile_nframes(p), 5 + 1 + 1500);
+	stack_expect(stack_kinds, p, 0, "python3/comm;main/user;take_gil/user;GIL/lock");
+	stack_expect(stack_kinds, p, 1, "python3/comm;main/user;compute/user");
+	stack_expect(stack_kinds, p, 1502, "t/comm;fn1499/user");
+	{
+		struct gp_stack s;
+
+		profile_stack(p, 1, &s);
+		cr_assert_eq(s.weight, 10);
+		profile_stack(p, 2, &s);
+		cr_assert_eq(s.weight, 11);
+		cr_assert_eq(s.depth, 2);
+	}
+	cr_assert_eq(profile_total(p), 3 + 10 + 11 + 1500);
+	profile_free(p);
+}
+
+Test(profile, many_distinct_stacks)
+{
+	struct gp_profile *p = profile_make("samples");
+	struct prof_err pe = {0};
+	uint32_t ids[8];
+	struct gp_stack s;
+	uint64_t total = 0;
+	size_t i, j;
+
+	for (j = 0; j < 8; j++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "f%zu", j);
+		cr_assert_eq(profile_frame_intern(p, name, strlen(name), GP_FK_USER, &ids[j], &pe),
+			     0);
+	}
+	/* Every 6-frame sequence over 8 names in base 8: 8^6 = 262144 distinct stacks. */
+	for (i = 0; i < 262144; i++) {
+		uint32_t st[6];
+
+		for (j = 0; j < 6; j++)
+			st[j] = ids[(i >> (3 * j)) & 7];
+		cr_assert_eq(profile_add_ids(p, st, 6, GP_SK_CPU, i % 5 + 1, 1, &pe), 0);
+		total += i % 5 + 1;
+	}
+	for (i = 0; i < 1000; i++) {
+		uint32_t st[6];
+
+		for (j = 0; j < 6; j++)
+			st[j] = ids[(i >> (3 * j)) & 7];
+		cr_assert_eq(profile_add_ids(p, st, 6, GP_SK_CPU, 1, 1, &pe), 0);
+	}
+	cr_assert_eq(profile_nstacks(p), 262144);
+	cr_assert_eq(profile_total(p), total + 1000);
+	profile_stack(p, 999, &s);
+	cr_assert_eq(s.weight, 999 % 5 + 1 + 1);
+	profile_stack(p, 262143, &s);
+	cr_assert_eq(s.frames[5], ids[7]);
+	profile_free(p);
+}
+
+Test(profile, add_from_own_storage)
+{
+	struct gp_profile *p = profile_make("samples");
+	struct prof_err pe = {0};
+	struct gp_stack s;
+	size_t i;
+
+	stack_add(p, stack_a, NFRAMES(stack_a), GP_SK_CPU, 1, 1);
+	/* Prefixes of stack 0, read from the profile itself while it reallocates. */
+	for (i = 0; i < 2000; i++) {
+		profile_stack(p, 0, &s);
+		cr_assert_eq(profile_add_ids(p, s.frames, 1 + i % 3,
+					     i % 2 ? GP_SK_CPU : GP_SK_SLEEP, 1, 1, &pe),
+			     0, "%s", pe.msg);
+		stack_add(p, stack_b, 1 + i % 3, GP_SK_RUNQ_WAIT, 1, 1);
+	}
+	cr_assert_eq(profile_nstacks(p), 1 + 6 + 3);
+	profile_stack(p, 1, &s);
+	cr_assert_eq(s.depth, 1);
+	cr_assert_str_eq(profile_frame(p, s.frames[0]).name, "python3");
+	profile_free(p);
+}
+
+Test(profile, errors)
+{
+	struct gp_profile *p;
+	struct prof_err pe = {0};
+	struct gp_pframe nameless[] = {{NULL, GP_FK_USER}};
+	uint32_t id, bad = 99;
+
+	cr_assert_null(profile_new("bytes", &pe));
+	cr_assert_eq(pe.code, -EINVAL);
+	cr_assert(strstr(pe.msg, "bytes"), "%s", pe.msg);
+	cr_assert_null(profile_new(NULL, NULL));
+	p = profile_make("samples");
+	cr_assert_eq(profile_add(p, stack_a, 0, GP_SK_CPU, 1, 1, &pe), -EINVAL);
+	cr_assert(strstr(pe.msg, "at least one frame"), "%s", pe.msg);
+	cr_assert_eq(profile_add(p, stack_a, 2, GP_SK_COUNT, 1, 1, &pe), -EINVAL);
+	cr_assert_eq(profile_add(p, nameless, 1, GP_SK_CPU, 1, 1, &pe), -EINVAL);
+	cr_assert_eq(profile_frame_intern(p, "a\0b", 3, GP_FK_USER, &id, &pe), -EINVAL);
+	cr_assert(strstr(pe.msg, "NUL"), "%s", pe.msg);
+	cr_assert_eq(profile_frame_intern(p, "a", 1, GP_FK_COUNT, &id, &pe), -EINVAL);
+	cr_assert_eq(profile_add_ids(p, &bad, 1, GP_SK_CPU, 1, 1, &pe), -EINVAL);
+	cr_assert(strstr(pe.msg, "not interned"), "%s", pe.msg);
+	stack_add(p, stack_a, 2, GP_SK_CPU, UINT64_MAX - 1, 1);
+	cr_assert_eq(profile_add(p, stack_b, 3, GP_SK_CPU, 2, 1, &pe), -ERANGE);
+	cr_assert(strstr(pe.msg, "overflow"), "%s", pe.msg);
+	/* The failed add left nothing behind. */
+	cr_assert_eq(profile_nstacks(p), 1);
+	cr_assert_eq(profile_total(p), UINT64_MAX - 1);
+	cr_assert_eq(profile_hash_set(p, hash_constant, &pe), -EINVAL);
+	cr_assert_null(profile_frame(p, 1000).name);
+	cr_assert_str_eq(sample_kind_name(GP_SK_LOCK_WAIT), "lock-wait");
+	cr_assert_null(sample_kind_name(GP_SK_COUNT));
+	profile_free(p);
+	profile_free(NULL);
+}

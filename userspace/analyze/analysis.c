@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "analyze/analysis.h"
+#include "util/vec.h"
+
+void totals_add_thread(struct gp_totals *tot, const struct gp_thread *t, unsigned ncpus)
+{
+	unsigned c;
+	int b;
+
+	tot->nthreads++;
+	tot->lifetime += thread_lifetime(t);
+	for (b = 0; b < GP_B_COUNT; b++)
+		tot->bucket[b] += t->bucket[b];
+	for (c = 0; c < ncpus && c < GP_MAX_CPUS; c++)
+		tot->running_cpu[c] += t->running_cpu[c];
+	tot->nvcsw += t->nvcsw;
+	tot->nivcsw += t->nivcsw;
+	tot->migrations += t->migrations;
+	tot->wakeups += t->wakeups;
+}
+
+void totals_of_process(struct gp_totals *tot, const struct gp_process *p, unsigned ncpus)
+{
+	size_t i;
+
+	memset(tot, 0, sizeof(*tot));
+	for (i = 0; i < p->nthreads; i++)
+		totals_add_thread(tot, p->threads[i], ncpus);
+}
+
+void totals_of_model(struct gp_totals *tot, const struct gp_model *m)
+{
+	size_t i;
+
+	memset(tot, 0, sizeof(*tot));
+	for (i = 0; i < m->nthreads; i++)
+		totals_add_thread(tot, m->threads[i], m->ncpus);
+}
+
+struct gp_closure analysis_closure(const struct gp_model *m)
+{
+	struct gp_closure c = {0};
+	size_t i;
+
+	for (i = 0; i < m->nthreads; i++) {
+		const struct gp_thread *t = m->threads[i];
+		uint64_t life = thread_lifetime(t), acc = thread_accounted(t);
+		uint64_t err = life > acc ? life - acc : acc - life;
+		double rel = life ? (double)err / life : 0;
+
+		c.threads++;
+		if (err > c.max_abs_err_ns || rel > c.max_rel_err) {
+			if (err > c.max_abs_err_ns)
+				c.max_abs_err_ns = err;
+			if (rel > c.max_rel_err)
+				c.max_rel_err = rel;
+			c.worst_tid = t->tid;
+		}
+	}
+	return c;
+}
+
+static int lock_cmp(const void *a, const void *b)
+{
+	const struct gp_lock *x = *(const struct gp_lock *const *)a;
+	const struct gp_lock *y = *(const struct gp_lock *const *)b;
+
+	if (x->wait_ns != y->wait_ns)
+		return x->wait_ns < y->wait_ns ? 1 : -1;
+	if (x->waits != y->waits)
+		return x->waits < y->waits ? 1 : -1;
+	return x->uaddr < y->uaddr ? -1 : x->uaddr > y->uaddr;
+}
+
+static void **sorted_copy(void *const *v, size_t n, int (*cmp)(const void *, const void *))
+{
+	void **out;
+
+	if (!n)
+		return NULL;
+	out = malloc(n * sizeof(*out));
+	if (!out)
+		return NULL;
+	memcpy(out, v, n * sizeof(*out));
+	qsort(out, n, sizeof(*out), cmp);
+	return out;
+}
+
+struct gp_lock **analysis_locks_by_wait(const struct gp_model *m, size_t *n)
+{
+	struct gp_lock **out =
+		(struct gp_lock **)sorted_copy((void *const *)m->locks, m->nlocks, lock_cmp);
+
+	*n = out ? m->nlocks : 0;
+	return out;
+}
+
+static int pair_cmp(const void *a, const void *b)
+{
+	const struct gp_wake_pair *x = *(const struct gp_wake_pair *const *)a;
+	const struct gp_wake_pair *y = *(const struct gp_wake_pair *const *)b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	if (x->waker != y->waker)
+		return x->waker < y->waker ? -1 : 1;
+	return x->wakee < y->wakee ? -1 : x->wakee > y->wakee;
+}
+
+struct gp_wake_pair **analysis_pairs_by_count(const struct gp_model *m, size_t *n)
+{
+	struct gp_wake_pair **out =
+		(struct gp_wake_pair **)sorted_copy((void *const *)m->pairs, m->npairs, pair_cmp);
+
+	*n = out ? m->npairs : 0;
+	return out;
+}
+
+double analysis_parallelism(const struct gp_totals *tot, uint64_t wall_ns)
+{
+	return wall_ns ? (double)tot->bucket[GP_B_RUNNING] / wall_ns : 0;
+}
+
+static struct gp_lock_group *group_find(struct gp_lock_group *g, size_t n, uint32_t tgid,
+					const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (g[i].tgid == tgid && !strcmp(g[i].name, name))
+			return &g[i];
+	}
+	return NULL;
+}
+
+static int group_add_waiters(struct gp_lock_group *g, const struct gp_lock *l)
+{
+	size_t i, j;
+
+	for (i = 0; i < l->nwaiters; i++) {
+		for (j = 0; j < g->nwaiters && g->waiters[j] != l->waiters[i]; j++)
+			;
+		if (j < g->nwaiters)
+			continue;
+		if (vec_reserve((void **)&g->waiters, &g->capwaiters, g->nwaiters,
+				sizeof(*g->waiters), 8))
+			return -ENOMEM;
+		g->waiters[g->nwaiters++] = l->waiters[i];
+	}
+	return 0;
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+	const struct gp_lock_group *x = a, *y = b;
+
+	if (x->wait_ns != y->wait_ns)
+		return x->wait_ns < y->wait_ns ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+struct gp_lock_group *analysis_lock_groups(const struct gp_model *m, gp_namer_fn name, void *ctx,
+					   size_t *n)
+{
+	struct gp_lock_group *g = calloc(m->nlocks ? m->nlocks : 1, sizeof(*g)), *cur;
+	char buf[128];
+	size_t i;
+
+	*n = 0;
+	if (!g)
+		return NULL;
+	for (i = 0; i < m->nlocks; i++) {
+		const struct gp_lock *l = m->locks[i];
+		char *plus;
+
+		if (name(ctx, l->tgid, l->uaddr, buf, sizeof(buf)) == 0 &&
+		    (plus = strchr(buf, '+')))
+			*plus = 0; /* named by a symbol: the object is the symbol */
+		cur = group_find(g, *n, l->tgid, buf);
+		if (!cur) {
+			cur = &g[(*n)++];
+			cur->tgid = l->tgid;
+			snprintf(cur->name, sizeof(cur->name), "%s", buf);
+		}
+		cur->nwords++;
+		cur->waits += l->waits;
+		cur->timeouts += l->outcome[GP_WO_TIMEOUT];
+		cur->wait_ns += l->wait_ns;
+		cur->blocked_ns += l->blocked_ns;
+		if (group_add_waiters(cur, l)) {
+			lock_groups_free(g, *n);
+			*n = 0;
+			return NULL;
+		}
+	}
+	qsort(g, *n, sizeof(*g), group_cmp);
+	return g;
+}
+
+void lock_groups_free(struct gp_lock_group *g, size_t n)
+{
+	size_t i;
+
+	for (i = 0; g && i < n; i++)
+		free(g[i].waiters);
+	free(g);
+}
+
+bool lock_filter_match(const char *filter, uint64_t uaddr, const char *name)
+{
+	size_t base = strcspn(name, "+.");
+	char *end;
+	unsigned long long a;
+
+	if (!strncmp(filter, "0x", 2)) {
+		a = strtoull(filter, &end, 16);
+		if (!*end)
+			return a == uaddr;
+	}
+	return !strcmp(filter, name) || (strlen(filter) == base && !strncmp(filter, name, base));
+}

@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Weighted stacks with interned frames. Sized for millions of distinct stacks: names live in a
+ * chunked arena (pointers stay valid as it grows), stacks are runs in one flat uint32_t array and
+ * both lookup tables are open-addressed arrays of uint32_t ids, so a stack costs its frame ids
+ * plus a 40-byte record and a few bytes of table.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/profile.h"
+
+#define NAME_CHUNK (1u << 20)
+#define TABLE_MIN 1024u
+#define ID_MAX 0xfffffffeu /* ids are stored as id + 1 in tables, 0 meaning empty */
+
+struct name_chunk {
+	struct name_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct frame_rec {
+	const char *name;
+	uint32_t len;
+	uint32_t kind;
+};
+
+struct stack_rec {
+	uint64_t off; /* into ids */
+	uint64_t weight;
+	uint64_t count;
+	uint32_t depth;
+	uint32_t kind;
+};
+
+/*
+ * Open addressing with linear probing. A slot holds id + 1 (0 when empty) and the id's hash, so
+ * that probing past other entries, and growing, never touches the records themselves: with a
+ * million stacks each record access is a cache miss.
+ */
+struct id_slot {
+	uint32_t id1;
+	uint32_t hash;
+};
+
+struct id_table {
+	struct id_slot *slots;
+	size_t mask;
+	size_t used;
+};
+
+struct gp_profile {
+	char *unit;
+	gp_hash_fn hash;
+	struct name_chunk *names;
+	struct frame_rec *frames;
+	size_t nframes, frames_cap;
+	struct id_table frame_tab;
+	uint32_t *ids;
+	size_t nids, ids_cap;
+	struct stack_rec *stacks;
+	size_t nstacks, stacks_cap;
+	struct id_table stack_tab;
+	uint32_t *scratch; /* profile_add() converts names to ids here */
+	size_t scratch_cap;
+	uint64_t total;
+	uint64_t kind_total[GP_SK_COUNT];
+};
+
+static const char *const sample_kind_names[GP_SK_COUNT] = {
+	[GP_SK_CPU] = "cpu",	 [GP_SK_LOCK_WAIT] = "lock-wait", [GP_SK_RUNQ_WAIT] = "runqueue",
+	[GP_SK_SLEEP] = "sleep", [GP_SK_WAKER] = "waker",
+};
+
+static const char *const frame_kind_names[GP_FK_COUNT] = {
+	[GP_FK_USER] = "user",	 [GP_FK_KERNEL] = "kernel", [GP_FK_LOCK] = "lock",
+	[GP_FK_WAKER] = "waker", [GP_FK_COMM] = "comm",
+};
+
+int prof_err_set(struct prof_err *pe, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (pe) {
+		pe->code = -code;
+		va_start(ap, fmt);
+		vsnprintf(pe->msg, sizeof(pe->msg), fmt, ap);
+		va_end(ap);
+	}
+	return -code;
+}
+
+const char *sample_kind_name(enum gp_sample_kind kind)
+{
+	return (unsigned)kind < GP_SK_COUNT ? sample_kind_names[kind] : NULL;
+}
+
+const char *frame_kind_name(enum gp_frame_kind kind)
+{
+	return (unsigned)kind < GP_FK_COUNT ? frame_kind_names[kind] : NULL;
+}
+
+static inline uint64_t hash_mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* The last 1-7 bytes, with fixed-size loads that compile to plain moves. */
+static inline uint64_t tail_load(const unsigned char *s, size_t len)
+{
+	uint32_t a = 0;
+	uint16_t b = 0;
+	uint64_t v = 0;
+
+	if (len & 4) {
+		memcpy(&a, s, 4);
+		v = a;
+		s += 4;
+	}
+	if (len & 2) {
+		memcpy(&b, s, 2);
+		v = (v << 16) | b;
+		s += 2;
+	}
+	if (len & 1)
+		v = (v << 8) | *s;
+	return v;
+}
+
+/* Eight bytes per step: frame names are short and hashed tens of millions of times. */
+static inline uint64_t hash_inline(const void *data, size_t len, uint64_t seed)
+{
+	const unsigned char *s = data;
+	uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ULL);
+	uint64_t v;
+
+	for (; len >= 8; s += 8, len -= 8) {
+		memcpy(&v, s, 8);
+		h = (h ^ (v * 0xbf58476d1ce4e5b9ULL)) * 0x94d049bb133111ebULL;
+		h ^= h >> 29;
+	}
+	if (len)
+		h = (h ^ (tail_load(s, len) * 0xbf58476d1ce4e5b9ULL)) * 0x94d049bb133111ebULL;
+	return hash_mix(h);
+}
+
+uint64_t profile_hash_bytes(const void *data, size_t len, uint64_t seed)
+{
+	return hash_inline(data, len, seed);
+}
+
+/* The default hash inlined in the hot paths; the replaceable one for tests. */
+static inline uint32_t profile_hash(const struct gp_profile *p, const void *data, size_t len,
+				    uint64_t seed)
+{
+	if (p->hash == profile_hash_bytes)
+		return (uint32_t)hash_inline(data, len, seed);
+	return (uint32_t)p->hash(data, len, seed);
+}
+
+/* memcmp() for the few bytes of a frame name, without the call. */
+static inline bool bytes_equal(const char *a, const char *b, size_t len)
+{
+	uint64_t x, y;
+
+	for (; len >= 8; a += 8, b += 8, len -= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return false;
+	}
+	return !len ||
+	       tail_load((const unsigned char *)a, len) == tail_load((const unsigned char *)b, len);
+}
+
+static int table_init(struct id_table *t)
+{
+	t->slots = calloc(TABLE_MIN, sizeof(*t->slots));
+	if (!t->slots)
+		return -ENOMEM;
+	t->mask = TABLE_MIN - 1;
+	t->used = 0;
+	return 0;
+}
+
+static void table_put(struct id_table *t, uint32_t id, uint32_t h)
+{
+	size_t i;
+
+	for (i = h & t->mask; t->slots[i].id1; i = (i + 1) & t->mask)
+		;
+	t->slots[i] = (struct id_slot){.id1 = id + 1, .hash = h};
+	t->used++;
+}
+
+/* Keep the load factor at most 1/2 so that probe sequences stay short. */
+static int table_reserve(struct id_table *t)
+{
+	struct id_table n = {.mask = (t->mask + 1) * 2 - 1};
+	size_t i;
+
+	if ((t->used + 1) * 2 <= t->mask + 1)
+		return 0;
+	n.slots = calloc(n.mask + 1, sizeof(*n.slots));
+	if (!n.slots)
+		return -ENOMEM;
+	for (i = 0; i <= t->mask; i++)
+		if (t->slots[i].id1)
+			table_put(&n, t->slots[i].id1 - 1, t->slots[i].hash);
+	free(t->slots);
+	*t = n;
+	return 0;
+}
+
+static int array_reserve(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 64;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	n = reallocarray(*arr, ncap, elem);
+	if (!n)
+		return -ENOMEM;
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+static const char *names_store(struct gp_profile *p, const char *name, size_t len)
+{
+	struct name_chunk *c = p->names;
+	char *s;
+
+	if (!c || c->cap - c->used < len + 1) {
+		size_t cap = len + 1 > NAME_CHUNK ? len + 1 : NAME_CHUNK;
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->cap = cap;
+		c->next = p->names;
+		p->names = c;
+	}
+	s = c->data + c->used;
+	memcpy(s, name, len);
+	s[len] = '\0';
+	c->used += len + 1;
+	return s;
+}
+
+struct gp_profile *profile_new(const char *unit, struct prof_err *pe)
+{
+	struct gp_profile *p;
+
+	if (!unit || (strcmp(unit, "samples") && strcmp(unit, "nanoseconds"))) {
+		prof_err_set(pe, EINVAL, "profile unit '%s' is neither 'samples' nor 'nanoseconds'",
+			     unit ? unit : "(null)");
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		goto nomem;
+	p->hash = profile_hash_bytes;
+	p->unit = strdup(unit);
+	if (!p->unit || table_init(&p->frame_tab) || table_init(&p->stack_tab))
+		goto nomem;
+	return p;
+nomem:
+	profile_free(p);
+	prof_err_set(pe, ENOMEM, "out of memory creating a profile");
+	return NULL;
+}
+
+void profile_free(struct gp_profile *p)
+{
+	struct name_chunk *c, *next;
+
+	if (!p)
+		return;
+	for (c = p->names; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(p->frame_tab.slots);
+	free(p->stack_tab.slots);
+	free(p->frames);
+	free(p->ids);
+	free(p->stacks);
+	free(p->scratch);
+	free(p->unit);
+	free(p);
+}
+
+const char *profile_unit(const struct gp_profile *p)
+{
+	return p->unit;
+}
+
+bool profile_unit_is_ns(const struct gp_profile *p)
+{
+	return !strcmp(p->unit, "nanoseconds");
+}
+
+int profile_hash_set(struct gp_profile *p, gp_hash_fn fn, struct prof_err *pe)
+{
+	if (!fn || p->nframes || p->nstacks)
+		return prof_err_set(pe, EINVAL,
+				    "the hash can only be replaced in an empty profile");
+	p->hash = fn;
+	return 0;
+}
+
+static int frame_insert(struct gp_profile *p, const char *name, size_t len, enum gp_frame_kind kind,
+			uint32_t h, uint32_t *id, struct prof_err *pe)
+{
+	struct frame_rec *f;
+
+	/* Only new names need the check: a name with a NUL never matches a stored one. */
+	if (len > UINT32_MAX || memchr(name, '\0', len))
+		return prof_err_set(pe, EINVAL, "frame name too long or containing a NUL byte");
+	if (p->nframes >= ID_MAX)
+		return prof_err_set(pe, EOVERFLOW, "more than %u distinct frames", ID_MAX);
+	if (table_reserve(&p->frame_tab) ||
+	    array_reserve((void **)&p->frames, &p->frames_cap, p->nframes + 1, sizeof(*p->frames)))
+		goto nomem;
+	f = &p->frames[p->nframes];
+	f->name = names_store(p, name, len);
+	if (!f->name)
+		goto nomem;
+	f->len = len;
+	f->kind = kind;
+	table_put(&p->frame_tab, p->nframes, h);
+	*id = p->nframes++;
+	return 0;
+nomem:
+	return prof_err_set(pe, ENOMEM, "out of memory interning frame '%.*s'",
+			    (int)(len > 64 ? 64 : len), name);
+}
+
+int profile_frame_intern(struct gp_profile *p, const char *name, size_t len,
+			 enum gp_frame_kind kind, uint32_t *id, struct prof_err *pe)
+{
+	const struct id_slot *slot;
+	uint32_t h;
+	size_t i;
+
+	if ((unsigned)kind >= GP_FK_COUNT)
+		return prof_err_set(pe, EINVAL, "invalid frame kind %d", (int)kind);
+	h = profile_hash(p, name, len, kind + 1);
+	for (i = h & p->frame_tab.mask; (slot = &p->frame_tab.slots[i])->id1;
+	     i = (i + 1) & p->frame_tab.mask) {
+		const struct frame_rec *f = &p->frames[slot->id1 - 1];
+
+		if (slot->hash == h && f->kind == (uint32_t)kind && f->len == len &&
+		    bytes_equal(f->name, name, len)) {
+			*id = slot->id1 - 1;
+			return 0;
+		}
+	}
+	return frame_insert(p, name, len, kind, h, id, pe);
+}
+
+static int weights_add(struct gp_profile *p, struct stack_rec *s, uint64_t weight, uint64_t count,
+		       struct prof_err *pe)
+{
+	uint64_t total, kind_total, w, c;
+
+	if (__builtin_add_overflow(p->total, weight, &total) ||
+	    __builtin_add_overflow(p->kind_total[s->kind], weight, &kind_total) ||
+	    __builtin_add_overflow(s->weight, weight, &w) ||
+	    __builtin_add_overflow(s->count, count, &c))
+		return prof_err_set(pe, ERANGE, "profile weight overflows 64 bits");
+	p->total = total;
+	p->kind_total[s->kind] = kind_total;
+	s->weight = w;
+	s->count = c;
+	return 0;
+}
+
+static struct stack_rec *stack_find(struct gp_profile *p, const uint32_t *ids, size_t n,
+				    enum gp_sample_kind kind, uint32_t h)
+{
+	const struct id_slot *slot;
+	size_t i;
+
+	for (i = h & p->stack_tab.mask; (slot = &p->stack_tab.slots[i])->id1;
+	     i = (i + 1) & p->stack_tab.mask) {
+		struct stack_rec *s;
+
+		if (slot->hash != h)
+			continue;
+		s = &p->stacks[slot->id1 - 1];
+		if (s->kind == (uint32_t)kind && s->depth == n &&
+		    !memcmp(p->ids + s->off, ids, n * sizeof(*ids)))
+			return s;
+	}
+	return NULL;
+}
+
+/* Append a new stack; ids may point into p->ids (a sub-range of an existing stack). */
+static int stack_insert(struct gp_profile *p, const uint32_t *ids, size_t n,
+			enum gp_sample_kind kind, uint32_t h, struct stack_rec **out)
+{
+	uintptr_t a = (uintptr_t)ids, lo = (uintptr_t)p->ids;
+	bool alias = p->ids && a >= lo && a < lo + p->nids * sizeof(*ids);
+	size_t alias_off = alias ? (size_t)(ids - p->ids) : 0;
+	struct stack_rec *s;
+
+	if (table_reserve(&p->stack_tab) ||
+	    array_reserve((void **)&p->ids, &p->ids_cap, p->nids + n, sizeof(*p->ids)) ||
+	    array_reserve((void **)&p->stacks, &p->stacks_cap, p->nstacks + 1, sizeof(*p->stacks)))
+		return -ENOMEM;
+	if (alias)
+		ids = p->ids + alias_off;
+	memcpy(p->ids + p->nids, ids, n * sizeof(*ids));
+	s = &p->stacks[p->nstacks];
+	*s = (struct stack_rec){.off = p->nids, .depth = n, .kind = kind};
+	p->nids += n;
+	table_put(&p->stack_tab, p->nstacks, h);
+	p->nstacks++;
+	*out = s;
+	return 0;
+}
+
+static int stack_check(const struct gp_profile *p, const uint32_t *ids, size_t n,
+		       enum gp_sample_kind kind, struct prof_err *pe)
+{
+	size_t i;
+
+	if ((unsigned)kind >= GP_SK_COUNT)
+		return prof_err_set(pe, EINVAL, "invalid sample kind %d", (int)kind);
+	if (n == 0)
+		return prof_err_set(pe, EINVAL, "a stack needs at least one frame");
+	if (n > UINT32_MAX)
+		return prof_err_set(pe, EINVAL, "a stack of %zu frames is too deep", n);
+	if (p->nstacks >= ID_MAX)
+		return prof_err_set(pe, EOVERFLOW, "more than %u distinct stacks", ID_MAX);
+	for (i = 0; i < n; i++)
+		if (ids[i] >= p->nframes)
+			return prof_err_set(pe, EINVAL, "frame id %u is not interned", ids[i]);
+	return 0;
+}
+
+int profile_add_ids(struct gp_profile *p, const uint32_t *ids, size_t n, enum gp_sample_kind kind,
+		    uint64_t weight, uint64_t count, struct prof_err *pe)
+{
+	struct stack_rec *s;
+	uint32_t h;
+	int err;
+
+	err = stack_check(p, ids, n, kind, pe);
+	if (err)
+		return err;
+	/* Checked first so that a failing add leaves no empty stack behind; the stack and kind
+	 * totals are bounded by the profile total, so they cannot overflow after this. */
+	if (p->total > UINT64_MAX - weight)
+		return prof_err_set(pe, ERANGE, "profile weight overflows 64 bits");
+	h = profile_hash(p, ids, n * sizeof(*ids), kind + 1);
+	s = stack_find(p, ids, n, kind, h);
+	if (!s && stack_insert(p, ids, n, kind, h, &s))
+		return prof_err_set(pe, ENOMEM, "out of memory adding stack %zu (%zu frames)",
+				    p->nstacks, n);
+	return weights_add(p, s, weight, count, pe);
+}
+
+int profile_add(struct gp_profile *p, const struct gp_pframe *frames, size_t n,
+		enum gp_sample_kind kind, uint64_t weight, uint64_t count, struct prof_err *pe)
+{
+	size_t i;
+	int err;
+
+	if (array_reserve((void **)&p->scratch, &p->scratch_cap, n, sizeof(*p->scratch)))
+		return prof_err_set(pe, ENOMEM, "out of memory for a %zu-frame stack", n);
+	for (i = 0; i < n; i++) {
+		if (!frames[i].name)
+			return prof_err_set(pe, EINVAL, "frame %zu of the stack has no name", i);
+		err = profile_frame_intern(p, frames[i].name, strlen(frames[i].name),
+					   frames[i].kind, &p->scratch[i], pe);
+		if (err)
+			return err;
+	}
+	return profile_add_ids(p, p->scratch, n, kind, weight, count, pe);
+}
+
+size_t profile_nstacks(const struct gp_profile *p)
+{
+	return p->nstacks;
+}
+
+void profile_stack(const struct gp_profile *p, size_t i, struct gp_stack *out)
+{
+	const struct stack_rec *s;
+
+	if (i >= p->nstacks) {
+		*out = (struct gp_stack){0};
+		return;
+	}
+	s = &p->stacks[i];
+	*out = (struct gp_stack){
+		.frames = p->ids + s->off,
+		.depth = s->depth,
+		.kind = s->kind,
+		.weight = s->weight,
+		.count = s->count,
+	};
+}
+
+size_t profile_nframes(const struct gp_profile *p)
+{
+	return p->nframes;
+}
+
+struct gp_pframe profile_frame(const struct gp_profile *p, uint32_t id)
+{
+	if (id >= p->nframes)
+		return (struct gp_pframe){.name = NULL, .kind = GP_FK_USER};
+	return (struct gp_pframe){.name = p->frames[id].name, .kind = p->frames[id].kind};
+}
+
+uint64_t profile_total(const struct gp_profile *p)
+{
+	return p->total;
+}
+
+uint64_t profile_kind_total(const struct gp_profile *p, enum gp_sample_kind kind)
+{
+	return (unsigned)kind < GP_SK_COUNT ? p->kind_total[kind] : 0;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What a report is made of, whatever the source (live run or recording), and its writers. */
+#ifndef GP_REPORT_H
+#define GP_REPORT_H
+
+#include <stdio.h>
+#include "analyze/analysis.h"
+#include "collect/collector.h"
+#include "model/model.h"
+#include "model/stacks.h"
+
+struct gp_report {
+	struct gp_model *model;
+	const struct gp_collector_stats *stats;
+	uint64_t start_ts, end_ts;
+	char *const *argv; /* the traced command */
+	int exit_status; /* shell-style; -1 when unknown */
+	gp_namer_fn name_lock; /* 0: named by a symbol, 1: by mapping only */
+	int (*name_code)(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t len, char *obj,
+			 size_t objlen);
+	int (*name_kernel)(void *ctx, uint64_t addr, char *buf, size_t len);
+	/* with --lines: source file:line of a user frame, NULL otherwise */
+	int (*name_line)(void *ctx, uint32_t tgid, uint64_t pc, char *buf, size_t len);
+	void *namer_ctx;
+	const struct gp_stacks *stacks; /* NULL when no stacks were taken */
+	const uint64_t *unwind_stops; /* by enum gp_unwind_stop, NULL without DWARF unwinding */
+	const char *lock_filter; /* --lock: only futex words that match (lock_filter_match) */
+	unsigned top_locks; /* rows in the lock table (0: all) */
+	unsigned top_pairs;
+};
+
+int report_text(FILE *f, const struct gp_report *r);
+/* Locks by total wait that pass the report's --lock filter; malloc'd, n set. */
+struct gp_lock **report_locks(const struct gp_report *r, size_t *n);
+int report_json(FILE *f, const struct gp_report *r);
+
+/*
+ * The frames of a stack as names, innermost first: user frames, then (with kernel) kernel frames
+ * marked "_[k]". A return address is looked up one byte back, inside its call instruction.
+ * Returns the number of names written into names[max][len].
+ */
+size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, char (*names)[128],
+			  size_t max);
+/* The first user frame of a stack outside the C library and the dynamic loader: where a
+ * program called into a lock function. Returns 0, or -ENOENT. */
+int report_call_site(const struct gp_report *r, uint32_t id, char *buf, size_t len);
+
+/* Human durations with 4 significant digits: "2.013 s", "12.35 ms", "45.60 us", "789 ns". */
+char *fmt_ns(char *buf, size_t len, uint64_t ns);
+/* Every lost-data counter, BPF and userspace, with a stable key and a label. */
+struct gp_loss {
+	const char *key, *label;
+	uint64_t count;
+};
+size_t report_losses(const struct gp_report *r, struct gp_loss *out, size_t max);
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The live event source: loads the BPF programs, follows a set of processes, and hands the
+ * decoded events to a consumer in time order. */
+#ifndef GP_COLLECTOR_H
+#define GP_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "stream/event.h"
+
+/* Called for every event in time order. Non-zero stops the collection with that error. */
+typedef int (*gp_event_fn)(void *ctx, const union gp_event *e);
+/* Called for every event as soon as it is read, before reordering: for work that must happen
+ * while the traced process is still alive (snapshotting its mappings). */
+typedef void (*gp_raw_fn)(void *ctx, const union gp_event *e);
+
+/* Called for every stack record as it is read: intern it and fill the reference that takes its
+ * place in the ordered stream. Non-zero drops the stack. */
+typedef int (*gp_stack_fn)(void *ctx, const struct gp_ev_stack *st,
+			   const struct gp_ev_stack_dwarf *dw /* NULL without a slice */,
+			   struct gp_ev_stackref *ref);
+
+struct gp_collector_opts {
+	unsigned buffer_mb; /* ring buffer size, power of two MiB */
+	gp_event_fn on_event;
+	gp_raw_fn on_raw;
+	gp_stack_fn on_stack; /* NULL: stacks are not taken at all */
+	bool stack_slices; /* copy user stack slices for DWARF unwinding */
+	bool offcpu_stacks; /* a stack at every blocking switch-out */
+	unsigned sample_hz; /* on-CPU stack samples per second per CPU, 0 for none */
+	void *ctx;
+	bool verbose; /* libbpf debug output */
+};
+
+/* Totals read back from the kernel at the end: what was emitted, dropped, and CPU time. */
+struct gp_collector_stats {
+	uint64_t drops[GP_DROP_CAUSE_MAX_BPF];
+	uint64_t invalid; /* records that failed validation in userspace */
+	uint64_t stacks_dropped; /* stack records userspace could not keep */
+	uint64_t received;
+	unsigned ncpus;
+	struct gp_cpu_acct cpu[GP_MAX_CPUS];
+};
+
+struct gp_collector;
+
+/* Check what tracing needs (root, BTF, a BPF ring buffer); on failure write one line into err. */
+int collector_check_env(char *err, size_t errlen);
+int collector_open(const struct gp_collector_opts *opts, struct gp_collector **out, char *err,
+		   size_t errlen);
+int collector_trace_pid(struct gp_collector *c, int pid);
+/* Turn the probes on; returns the CLOCK_MONOTONIC time at which they were. */
+uint64_t collector_enable(struct gp_collector *c);
+/* Wait up to timeout_ms for events and deliver those old enough to be in order. */
+int collector_poll(struct gp_collector *c, int timeout_ms);
+/* Turn the probes off, drain and deliver everything left; returns the end time. */
+int collector_stop(struct gp_collector *c, uint64_t *end_ts);
+int collector_read_stats(struct gp_collector *c, uint64_t end_ts, struct gp_collector_stats *st);
+uint64_t collector_received(const struct gp_collector *c);
+/* Events lost so far (all BPF drop causes plus malformed records), for the status line. */
+uint64_t collector_lost(const struct gp_collector *c);
+/* Possible CPUs: the size of per-CPU data and the model's CPU tables. */
+unsigned collector_ncpus(void);
+void collector_close(struct gp_collector *c);
+
+uint64_t monotonic_ns(void);
+
+#endif

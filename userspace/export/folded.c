@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "export/folded.h"
+#include "export/gzfile.h"
+
+struct esc_names {
+	char *buf;
+	size_t *off; /* name of frame i is buf[off[i]..off[i+1]) */
+};
+
+struct folded_parser {
+	struct gp_profile *p;
+	enum gp_sample_kind kind;
+	bool count_is_weight;
+	const char *name;
+	unsigned long lineno;
+	uint32_t *ids;
+	size_t ids_cap;
+};
+
+static bool is_annotation(const char *s, size_t len)
+{
+	return len >= 4 && s[len - 4] == '_' && s[len - 3] == '[' && s[len - 1] == ']' &&
+	       (s[len - 2] == 'k' || s[len - 2] == 'w' || s[len - 2] == 'j' || s[len - 2] == 'i');
+}
+
+/* Escape into out (room for 2 * strlen(name) + 16 bytes); returns the length written. */
+static size_t name_escape(const char *name, enum gp_frame_kind kind, char *out)
+{
+	size_t n = 0;
+
+	for (; *name; name++) {
+		if (*name == '\n' || *name == '\r')
+			continue;
+		out[n++] = *name == ';' ? ':' : *name;
+	}
+	if (!n) {
+		memcpy(out, "[unknown]", 9);
+		n = 9;
+	}
+	if (is_annotation(out, n)) {
+		out[n - 3] = '(';
+		out[n - 1] = ')';
+	}
+	if (kind == GP_FK_KERNEL || kind == GP_FK_WAKER) {
+		memcpy(out + n, kind == GP_FK_KERNEL ? "_[k]" : "_[w]", 4);
+		n += 4;
+	}
+	return n;
+}
+
+/* Escaping once per distinct frame keeps the per-line work to copying bytes. */
+static int names_escape(const struct gp_profile *p, struct esc_names *e, struct prof_err *pe)
+{
+	size_t nf = profile_nframes(p), size = 0, i;
+
+	e->off = malloc((nf + 1) * sizeof(*e->off));
+	if (!e->off)
+		goto nomem;
+	for (i = 0; i < nf; i++)
+		size += strlen(profile_frame(p, i).name) + 16;
+	e->buf = malloc(size ? size : 1);
+	if (!e->buf)
+		goto nomem;
+	e->off[0] = 0;
+	for (i = 0; i < nf; i++) {
+		struct gp_pframe f = profile_frame(p, i);
+
+		e->off[i + 1] = e->off[i] + name_escape(f.name, f.kind, e->buf + e->off[i]);
+	}
+	return 0;
+nomem:
+	free(e->off);
+	e->off = NULL;
+	return prof_err_set(pe, ENOMEM, "out of memory escaping %zu frame names", nf);
+}
+
+static void u64_write(struct gz_writer *w, uint64_t v)
+{
+	char tmp[24];
+	int i = sizeof(tmp);
+
+	do {
+		tmp[--i] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	gzwriter_write(w, tmp + i, sizeof(tmp) - i);
+}
+
+int folded_emit(const struct gp_profile *p, struct gz_writer *w, struct prof_err *pe)
+{
+	struct esc_names e;
+	struct gp_stack s;
+	size_t i, j;
+	int err;
+
+	err = names_escape(p, &e, pe);
+	if (err)
+		return err;
+	for (i = 0; i < profile_nstacks(p); i++) {
+		profile_stack(p, i, &s);
+		for (j = 0; j < s.depth; j++) {
+			uint32_t f = s.frames[j];
+
+			if (j)
+				gzwriter_putc(w, ';');
+			gzwriter_write(w, e.buf + e.off[f], e.off[f + 1] - e.off[f]);
+		}
+		gzwriter_putc(w, ' ');
+		u64_write(w, s.weight);
+		gzwriter_putc(w, '\n');
+	}
+	free(e.buf);
+	free(e.off);
+	return 0;
+}
+
+int folded_write_fp(const struct gp_profile *p, FILE *fp, struct prof_err *pe)
+{
+	struct gz_writer w;
+	int err;
+
+	gzwriter_open_fp(&w, fp, "folded output");
+	err = folded_emit(p, &w, pe);
+	return gzwriter_close(&w, err, pe);
+}
+
+/* folded_read() prefixes the file name and line number. */
+static int parser_error(struct prof_err *pe, const char *why, const char *text, size_t len)
+{
+	return prof_err_set(pe, EINVAL, "%s: '%.*s%s'", why, (int)(len > 80 ? 80 : len), text,
+			    len > 80 ? "..." : "");
+}
+
+/* The weight is the field after the last blank, so names may hold spaces and end in digits. */
+static int weight_parse(const char *line, size_t len, size_t *stack_len, uint64_t *weight,
+			struct prof_err *pe)
+{
+	size_t sp = len, i;
+	uint64_t w = 0;
+
+	while (sp > 0 && line[sp - 1] != ' ' && line[sp - 1] != '\t')
+		sp--;
+	if (sp == 0 || sp == len)
+		return parser_error(pe, "expected 'frames weight'", line, len);
+	for (i = sp; i < len; i++) {
+		unsigned d = (unsigned char)line[i] - '0';
+
+		if (d > 9 || w > (UINT64_MAX - d) / 10)
+			return parser_error(pe, "the weight is not an unsigned 64-bit integer",
+					    line + sp, len - sp);
+		w = w * 10 + d;
+	}
+	*stack_len = sp - 1;
+	*weight = w;
+	return 0;
+}
+
+static int ids_reserve(struct folded_parser *fp, size_t n, struct prof_err *pe)
+{
+	size_t cap = fp->ids_cap ? fp->ids_cap : 64;
+	uint32_t *ids;
+
+	if (n <= fp->ids_cap)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+	ids = reallocarray(fp->ids, cap, sizeof(*ids));
+	if (!ids)
+		return prof_err_set(pe, ENOMEM, "out of memory for a %zu-frame stack", n);
+	fp->ids = ids;
+	fp->ids_cap = cap;
+	return 0;
+}
+
+static enum gp_frame_kind frame_kind(const char *f, size_t *len, size_t index)
+{
+	if (!is_annotation(f, *len))
+		return index == 0 ? GP_FK_COMM : GP_FK_USER;
+	*len -= 4;
+	switch (f[*len + 2]) {
+	case 'k':
+		return GP_FK_KERNEL;
+	case 'w':
+		return GP_FK_WAKER;
+	default:
+		return GP_FK_USER;
+	}
+}
+
+/* Split on ';' and intern each frame; *has_waker tells whether this is a wake view stack. */
+static int frames_parse(struct folded_parser *fp, const char *stack, size_t len, size_t *n,
+			bool *has_waker, struct prof_err *pe)
+{
+	const char *s = stack, *end = stack + len, *semi;
+	size_t i = 0, flen;
+	enum gp_frame_kind kind;
+	int err;
+
+	*has_waker = false;
+	for (;; s = semi + 1, i++) {
+		semi = memchr(s, ';', end - s);
+		flen = (semi ? semi : end) - s;
+		kind = frame_kind(s, &flen, i);
+		if (flen == 0)
+			return parser_error(pe, "empty frame name in", stack, len);
+		err = ids_reserve(fp, i + 1, pe);
+		if (!err)
+			err = profile_frame_intern(fp->p, s, flen, kind, &fp->ids[i], pe);
+		if (err)
+			return err;
+		*has_waker |= kind == GP_FK_WAKER;
+		if (!semi)
+			break;
+	}
+	*n = i + 1;
+	return 0;
+}
+
+/* In a lock-wait view the leaf is the lock; re-intern it with that kind. */
+static int leaf_to_lock(struct folded_parser *fp, size_t n, struct prof_err *pe)
+{
+	struct gp_pframe leaf = profile_frame(fp->p, fp->ids[n - 1]);
+
+	if (n < 2 || leaf.kind != GP_FK_USER)
+		return 0;
+	return profile_frame_intern(fp->p, leaf.name, strlen(leaf.name), GP_FK_LOCK,
+				    &fp->ids[n - 1], pe);
+}
+
+static int line_parse(struct folded_parser *fp, const char *line, size_t len, struct prof_err *pe)
+{
+	enum gp_sample_kind kind = fp->kind;
+	size_t stack_len = 0, n = 0, i;
+	uint64_t weight = 0;
+	bool has_waker;
+	int err;
+
+	while (len && line[len - 1] == '\r')
+		len--;
+	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
+		;
+	if (i == len)
+		return 0;
+	err = weight_parse(line, len, &stack_len, &weight, pe);
+	if (!err && stack_len == 0)
+		err = parser_error(pe, "no frames before the weight", line, len);
+	if (!err)
+		err = frames_parse(fp, line, stack_len, &n, &has_waker, pe);
+	if (err)
+		return err;
+	if (has_waker)
+		kind = GP_SK_WAKER;
+	else if (kind == GP_SK_LOCK_WAIT)
+		err = leaf_to_lock(fp, n, pe);
+	if (!err)
+		err = profile_add_ids(fp->p, fp->ids, n, kind, weight,
+				      fp->count_is_weight ? weight : 1, pe);
+	return err;
+}
+
+int folded_read_fd(struct gp_profile *p, int fd, const char *name, enum gp_sample_kind kind,
+		   struct prof_err *pe)
+{
+	struct folded_parser fp = {
+		.p = p,
+		.kind = kind,
+		.count_is_weight = !profile_unit_is_ns(p),
+		.name = name,
+	};
+	struct prof_err inner;
+	struct gz_reader r;
+	char *line;
+	size_t len;
+	int err;
+
+	if ((unsigned)kind >= GP_SK_COUNT) {
+		close(fd);
+		return prof_err_set(pe, EINVAL, "invalid sample kind %d", (int)kind);
+	}
+	err = gzreader_open_fd(&r, fd, name, pe);
+	if (err)
+		return err;
+	while ((err = gzreader_line(&r, &line, &len, pe)) > 0) {
+		fp.lineno++;
+		err = line_parse(&fp, line, len, &inner);
+		if (err) {
+			prof_err_set(pe, -err, "%s:%lu: %s", fp.name, fp.lineno, inner.msg);
+			break;
+		}
+	}
+	gzreader_close(&r);
+	free(fp.ids);
+	return err;
+}

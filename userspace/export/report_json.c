@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <inttypes.h>
+#include <stdlib.h>
+#include "analyze/analysis.h"
+#include "export/json.h"
+#include "analyze/report.h"
+
+#define GP_JSON_SCHEMA "gilprof-report/1"
+
+static const char *const bucket_keys[GP_B_COUNT] = {
+	[GP_B_RUNNING] = "running_ns",	     [GP_B_SWITCHING] = "switching_ns",
+	[GP_B_RUNQ_WAKE] = "runq_wakeup_ns", [GP_B_RUNQ_PREEMPT] = "runq_preempted_ns",
+	[GP_B_FUTEX] = "futex_wait_ns",	     [GP_B_SLEEP] = "sleep_ns",
+	[GP_B_DWAIT] = "uninterruptible_ns",
+};
+
+static void json_buckets(struct gp_json *j, const uint64_t *bucket, const uint64_t *per_cpu,
+			 unsigned ncpus)
+{
+	unsigned c;
+	int b;
+
+	for (b = 0; b < GP_B_COUNT; b++)
+		json_ku64(j, bucket_keys[b], bucket[b]);
+	json_key(j, "running_per_cpu_ns");
+	json_arr_begin(j);
+	for (c = 0; c < ncpus && c < GP_MAX_CPUS; c++)
+		json_u64(j, per_cpu[c]);
+	json_arr_end(j);
+}
+
+static void json_totals(struct gp_json *j, const struct gp_totals *t, unsigned ncpus)
+{
+	json_obj_begin(j);
+	json_ku64(j, "threads", t->nthreads);
+	json_ku64(j, "lifetime_ns", t->lifetime);
+	json_buckets(j, t->bucket, t->running_cpu, ncpus);
+	json_ku64(j, "voluntary_switches", t->nvcsw);
+	json_ku64(j, "involuntary_switches", t->nivcsw);
+	json_ku64(j, "migrations", t->migrations);
+	json_ku64(j, "wakeups", t->wakeups);
+	json_obj_end(j);
+}
+
+static void json_thread(struct gp_json *j, const struct gp_thread *t, unsigned ncpus)
+{
+	json_obj_begin(j);
+	json_ku64(j, "tid", t->tid);
+	json_kstr(j, "comm", t->comm);
+	json_ku64(j, "start_ns", t->start_ts);
+	json_ku64(j, "end_ns", t->end_ts);
+	json_ku64(j, "lifetime_ns", thread_lifetime(t));
+	json_kbool(j, "exited", t->dead);
+	json_buckets(j, t->bucket, t->running_cpu, ncpus);
+	json_ku64(j, "voluntary_switches", t->nvcsw);
+	json_ku64(j, "involuntary_switches", t->nivcsw);
+	json_ku64(j, "migrations", t->migrations);
+	json_ku64(j, "wakeups", t->wakeups);
+	/* the kernel's own counters at the thread's last switch: a cross-check of the counts */
+	json_key(j, "kernel");
+	if (t->kcsw_known) {
+		json_obj_begin(j);
+		json_ku64(j, "runtime_ns", t->kruntime);
+		json_ku64(j, "voluntary_switches", t->knvcsw);
+		json_ku64(j, "involuntary_switches", t->knivcsw);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	json_obj_end(j);
+}
+
+static void json_process(struct gp_json *j, const struct gp_process *p, unsigned ncpus)
+{
+	struct gp_totals tot;
+	size_t i;
+
+	totals_of_process(&tot, p, ncpus);
+	json_obj_begin(j);
+	json_ku64(j, "pid", p->tgid);
+	json_ku64(j, "ppid", p->parent_tgid);
+	json_kstr(j, "comm", p->comm);
+	json_kstr(j, "exe", p->exe);
+	json_ku64(j, "start_ns", p->start_ts);
+	json_ku64(j, "end_ns", p->end_ts);
+	json_kbool(j, "exited", p->exited);
+	json_key(j, "exit_code");
+	if (p->exit_code_known)
+		json_u64(j, (p->exit_code >> 8) & 0xff);
+	else
+		json_null(j);
+	json_key(j, "exit_signal");
+	if (p->exit_code_known && (p->exit_code & 0x7f))
+		json_u64(j, p->exit_code & 0x7f);
+	else
+		json_null(j);
+	json_ku64(j, "execs", p->execs);
+	json_key(j, "threads");
+	json_arr_begin(j);
+	for (i = 0; i < p->nthreads; i++)
+		json_thread(j, p->threads[i], ncpus);
+	json_arr_end(j);
+	json_key(j, "totals");
+	json_totals(j, &tot, ncpus);
+	json_obj_end(j);
+}
+
+/* Who ended whose waits: a waker tid, or "timeout", "signal", "no sleep", "unseen". */
+static void json_enders(struct gp_json *j, const struct gp_lock *l)
+{
+	size_t n, i;
+	struct gp_lock_pair **pairs = lock_pairs_sorted(l, &n);
+
+	json_key(j, "ended_by");
+	json_arr_begin(j);
+	for (i = 0; i < n; i++) {
+		const char *label = waker_label(pairs[i]->waker);
+
+		json_obj_begin(j);
+		json_ku64(j, "waiter", pairs[i]->waiter);
+		if (label)
+			json_kstr(j, "waker", label);
+		else
+			json_ku64(j, "waker", pairs[i]->waker);
+		json_ku64(j, "count", pairs[i]->count);
+		json_ku64(j, "wait_ns", pairs[i]->wait_ns);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	free(pairs);
+}
+
+static void json_stacks(struct gp_json *j, const struct gp_report *r, const char *key,
+			const struct gp_lock_stacks *sts)
+{
+	char names[GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX][128];
+	size_t n, i, k, nf;
+	struct gp_lock_stack **v = lock_stacks_sorted(sts, &n);
+
+	json_key(j, key);
+	json_arr_begin(j);
+	for (i = 0; i < n && i < 5; i++) {
+		nf = report_stack_names(r, v[i]->stack, true, names,
+					GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX);
+		json_obj_begin(j);
+		json_ku64(j, "count", v[i]->count);
+		json_ku64(j, "wait_ns", v[i]->ns);
+		json_key(j, "frames");
+		json_arr_begin(j);
+		for (k = 0; k < nf; k++)
+			json_str(j, names[k]);
+		json_arr_end(j);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	free(v);
+}
+
+static void json_lock(struct gp_json *j, const struct gp_report *r, struct gp_lock *l)
+{
+	char name[160] = "", addr[24];
+	int named = r->name_lock ? r->name_lock(r->namer_ctx, l->tgid, l->uaddr, name, sizeof(name))
+				 : -1;
+
+	snprintf(addr, sizeof(addr), "0x%" PRIx64, l->uaddr);
+	json_obj_begin(j);
+	json_ku64(j, "pid", l->tgid);
+	json_kstr(j, "address", addr);
+	json_kstr(j, "name", named >= 0 ? name : "");
+	json_kbool(j, "named_by_symbol", named == 0);
+	json_ku64(j, "waits", l->waits);
+	json_ku64(j, "woken", l->outcome[GP_WO_WOKEN]);
+	json_ku64(j, "timeouts", l->outcome[GP_WO_TIMEOUT]);
+	json_ku64(j, "eagain", l->outcome[GP_WO_AGAIN]);
+	json_ku64(j, "interrupted", l->outcome[GP_WO_INTR]);
+	json_ku64(j, "errors", l->outcome[GP_WO_OTHER]);
+	json_ku64(j, "unseen", l->outcome[GP_WO_UNSEEN]);
+	json_ku64(j, "wait_total_ns", l->wait_ns);
+	json_ku64(j, "blocked_ns", l->blocked_ns);
+	json_ku64(j, "mean_ns", l->waits ? l->wait_ns / l->waits : 0);
+	json_ku64(j, "p50_ns", lock_percentile(l, 50));
+	json_ku64(j, "p99_ns", lock_percentile(l, 99));
+	json_ku64(j, "max_ns", l->max_ns);
+	json_ku64(j, "waiters", l->nwaiters);
+	json_ku64(j, "handoffs", l->handoffs);
+	json_ku64(j, "futile_wakeups", l->futile);
+	json_ku64(j, "wake_to_run_p50_ns", u64vec_percentile(&l->wake_to_run, 50));
+	json_ku64(j, "wake_to_run_p99_ns", u64vec_percentile(&l->wake_to_run, 99));
+	json_ku64(j, "max_waiting", l->max_depth);
+	json_kdouble(j, "mean_waiting", lock_mean_depth(l));
+	json_enders(j, l);
+	if (r->stacks) {
+		json_stacks(j, r, "waiter_stacks", &l->wait_stacks);
+		json_stacks(j, r, "release_stacks", &l->release_stacks);
+	}
+	json_obj_end(j);
+}
+
+static void json_locks(struct gp_json *j, const struct gp_report *r)
+{
+	size_t n, i;
+	struct gp_lock **locks = analysis_locks_by_wait(r->model, &n);
+
+	json_key(j, "locks");
+	json_arr_begin(j);
+	for (i = 0; i < n; i++)
+		json_lock(j, r, locks[i]);
+	json_arr_end(j);
+	free(locks);
+}
+
+static void json_pairs(struct gp_json *j, const struct gp_report *r)
+{
+	size_t n, i;
+	struct gp_wake_pair **pairs = analysis_pairs_by_count(r->model, &n);
+
+	json_key(j, "wakeups");
+	json_arr_begin(j);
+	for (i = 0; i < n; i++) {
+		json_obj_begin(j);
+		json_ku64(j, "waker", pairs[i]->waker);
+		json_ku64(j, "wakee", pairs[i]->wakee);
+		json_ku64(j, "count", pairs[i]->count);
+		json_ku64(j, "futex_count", pairs[i]->futex_count);
+		json_ku64(j, "blocked_ns", pairs[i]->blocked_ns);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	free(pairs);
+}
+
+static void json_cpus(struct gp_json *j, const struct gp_report *r, const struct gp_totals *tot)
+{
+	const struct gp_collector_stats *st = r->stats;
+	unsigned c, n = st ? st->ncpus : r->model->ncpus;
+
+	json_key(j, "cpus");
+	json_arr_begin(j);
+	for (c = 0; c < n && c < GP_MAX_CPUS; c++) {
+		json_obj_begin(j);
+		json_ku64(j, "cpu", c);
+		json_ku64(j, "traced_running_ns", tot->running_cpu[c]);
+		if (st) {
+			json_ku64(j, "traced_busy_ns", st->cpu[c].ns[GP_CPU_TRACED]);
+			json_ku64(j, "other_busy_ns", st->cpu[c].ns[GP_CPU_OTHER]);
+			json_ku64(j, "idle_ns", st->cpu[c].ns[GP_CPU_IDLE]);
+		}
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void json_trace(struct gp_json *j, const struct gp_report *r)
+{
+	const struct gp_model *m = r->model;
+	int t;
+
+	json_key(j, "trace");
+	json_obj_begin(j);
+	json_ku64(j, "start_ns", r->start_ts);
+	json_ku64(j, "end_ns", r->end_ts);
+	json_ku64(j, "duration_ns", r->end_ts > r->start_ts ? r->end_ts - r->start_ts : 0);
+	json_ku64(j, "events", m->events);
+	json_key(j, "events_by_type");
+	json_obj_begin(j);
+	for (t = 1; t < GP_EV_TYPE_MAX; t++)
+		json_ku64(j, event_type_name(t), m->events_by_type[t]);
+	json_obj_end(j);
+	json_ku64(j, "ncpus", m->ncpus);
+	json_obj_end(j);
+}
+
+static void json_losses(struct gp_json *j, const struct gp_report *r)
+{
+	struct gp_loss l[32];
+	size_t n = report_losses(r, l, 32), i;
+
+	json_key(j, "lost");
+	json_obj_begin(j);
+	for (i = 0; i < n; i++)
+		json_ku64(j, l[i].key, l[i].count);
+	json_obj_end(j);
+}
+
+int report_json(FILE *f, const struct gp_report *r)
+{
+	struct gp_closure c = analysis_closure(r->model);
+	struct gp_totals tot;
+	struct gp_json j;
+	size_t i;
+
+	totals_of_model(&tot, r->model);
+	json_init(&j, f);
+	json_obj_begin(&j);
+	json_kstr(&j, "schema", GP_JSON_SCHEMA);
+	json_key(&j, "command");
+	json_arr_begin(&j);
+	for (i = 0; r->argv && r->argv[i]; i++)
+		json_str(&j, r->argv[i]);
+	json_arr_end(&j);
+	json_key(&j, "exit_status");
+	if (r->exit_status >= 0)
+		json_i64(&j, r->exit_status);
+	else
+		json_null(&j);
+	json_trace(&j, r);
+	json_key(&j, "closure");
+	json_obj_begin(&j);
+	json_ku64(&j, "max_abs_err_ns", c.max_abs_err_ns);
+	json_kdouble(&j, "max_rel_err", c.max_rel_err);
+	json_obj_end(&j);
+	json_key(&j, "totals");
+	json_totals(&j, &tot, r->model->ncpus);
+	json_key(&j, "processes");
+	json_arr_begin(&j);
+	for (i = 0; i < r->model->nprocs; i++)
+		json_process(&j, r->model->procs[i], r->model->ncpus);
+	json_arr_end(&j);
+	json_locks(&j, r);
+	json_pairs(&j, r);
+	json_cpus(&j, r, &tot);
+	json_losses(&j, r);
+	json_obj_end(&j);
+	return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "util/hashmap.h"
+#include "symbolize/cpython.h"
+#include "symbolize/dwarfnames.h"
+#include "symbolize/ksyms.h"
+#include "symbolize/srclines.h"
+#include "model/model.h"
+#include "symbolize/locknames.h"
+#include "symbolize/procmaps.h"
+#include "symbolize/symbols.h"
+
+struct proc_snap {
+	struct gp_procmaps *pm;
+	bool gil_tried; /* looked for a CPython GIL in this image */
+	struct gp_cpython_gil gil;
+	uint32_t parent; /* forked from, for a child that never exec'd and was not snapshot */
+	bool stale; /* exec'd since the snapshot */
+	bool execd;
+};
+
+struct gp_locknames {
+	struct gp_symbolizer *sym;
+	struct gp_dwarfnames *dwarf;
+	struct gp_srclines *lines;
+	const struct gp_model *model; /* the finished model: futex word behaviour for the GIL */
+	struct gp_ksyms *ksyms;
+	int ksyms_err; /* why kallsyms could not be loaded, 0 until tried */
+	struct gp_hashmap procs; /* tgid -> struct proc_snap */
+	uint64_t taken, failed;
+};
+
+struct gp_locknames *locknames_new(void)
+{
+	struct gp_locknames *ln = calloc(1, sizeof(*ln));
+
+	if (!ln)
+		return NULL;
+	ln->sym = symbolizer_new();
+	ln->dwarf = dwarfnames_new();
+	ln->lines = srclines_new();
+	if (!ln->sym || !ln->dwarf || !ln->lines) {
+		symbolizer_free(ln->sym);
+		dwarfnames_free(ln->dwarf);
+		srclines_free(ln->lines);
+		free(ln);
+		return NULL;
+	}
+	hashmap_init(&ln->procs);
+	return ln;
+}
+
+void locknames_free(struct gp_locknames *ln)
+{
+	struct proc_snap *ps;
+	size_t pos = 0;
+
+	if (!ln)
+		return;
+	while (hashmap_next(&ln->procs, &pos, NULL, (void **)&ps)) {
+		procmaps_free(ps->pm);
+		free(ps);
+	}
+	hashmap_free(&ln->procs);
+	symbolizer_free(ln->sym);
+	dwarfnames_free(ln->dwarf);
+	srclines_free(ln->lines);
+	ksyms_free(ln->ksyms);
+	free(ln);
+}
+
+static struct proc_snap *snap_get(struct gp_locknames *ln, uint32_t tgid)
+{
+	struct proc_snap *ps = hashmap_get(&ln->procs, tgid, 0);
+
+	if (ps)
+		return ps;
+	ps = calloc(1, sizeof(*ps));
+	if (!ps || hashmap_put(&ln->procs, tgid, 0, ps)) {
+		free(ps);
+		return NULL;
+	}
+	return ps;
+}
+
+static int snap_take(struct gp_locknames *ln, uint32_t tgid, struct proc_snap *ps)
+{
+	struct gp_procmaps *pm;
+	int err = procmaps_snapshot(tgid, &pm);
+
+	if (err) {
+		ln->failed++;
+		return err;
+	}
+	ln->taken++;
+	procmaps_free(ps->pm);
+	ps->pm = pm;
+	ps->stale = false;
+	ps->gil_tried = false; /* a new image may hold another interpreter */
+	return 0;
+}
+
+void locknames_observe(struct gp_locknames *ln, const union gp_event *e)
+{
+	struct proc_snap *ps;
+
+	switch (e->h.type) {
+	case GP_EV_FORK:
+		if (e->fork.child_tgid == e->h.tgid)
+			return;
+		ps = snap_get(ln, e->fork.child_tgid);
+		if (ps)
+			ps->parent = e->h.tgid;
+		return;
+	case GP_EV_EXEC:
+		/* The executable is mapped already (libraries come later): a process that exits
+		 * before its first futex wait is read still has its own data symbols named. */
+		ps = snap_get(ln, e->h.tgid);
+		if (ps) {
+			ps->execd = true;
+			snap_take(ln, e->h.tgid, ps);
+			ps->stale = true;
+		}
+		return;
+	case GP_EV_FUTEX_ENTER:
+		/* also when the word is in memory mapped since (a new thread's stack, the heap) */
+		ps = snap_get(ln, e->h.tgid);
+		if (ps && (!ps->pm || ps->stale || !procmaps_find(ps->pm, e->fenter.uaddr)))
+			snap_take(ln, e->h.tgid, ps);
+		return;
+	}
+}
+
+/* The snapshot that maps uaddr for tgid: its own, a fresh one, or its parent's (fork shares
+ * the layout until exec). */
+static const struct gp_procmaps *snap_for(struct gp_locknames *ln, uint32_t tgid, uint64_t uaddr)
+{
+	struct proc_snap *ps = snap_get(ln, tgid);
+	int hops;
+
+	if (!ps)
+		return NULL;
+	if ((!ps->pm || !procmaps_find(ps->pm, uaddr)) && snap_take(ln, tgid, ps) && !ps->pm) {
+		for (hops = 0; hops < 16 && ps && !ps->execd && ps->parent; hops++) {
+			ps = hashmap_get(&ln->procs, ps->parent, 0);
+			if (ps && ps->pm && procmaps_find(ps->pm, uaddr))
+				return ps->pm;
+		}
+		return NULL;
+	}
+	return ps->pm;
+}
+
+void locknames_set_model(struct gp_locknames *ln, const struct gp_model *m)
+{
+	ln->model = m;
+}
+
+/* How the process's futex words behaved: the GIL's cond is the one waited on with timeouts. */
+static struct gp_futex_word *futex_words(const struct gp_model *m, uint32_t tgid, size_t *n)
+{
+	struct gp_futex_word *w = calloc(m->nlocks ? m->nlocks : 1, sizeof(*w));
+	size_t i;
+
+	*n = 0;
+	for (i = 0; w && i < m->nlocks; i++) {
+		struct gp_lock *l = m->locks[i];
+
+		if (l->tgid != tgid)
+			continue;
+		w[*n].uaddr = l->uaddr;
+		w[*n].waits = l->waits;
+		w[*n].timeouts = l->outcome[GP_WO_TIMEOUT];
+		w[*n].p50_ns = u64vec_percentile(&l->durations, 50);
+		(*n)++;
+	}
+	return w;
+}
+
+/* "CPython GIL (cond)" and the like, for a word of a python process's GIL. */
+static const char *gil_label(struct gp_locknames *ln, uint32_t tgid, const struct gp_procmaps *pm,
+			     uint64_t uaddr)
+{
+	struct proc_snap *ps = snap_get(ln, tgid);
+	struct gp_futex_word *words = NULL;
+	size_t n = 0;
+
+	if (!ps || ps->pm != pm)
+		return NULL; /* named from a parent's snapshot: not this process's image */
+	if (!ps->gil_tried) {
+		if (ln->model)
+			words = futex_words(ln->model, tgid, &n);
+		if (!cpython_gil_locate(ln->sym, pm, words, n, &ps->gil))
+			ps->gil_tried = true;
+		free(words);
+	}
+	return cpython_gil_label(&ps->gil, uaddr);
+}
+
+/* With DWARF, a word inside a struct is named by its member: gil+0x50 is gil.cond. */
+static void member_name(struct gp_locknames *ln, const struct gp_procmaps *pm, uint64_t uaddr,
+			char *buf, size_t len)
+{
+	struct gp_addr_loc loc;
+	struct gp_sym sym;
+	char member[160];
+
+	if (symbolizer_locate(ln->sym, pm, uaddr, &loc) || !loc.obj ||
+	    symbolizer_lookup_data(ln->sym, loc.obj, loc.vaddr, &sym))
+		return;
+	if (!dwarfnames_member(ln->dwarf, loc.obj, sym.name, sym.addr, loc.vaddr - sym.addr, member,
+			       sizeof(member)))
+		snprintf(buf, len, "%s", member);
+}
+
+int locknames_name(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_t len)
+{
+	struct gp_locknames *ln = ctx;
+	const struct gp_procmaps *pm = snap_for(ln, tgid, uaddr);
+	const char *label;
+
+	if (!pm) {
+		snprintf(buf, len, "0x%" PRIx64, uaddr);
+		return 1;
+	}
+	label = gil_label(ln, tgid, pm, uaddr);
+	if (label) {
+		snprintf(buf, len, "%s", label);
+		return 0;
+	}
+	if (symbolizer_name_data(ln->sym, pm, uaddr, buf, len))
+		return symbolizer_name_data(ln->sym, pm, uaddr, buf, len);
+	member_name(ln, pm, uaddr, buf, len);
+	return 0;
+}
+
+int locknames_code(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t len, char *obj,
+		   size_t objlen)
+{
+	struct gp_locknames *ln = ctx;
+	const struct gp_procmaps *pm = snap_for(ln, tgid, addr);
+
+	if (!pm) {
+		snprintf(buf, len, "0x%" PRIx64, addr);
+		if (obj)
+			snprintf(obj, objlen, "[unknown]");
+		return 1;
+	}
+	return symbolizer_name_code(ln->sym, pm, addr, buf, len, obj, objlen);
+}
+
+int locknames_line(void *ctx, uint32_t tgid, uint64_t pc, char *buf, size_t len)
+{
+	struct gp_locknames *ln = ctx;
+	const struct gp_procmaps *pm = snap_for(ln, tgid, pc);
+	struct gp_addr_loc loc;
+
+	if (!pm || symbolizer_locate(ln->sym, pm, pc, &loc) || !loc.elf || !loc.obj)
+		return -ENOENT;
+	return srclines_lookup(ln->lines, loc.obj, loc.vaddr, buf, len);
+}
+
+int locknames_kernel(void *ctx, uint64_t addr, char *buf, size_t len)
+{
+	struct gp_locknames *ln = ctx;
+
+	if (!ln->ksyms && !ln->ksyms_err)
+		ln->ksyms_err = ksyms_load(NULL, &ln->ksyms) ? -1 : 0;
+	if (!ln->ksyms) {
+		snprintf(buf, len, "[kernel] 0x%" PRIx64, addr);
+		return 1;
+	}
+	return ksyms_name(ln->ksyms, addr, buf, len);
+}
+
+const struct gp_procmaps *locknames_maps(struct gp_locknames *ln, uint32_t tgid, uint64_t addr)
+{
+	return snap_for(ln, tgid, addr);
+}
+
+struct gp_symbolizer *locknames_symbolizer(struct gp_locknames *ln)
+{
+	return ln->sym;
+}
+
+void locknames_counts(const struct gp_locknames *ln, uint64_t *taken, uint64_t *failed)
+{
+	*taken = ln->taken;
+	*failed = ln->failed;
+}

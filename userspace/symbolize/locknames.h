@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Names futex words and code addresses: snapshots each traced process's mappings while it is
+ * alive (at exec, at its first futex wait, and when a word lies outside the snapshot) and
+ * symbolizes addresses from them at report time.
+ */
+#ifndef GP_LOCKNAMES_H
+#define GP_LOCKNAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "stream/event.h"
+
+struct gp_locknames;
+struct gp_model;
+
+struct gp_locknames *locknames_new(void);
+void locknames_free(struct gp_locknames *ln);
+/* The finished model, whose futex word statistics recognise a CPython GIL by its behaviour. */
+void locknames_set_model(struct gp_locknames *ln, const struct gp_model *m);
+/* Raw event hook: runs while the process is most likely still alive. */
+void locknames_observe(struct gp_locknames *ln, const union gp_event *e);
+/* A gp_lock_namer: 0 named by symbol, 1 by mapping only ("[heap]+0x10"), -errno unknown. */
+int locknames_name(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_t len);
+/* Name a user code address of a process ("func+0x12", "libfoo.so+0x1234"); obj, when not NULL,
+ * gets the object's basename. Same returns as locknames_name. */
+int locknames_code(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t len, char *obj,
+		   size_t objlen);
+/* "file.c:123" for a user code address, from DWARF line tables (-ENOENT without). */
+int locknames_line(void *ctx, uint32_t tgid, uint64_t pc, char *buf, size_t len);
+/* Name a kernel address from /proc/kallsyms (loaded on first use). */
+int locknames_kernel(void *ctx, uint64_t addr, char *buf, size_t len);
+struct gp_procmaps;
+struct gp_symbolizer;
+/* The process's current snapshot, retaken when addr is not mapped in it; NULL if none. */
+const struct gp_procmaps *locknames_maps(struct gp_locknames *ln, uint32_t tgid, uint64_t addr);
+struct gp_symbolizer *locknames_symbolizer(struct gp_locknames *ln);
+/* Snapshots taken and failed, for the report. */
+void locknames_counts(const struct gp_locknames *ln, uint64_t *taken, uint64_t *failed);
+
+#endif
