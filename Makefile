@@ -150,6 +150,7 @@ e2e: all
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/check-format.sh
+	$(Q)tools/check-layers.sh
 	$(Q)tools/run-tests.sh all $(UNIT_BINS) $(E2E_BINS)
 
 bench: deps all
@@ -160,6 +161,7 @@ format:
 
 check-format:
 	$(Q)tools/check-format.sh
+	$(Q)tools/check-layers.sh
 
 clean:
 	rm -rf $(OUT)

@@ -22,8 +22,8 @@
 #include "export/export_pprof.h"
 #include "export/flamegraph.h"
 #include "export/folded.h"
-#include "export/gzfile.h"
-#include "export/output.h"
+#include "util/gzfile.h"
+#include "util/output.h"
 #include "analyze/profile.h"
 
 /* Set by the suite's .init; programs that use no directory leave it empty. */

@@ -30,8 +30,8 @@ mkdir -p "$out"
 if [ ! -x "$out/gen-folded" ] || [ tools/gen-folded.c -nt "$out/gen-folded" ]; then
 	$cc "${flags[@]}" tools/gen-folded.c -o "$out/gen-folded"
 fi
-$cc "${flags[@]}" tools/flamegraph-bench.c userspace/analyze/profile.c userspace/export/gzfile.c \
-	userspace/export/folded.c userspace/export/flamegraph.c userspace/export/output.c \
+$cc "${flags[@]}" tools/flamegraph-bench.c userspace/analyze/profile.c userspace/util/err.c userspace/util/gzfile.c \
+	userspace/export/folded.c userspace/export/flamegraph.c userspace/util/output.c \
 	userspace/util/asuser.c userspace/util/regfile.c userspace/util/creds.c -lz -lpthread -o "$out/flamegraph-bench"
 
 in=$out/stacks-$stacks.folded

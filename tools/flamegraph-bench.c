@@ -15,8 +15,8 @@
 
 #include "export/flamegraph.h"
 #include "export/folded.h"
-#include "export/gzfile.h"
-#include "export/output.h"
+#include "util/gzfile.h"
+#include "util/output.h"
 
 static double now(void)
 {

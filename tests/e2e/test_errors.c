@@ -264,7 +264,7 @@ Test(errors, lock_filter_naming_nothing_lists_the_top_locks, .timeout = 60)
 	e2e_require_root();
 	e2e_tmpname(truth, sizeof(truth), "lockfilter.truth");
 	r = e2e_gilprof_run(NULL, (const char *[]){"run", "--lock", "no_such_lock", "--",
-						   e2e_bin("tests/e2e/mutex_contend"), "2", "50",
+						   e2e_bin("tests/e2e/mutex_contend"), "3", "300",
 						   truth, NULL});
 	cr_assert_eq(r->status, 2, "%d: %s", r->status, r->err);
 	cr_assert_not_null(strstr(r->err, "--lock no_such_lock matches no futex word"), "%s",

@@ -81,19 +81,6 @@ static const char *const frame_kind_names[GP_FK_COUNT] = {
 	[GP_FK_WAKER] = "waker", [GP_FK_COMM] = "comm",
 };
 
-int prof_err_set(struct prof_err *pe, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (pe) {
-		pe->code = -code;
-		va_start(ap, fmt);
-		vsnprintf(pe->msg, sizeof(pe->msg), fmt, ap);
-		va_end(ap);
-	}
-	return -code;
-}
-
 const char *sample_kind_name(enum gp_sample_kind kind)
 {
 	return (unsigned)kind < GP_SK_COUNT ? sample_kind_names[kind] : NULL;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "util/err.h"
 
 /* What a frame is; drives colouring and the folded annotations. */
 enum gp_frame_kind {
@@ -31,15 +32,6 @@ enum gp_sample_kind {
 	GP_SK_COUNT,
 };
 
-/* Room for a message that names the file, the line and the cause. */
-#define PROF_ERR_MSG_LEN 512
-
-/* The error of a failed call: its negative errno return value and a message for the user. */
-struct prof_err {
-	int code;
-	char msg[PROF_ERR_MSG_LEN];
-};
-
 /* A frame as callers pass it in and read it back; name is NUL-terminated. */
 struct gp_pframe {
 	const char *name;
@@ -59,10 +51,6 @@ struct gp_stack {
 typedef uint64_t (*gp_hash_fn)(const void *data, size_t len, uint64_t seed);
 
 struct gp_profile;
-
-/* Fill *pe (if not NULL) and return -code, so that callers can write `return prof_err_set(...)`. */
-int prof_err_set(struct prof_err *pe, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /* unit is "samples" or "nanoseconds". Returns NULL with *pe filled on failure. */
 struct gp_profile *profile_new(const char *unit, struct prof_err *pe);

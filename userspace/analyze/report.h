@@ -5,13 +5,22 @@
 
 #include <stdio.h>
 #include "analyze/analysis.h"
-#include "collect/collector.h"
+#include "model/event.h"
+#include "stream/trace.h"
 #include "model/model.h"
 #include "model/stacks.h"
 
+/* The options of every report (gilprof run and gilprof report alike). */
+struct gp_report_opts {
+	const char *lock; /* --lock */
+	unsigned top_locks, top_pairs;
+	bool lines; /* --lines */
+	int view; /* enum gp_view */
+};
+
 struct gp_report {
 	struct gp_model *model;
-	const struct gp_collector_stats *stats;
+	const struct gp_trace_stats *stats;
 	uint64_t start_ts, end_ts;
 	char *const *argv; /* the traced command */
 	int exit_status; /* shell-style; -1 when unknown */
@@ -27,12 +36,18 @@ struct gp_report {
 	const char *lock_filter; /* --lock: only futex words that match (lock_filter_match) */
 	unsigned top_locks; /* rows in the lock table (0: all) */
 	unsigned top_pairs;
+	uint64_t sample_period_ns; /* of the on-CPU samples */
 };
 
-int report_text(FILE *f, const struct gp_report *r);
+struct gp_trace;
+/* The report of a trace: its model and totals, named from its name table. */
+void report_init(struct gp_report *r, const struct gp_trace *t, const struct gp_report_opts *o);
+
+/* A lock as every report names it: its symbol, else its address or mapping and the call site of
+ * its first waiter ("[heap]+0x10 @ worker+0x2a"). */
+void report_lock_name(const struct gp_report *r, const struct gp_lock *l, char *name, size_t len);
 /* Locks by total wait that pass the report's --lock filter; malloc'd, n set. */
 struct gp_lock **report_locks(const struct gp_report *r, size_t *n);
-int report_json(FILE *f, const struct gp_report *r);
 
 /*
  * The frames of a stack as names, innermost first: user frames, then (with kernel) kernel frames

@@ -2,7 +2,7 @@
 #ifndef GP_CMD_H
 #define GP_CMD_H
 
-#define GP_VERSION "0.1.0"
+#include "util/version.h"
 
 struct gp_cmd {
 	const char *name;
@@ -13,7 +13,14 @@ struct gp_cmd {
 int cmd_run(int argc, char **argv);
 int cmd_workloads(int argc, char **argv);
 int cmd_flamegraph(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+
+struct gp_session_opts;
+/* The embedded default: countdown with 1 thread, N threads and N processes, side by side. */
+int run_default(const struct gp_session_opts *o);
 
 #endif

@@ -13,7 +13,7 @@
 #include "util/asuser.h"
 #include "export/flamegraph.h"
 #include "export/folded.h"
-#include "export/output.h"
+#include "util/output.h"
 
 static void usage(FILE *f)
 {

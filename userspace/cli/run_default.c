@@ -12,7 +12,8 @@
 #include <unistd.h>
 #include "analyze/analysis.h"
 #include "analyze/report.h"
-#include "stream/run.h"
+#include "cli/cmd.h"
+#include "collect/session.h"
 #include "cli/workloads.h"
 
 #define NMODES 3
@@ -36,10 +37,10 @@ static bool is_worker(const struct gp_model *m, const struct gp_thread *t, uint3
 
 /* The most-waited lock object that at least two threads waited on (a word with a single
  * waiter is a join or an event, not a lock that serialises anyone). */
-static void top_contended(struct mode_result *mr, struct gp_run_result *res)
+static void top_contended(struct mode_result *mr, struct gp_trace *res)
 {
 	size_t n, i;
-	struct gp_lock_group *g = analysis_lock_groups(res->model, locknames_name, res->names, &n);
+	struct gp_lock_group *g = analysis_lock_groups(res->model, nametab_lock, res->names, &n);
 
 	for (i = 0; i < n; i++) {
 		if (g[i].nwaiters < 2)
@@ -55,7 +56,7 @@ static void top_contended(struct mode_result *mr, struct gp_run_result *res)
 	lock_groups_free(g, n);
 }
 
-static double other_cpu_share(const struct gp_collector_stats *st)
+static double other_cpu_share(const struct gp_trace_stats *st)
 {
 	uint64_t other = 0, all = 0;
 	unsigned c;
@@ -69,7 +70,7 @@ static double other_cpu_share(const struct gp_collector_stats *st)
 	return all ? (double)other / all : 0;
 }
 
-static void mode_measure(struct mode_result *mr, struct gp_run_result *res)
+static void mode_measure(struct mode_result *mr, struct gp_trace *res)
 {
 	const struct gp_model *m = res->model;
 	uint32_t root = m->nprocs ? m->procs[0]->tgid : 0;
@@ -92,11 +93,13 @@ static void mode_measure(struct mode_result *mr, struct gp_run_result *res)
 	top_contended(mr, res);
 }
 
-static int mode_run(const struct gp_run_opts *o, const char *path, const char *flag, unsigned n,
+static int mode_run(const struct gp_session_opts *o, const char *path, const char *flag, unsigned n,
 		    struct mode_result *mr)
 {
 	char num[16], *argv[4] = {(char *)path, NULL, NULL, NULL};
-	struct gp_run_result res;
+	struct gp_session_opts q = *o;
+	struct gp_session_info info;
+	struct gp_trace res;
 	int ret;
 
 	if (flag) {
@@ -105,11 +108,12 @@ static int mode_run(const struct gp_run_opts *o, const char *path, const char *f
 		argv[2] = num;
 	}
 	fprintf(stderr, "gilprof: tracing countdown %s...\n", mr->label);
-	ret = run_traced(o, argv, &res);
+	q.argv = argv;
+	ret = session_run(&q, &res, &info);
 	if (ret)
 		return ret;
 	mode_measure(mr, &res);
-	run_result_free(&res);
+	trace_free(&res);
 	if (mr->exit_status) {
 		fprintf(stderr, "gilprof: countdown %s exited with status %d\n", mr->label,
 			mr->exit_status);
@@ -172,12 +176,12 @@ static void explain(const struct mode_result *mr, unsigned n)
 		       n, 100 * pr->other_cpu, share(pr->runq, pr->life));
 }
 
-int run_default(const struct gp_run_opts *o)
+int run_default(const struct gp_session_opts *o)
 {
 	struct mode_result mr[NMODES];
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned n = online > 2 ? (unsigned)online : 2;
-	struct gp_run_opts q = *o;
+	struct gp_session_opts q = *o;
 	char path[PATH_MAX];
 	int ret;
 

@@ -418,7 +418,7 @@ uint64_t collector_lost(const struct gp_collector *c)
 	return total;
 }
 
-int collector_read_stats(struct gp_collector *c, uint64_t end_ts, struct gp_collector_stats *st)
+int collector_read_stats(struct gp_collector *c, uint64_t end_ts, struct gp_trace_stats *st)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	struct gp_cpu_acct *acct;

@@ -6,7 +6,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "stream/event.h"
+#include "model/event.h"
+#include "stream/trace.h"
 
 /* Called for every event in time order. Non-zero stops the collection with that error. */
 typedef int (*gp_event_fn)(void *ctx, const union gp_event *e);
@@ -32,16 +33,6 @@ struct gp_collector_opts {
 	bool verbose; /* libbpf debug output */
 };
 
-/* Totals read back from the kernel at the end: what was emitted, dropped, and CPU time. */
-struct gp_collector_stats {
-	uint64_t drops[GP_DROP_CAUSE_MAX_BPF];
-	uint64_t invalid; /* records that failed validation in userspace */
-	uint64_t stacks_dropped; /* stack records userspace could not keep */
-	uint64_t received;
-	unsigned ncpus;
-	struct gp_cpu_acct cpu[GP_MAX_CPUS];
-};
-
 struct gp_collector;
 
 /* Check what tracing needs (root, BTF, a BPF ring buffer); on failure write one line into err. */
@@ -55,7 +46,7 @@ uint64_t collector_enable(struct gp_collector *c);
 int collector_poll(struct gp_collector *c, int timeout_ms);
 /* Turn the probes off, drain and deliver everything left; returns the end time. */
 int collector_stop(struct gp_collector *c, uint64_t *end_ts);
-int collector_read_stats(struct gp_collector *c, uint64_t end_ts, struct gp_collector_stats *st);
+int collector_read_stats(struct gp_collector *c, uint64_t end_ts, struct gp_trace_stats *st);
 uint64_t collector_received(const struct gp_collector *c);
 /* Events lost so far (all BPF drop causes plus malformed records), for the status line. */
 uint64_t collector_lost(const struct gp_collector *c);

@@ -7,7 +7,7 @@
 #define GP_EVSORT_H
 
 #include <stdbool.h>
-#include "stream/event.h"
+#include "model/event.h"
 
 /*
  * Whether a goes strictly before b: by timestamp, and at equal timestamps a stack after the

@@ -7,7 +7,7 @@
 #define GP_SLOTS_H
 
 #include <stddef.h>
-#include "stream/event.h"
+#include "model/event.h"
 #include "collect/ringbuf.h"
 
 /*

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "export/export_pprof.h"
-#include "export/gzfile.h"
+#include "util/gzfile.h"
 
 enum pb_wire {
 	PB_VARINT = 0,

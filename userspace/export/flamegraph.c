@@ -12,7 +12,7 @@
 
 #include "export/flamegraph.h"
 #include "export/folded.h"
-#include "export/gzfile.h"
+#include "util/gzfile.h"
 
 #define XPAD 10
 #define ROOT_FRAME UINT32_MAX

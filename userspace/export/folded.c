@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "export/folded.h"
-#include "export/gzfile.h"
+#include "util/gzfile.h"
 
 struct esc_names {
 	char *buf;

@@ -4,6 +4,7 @@
 #include "analyze/analysis.h"
 #include "export/json.h"
 #include "analyze/report.h"
+#include "export/report_json.h"
 
 #define GP_JSON_SCHEMA "gilprof-report/1"
 
@@ -231,7 +232,7 @@ static void json_pairs(struct gp_json *j, const struct gp_report *r)
 
 static void json_cpus(struct gp_json *j, const struct gp_report *r, const struct gp_totals *tot)
 {
-	const struct gp_collector_stats *st = r->stats;
+	const struct gp_trace_stats *st = r->stats;
 	unsigned c, n = st ? st->ncpus : r->model->ncpus;
 
 	json_key(j, "cpus");

@@ -4,75 +4,13 @@
 #include <string.h>
 #include "analyze/analysis.h"
 #include "analyze/report.h"
+#include "export/report_text.h"
 #include "symbolize/unwind.h"
 
 #define LOCK_NAME_LEN 160
 
 static void print_handoffs(FILE *f, const struct gp_report *r, struct gp_lock **locks, size_t n);
 struct gp_lock_stack;
-static void lock_display_name(const struct gp_report *r, const struct gp_lock *l, char *name,
-			      size_t len);
-
-char *fmt_ns(char *buf, size_t len, uint64_t ns)
-{
-	static const struct {
-		double div;
-		const char *unit;
-	} units[] = {{1e9, "s"}, {1e6, "ms"}, {1e3, "us"}};
-	size_t i;
-
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		double v = ns / units[i].div;
-
-		if (v >= 1) {
-			snprintf(buf, len, "%.*f %s",
-				 v >= 100  ? 1
-				 : v >= 10 ? 2
-					   : 3,
-				 v, units[i].unit);
-			return buf;
-		}
-	}
-	snprintf(buf, len, "%" PRIu64 " ns", ns);
-	return buf;
-}
-
-size_t report_losses(const struct gp_report *r, struct gp_loss *out, size_t max)
-{
-	const struct gp_collector_stats *st = r->stats;
-	const struct gp_model *m = r->model;
-	struct gp_loss all[] = {
-		{"ringbuf_full", "buffers full", st ? st->drops[GP_DROP_RINGBUF_FULL] : 0},
-		{"traced_map_full", "new tasks not marked traced",
-		 st ? st->drops[GP_DROP_TGID_MAP_FULL] : 0},
-		{"invalid_records", "malformed records", st ? st->invalid : 0},
-		{"user_stack_failed", "user stacks not taken",
-		 st ? st->drops[GP_DROP_STACK_USER] : 0},
-		{"kernel_stack_failed", "kernel stacks not taken",
-		 st ? st->drops[GP_DROP_STACK_KERNEL] : 0},
-		{"stack_not_kept", "stacks not kept", st ? st->stacks_dropped : 0},
-		/* unwinds that stopped short of the outermost frame, by why */
-		{"unwind_no_cfi", "unwinds stopped without CFI",
-		 r->unwind_stops ? r->unwind_stops[GP_UNWIND_NO_CFI] : 0},
-		{"unwind_no_map", "unwinds without a mapping",
-		 r->unwind_stops ? r->unwind_stops[GP_UNWIND_NO_MAP] : 0},
-		{"unwind_bad_cfa", "unwinds stopped at bad CFI",
-		 r->unwind_stops ? r->unwind_stops[GP_UNWIND_BAD_CFA] : 0},
-		{"switch_out_without_switch_in", anomaly_name(GP_AN_NO_SWITCH_IN),
-		 m->anomalies[GP_AN_NO_SWITCH_IN]},
-		{"switch_in_without_wakeup", anomaly_name(GP_AN_NO_WAKEUP),
-		 m->anomalies[GP_AN_NO_WAKEUP]},
-		{"futex_return_without_entry", anomaly_name(GP_AN_FUTEX_NO_ENTER),
-		 m->anomalies[GP_AN_FUTEX_NO_ENTER]},
-		{"out_of_order", anomaly_name(GP_AN_BACKWARDS), m->anomalies[GP_AN_BACKWARDS]},
-		{"model_out_of_memory", "model out of memory", m->oom},
-	};
-	size_t n = sizeof(all) / sizeof(all[0]), i;
-
-	for (i = 0; i < n && i < max; i++)
-		out[i] = all[i];
-	return i < n ? i : n;
-}
 
 static double pct(uint64_t part, uint64_t whole)
 {
@@ -190,19 +128,6 @@ static void print_closure(FILE *f, const struct gp_report *r)
 }
 
 /* A word with no symbol is named by its mapping and where its first waiter called from. */
-static void lock_display_name(const struct gp_report *r, const struct gp_lock *l, char *name,
-			      size_t len)
-{
-	char site[128];
-	int named = r->name_lock ? r->name_lock(r->namer_ctx, l->tgid, l->uaddr, name, len) : -1;
-
-	if (named < 0)
-		snprintf(name, len, "0x%" PRIx64, l->uaddr);
-	if (named != 0 && l->first_stack &&
-	    !report_call_site(r, l->first_stack - 1, site, sizeof(site)))
-		snprintf(name + strlen(name), len - strlen(name), " @ %s", site);
-}
-
 /* One line: the user frames of a stack, innermost first. */
 static void print_stack_line(FILE *f, const struct gp_report *r, const char *what,
 			     const struct gp_lock_stack *st, uint64_t total)
@@ -232,7 +157,7 @@ static void print_lock(FILE *f, const struct gp_report *r, struct gp_lock *l)
 {
 	char name[LOCK_NAME_LEN], addr[24], b[5][24];
 
-	lock_display_name(r, l, name, sizeof(name));
+	report_lock_name(r, l, name, sizeof(name));
 	snprintf(addr, sizeof(addr), "0x%" PRIx64, l->uaddr);
 	fprintf(f,
 		"  %-7u %-14s %7" PRIu64 " %7" PRIu64 " %5" PRIu64
@@ -243,22 +168,6 @@ static void print_lock(FILE *f, const struct gp_report *r, struct gp_lock *l)
 		fmt_ns(b[1], 24, l->waits ? l->wait_ns / l->waits : 0),
 		fmt_ns(b[2], 24, lock_percentile(l, 50)), fmt_ns(b[3], 24, lock_percentile(l, 99)),
 		fmt_ns(b[4], 24, l->max_ns), l->nwaiters, name);
-}
-
-struct gp_lock **report_locks(const struct gp_report *r, size_t *n)
-{
-	struct gp_lock **locks = analysis_locks_by_wait(r->model, n);
-	char name[LOCK_NAME_LEN];
-	size_t i, kept = 0;
-
-	for (i = 0; r->lock_filter && i < *n; i++) {
-		lock_display_name(r, locks[i], name, sizeof(name));
-		if (lock_filter_match(r->lock_filter, locks[i]->uaddr, name))
-			locks[kept++] = locks[i];
-	}
-	if (r->lock_filter)
-		*n = kept;
-	return locks;
 }
 
 static void print_locks(FILE *f, const struct gp_report *r)
@@ -313,7 +222,7 @@ static void print_handoffs(FILE *f, const struct gp_report *r, struct gp_lock **
 		struct gp_lock *l = locks[i];
 		struct gp_lock_pair **pairs;
 
-		lock_display_name(r, l, name, sizeof(name));
+		report_lock_name(r, l, name, sizeof(name));
 		fprintf(f, "  %9" PRIu64 " %9" PRIu64 " %10s %10s %6u %6.2f  %s\n", l->handoffs,
 			l->futile, fmt_ns(b[0], 24, u64vec_percentile(&l->wake_to_run, 50)),
 			fmt_ns(b[1], 24, u64vec_percentile(&l->wake_to_run, 99)), l->max_depth,
@@ -335,7 +244,7 @@ static void print_handoffs(FILE *f, const struct gp_report *r, struct gp_lock **
 
 static void print_cpus(FILE *f, const struct gp_report *r)
 {
-	const struct gp_collector_stats *st = r->stats;
+	const struct gp_trace_stats *st = r->stats;
 	char b[3][24];
 	unsigned c;
 

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include "stream/event.h"
+#include "model/event.h"
 #include "model/lockstat.h"
 #include "util/vec.h"
 

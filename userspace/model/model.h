@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "stream/event.h"
+#include "model/event.h"
 #include "util/hashmap.h"
 #include "model/lockstat.h"
 #include "model/stackprof.h"

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "stream/event.h"
+#include "model/event.h"
 
 struct gp_locknames;
 struct gp_model;

@@ -20,6 +20,7 @@
 enum asuser_kind {
 	ASU_DEVICE = 1, /* an existing character device (/dev/null, a tty), written in place */
 	ASU_FILE, /* a new unnamed file, linked under its name by asuser_out_commit() */
+	ASU_PUBLISHED, /* such a file linked early (output_publish()), written on in place */
 };
 
 struct asuser_out {

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "export/output.h"
+#include "util/output.h"
 
 static bool stdout_is(dev_t dev, ino_t ino)
 {
@@ -105,7 +105,9 @@ static int output_sync(struct gp_output *o)
 		return fsync(STDOUT_FILENO) && errno == EIO ? EIO : 0;
 	if (o->f.kind == ASU_FILE)
 		return fsync(o->f.fd) ? errno : 0;
-	e = close(o->f.fd) && errno != EINTR ? errno : 0;
+	e = o->f.kind == ASU_PUBLISHED && fsync(o->f.fd) ? errno : 0;
+	if (close(o->f.fd) && errno != EINTR && !e)
+		e = errno;
 	o->f.fd = -1;
 	return e;
 }
@@ -130,6 +132,30 @@ int output_finish(struct gp_output *o, int werr, const char *msg)
 		return 0;
 	fprintf(stderr, "gilprof: %s\n", err);
 	return -1;
+}
+
+int output_publish(struct gp_output *o)
+{
+	char err[PATH_MAX + 200];
+	int fd;
+
+	if (!o->open || o->is_stdout || o->f.kind != ASU_FILE)
+		return 0;
+	fd = fcntl(o->f.fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "gilprof: cannot write %s: %s\n", o->path, strerror(errno));
+		output_discard(o);
+		return -1;
+	}
+	if (asuser_out_commit(&o->f, err, sizeof(err))) {
+		close(fd);
+		o->open = false;
+		fprintf(stderr, "gilprof: %s\n", err);
+		return -1;
+	}
+	o->f.fd = fd;
+	o->f.kind = ASU_PUBLISHED;
+	return 0;
 }
 
 int output_write(struct gp_output *o, int (*fn)(FILE *f, void *ctx), void *ctx)

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "util/asuser.h"
-#include "export/gzfile.h"
+#include "util/gzfile.h"
 
 struct gp_output {
 	const char *opt; /* the option that named it ("--json"), for messages */
@@ -38,6 +38,11 @@ bool output_is_gz(const struct gp_output *o);
  * line on failure and returns -1; 0 when the output is complete under its name.
  */
 int output_finish(struct gp_output *o, int werr, const char *msg);
+/*
+ * Link the file under its name now and go on writing it there: for a recording, which must show
+ * what it holds so far if gilprof is killed. From here a discard leaves the file as it is.
+ */
+int output_publish(struct gp_output *o);
 /* Discard without a message (another output failed first, or nothing is to be written). */
 void output_discard(struct gp_output *o);
 /* Write the whole output through a stdio stream with fn, then output_finish(). */

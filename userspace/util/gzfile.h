@@ -12,7 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "analyze/profile.h"
+#include "util/err.h"
 
 #define GZW_BUFSZ (1u << 16)
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "export/gzfile.h"
+#include "util/gzfile.h"
 
 #define GZR_BUFSZ (4u << 20)
 #define GZR_CHUNK (1u << 20)

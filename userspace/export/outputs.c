@@ -1,56 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The outputs of a run: opened (as the user) before anything is traced, each written through
+ * The outputs of a report: opened (as the user) before anything is traced, each written through
  * the one output module, so that every format is created, owned, replaced and failed alike.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "export/export_pprof.h"
 #include "export/export_speedscope.h"
 #include "export/flamegraph.h"
 #include "export/folded.h"
-#include "export/gzfile.h"
+#include "util/gzfile.h"
 #include "analyze/report.h"
-#include "stream/run.h"
+#include "export/outputs.h"
+#include "export/report_json.h"
+#include "export/report_text.h"
 #include "analyze/views.h"
 
-static const char *const out_opts[GP_OUT_COUNT] = {
-	[GP_OUT_TEXT] = "the text report", [GP_OUT_JSON] = "--json",
-	[GP_OUT_FOLDED] = "--folded",	   [GP_OUT_FLAMEGRAPH] = "--flamegraph",
-	[GP_OUT_PPROF] = "--pprof",	   [GP_OUT_SPEEDSCOPE] = "--speedscope",
-};
-
-int run_outputs_open(const struct gp_run_opts *o, struct gp_run_outputs *ro)
+int outputs_open(const struct gp_out_req req[GP_OUT_COUNT], struct gp_outputs *outs)
 {
-	const char *paths[GP_OUT_COUNT] = {
-		[GP_OUT_TEXT] = o->output ? o->output : "-",
-		[GP_OUT_JSON] = o->json,
-		[GP_OUT_FOLDED] = o->folded,
-		[GP_OUT_FLAMEGRAPH] = o->flamegraph,
-		[GP_OUT_PPROF] = o->pprof,
-		[GP_OUT_SPEEDSCOPE] = o->speedscope,
-	};
 	struct gp_output *list[GP_OUT_COUNT] = {0};
 	int i;
 
-	memset(ro, 0, sizeof(*ro));
+	memset(outs, 0, sizeof(*outs));
 	for (i = 0; i < GP_OUT_COUNT; i++) {
-		if (!paths[i])
+		if (!req[i].path)
 			continue;
-		if (output_open(&ro->o[i], i == GP_OUT_TEXT && o->output ? "-o" : out_opts[i],
-				paths[i]))
+		if (output_open(&outs->o[i], req[i].opt, req[i].path))
 			goto fail;
-		list[i] = &ro->o[i];
+		list[i] = &outs->o[i];
 	}
 	if (!outputs_check(list, GP_OUT_COUNT))
 		return 0;
 fail:
-	run_outputs_discard(ro);
+	outputs_discard(outs);
 	return -1;
 }
 
-void run_outputs_discard(struct gp_run_outputs *ro)
+void outputs_discard(struct gp_outputs *ro)
 {
 	for (int i = 0; i < GP_OUT_COUNT; i++)
 		output_discard(&ro->o[i]);
@@ -98,8 +86,8 @@ static int write_speedscope(FILE *f, void *ctx)
 	return speedscope_write(sc->p, sc->name, f, sc->pe);
 }
 
-static int profile_outputs_view(const struct gp_run_opts *o, const struct gp_report *r,
-				uint64_t period, struct gp_run_outputs *ro)
+static int profile_outputs_view(const struct gp_report_opts *o, const struct gp_report *r,
+				uint64_t period, struct gp_outputs *ro)
 {
 	struct gp_output *fo = &ro->o[GP_OUT_FOLDED], *fg = &ro->o[GP_OUT_FLAMEGRAPH];
 	struct gp_output *ss = &ro->o[GP_OUT_SPEEDSCOPE];
@@ -162,10 +150,10 @@ static int profile_output_pprof(const struct gp_report *r, uint64_t period, stru
 	return err;
 }
 
-int run_profile_outputs(const struct gp_run_opts *o, const struct gp_report *r,
-			struct gp_run_outputs *ro)
+static int profile_outputs(const struct gp_report_opts *o, const struct gp_report *r,
+			   struct gp_outputs *ro)
 {
-	uint64_t period = 1000000000ULL / (o->freq ? o->freq : 99);
+	uint64_t period = r->sample_period_ns;
 	int err = 0;
 
 	if (ro->o[GP_OUT_FOLDED].open || ro->o[GP_OUT_FLAMEGRAPH].open ||
@@ -173,5 +161,70 @@ int run_profile_outputs(const struct gp_run_opts *o, const struct gp_report *r,
 		err = profile_outputs_view(o, r, period, ro);
 	if (ro->o[GP_OUT_PPROF].open)
 		err |= profile_output_pprof(r, period, &ro->o[GP_OUT_PPROF]);
+	return err;
+}
+
+static int write_text(FILE *f, void *ctx)
+{
+	return report_text(f, ctx);
+}
+
+static int write_json(FILE *f, void *ctx)
+{
+	return report_json(f, ctx);
+}
+
+static bool lock_filter_empty(const struct gp_report *r)
+{
+	size_t n;
+	struct gp_lock **locks = report_locks(r, &n);
+
+	free(locks);
+	return n == 0;
+}
+
+/* --lock matched nothing: name the locks it could have been, on one line. */
+static void lock_filter_error(struct gp_report *r, const char *json)
+{
+	char name[160];
+	size_t n, i;
+	struct gp_lock **locks;
+
+	fprintf(stderr,
+		"gilprof: --lock %s matches no futex word; the top ones are:", r->lock_filter);
+	r->lock_filter = NULL;
+	locks = report_locks(r, &n);
+	for (i = 0; i < n && i < 5; i++) {
+		if (r->name_lock(r->namer_ctx, locks[i]->tgid, locks[i]->uaddr, name,
+				 sizeof(name)) < 0)
+			name[0] = 0;
+		fprintf(stderr, "%s %s (0x%llx, pid %u)", i ? "," : "", name,
+			(unsigned long long)locks[i]->uaddr, locks[i]->tgid);
+	}
+	fprintf(stderr, "%s%s%s\n", n ? "" : " none", json ? "; the full report is in " : "",
+		json ? json : "");
+	free(locks);
+}
+
+int outputs_write(const struct gp_report_opts *o, struct gp_report *r, struct gp_outputs *ro)
+{
+	struct gp_output *json = &ro->o[GP_OUT_JSON];
+	bool json_written = false;
+	int err = 0;
+
+	if (json->open) {
+		json_written = !output_write(json, write_json, r);
+		err = !json_written;
+	}
+	r->lock_filter = o->lock;
+	if (o->lock && lock_filter_empty(r)) {
+		lock_filter_error(r, json_written ? json->path : NULL);
+		outputs_discard(ro);
+		return 2;
+	}
+	if (profile_outputs(o, r, ro))
+		err = 1;
+	if (output_write(&ro->o[GP_OUT_TEXT], write_text, r))
+		err = 1;
 	return err;
 }

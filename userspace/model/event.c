@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include "stream/event.h"
+#include "model/event.h"
 
 static const struct {
 	size_t size;

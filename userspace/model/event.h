@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The decoded event stream: the records of bpf/gilprof.h, validated, in time order. The live
- * collector and a recording produce the same stream and the model consumes it. */
+ * collector and a recording produce the same stream and the model consumes it; it is the
+ * model's input, so it lives with the model, below every layer that produces or reads it. */
 #ifndef GP_EVENT_H
 #define GP_EVENT_H
 
 #include <linux/types.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "gilprof.h"
 
 union gp_event {

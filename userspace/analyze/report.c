@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What every report shows alike: losses, lock rankings and names, symbolized stack frames. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include "analyze/analysis.h"
+#include "analyze/report.h"
+#include "symbolize/unwind.h"
+
+/* gilprof's own probes: the BPF program and the kernel code that ran it, innermost. */
+static bool frame_is_probe(const char *name)
+{
+	static const char *const prefixes[] = {"bpf_",		 "__bpf_",
+					       "trace_call_bpf", "perf_trace_",
+					       "perf_syscall_",	 "syscall_trace_enter",
+					       "0xffffffff",	 "[kernel] 0x"};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	}
+	return false;
+}
+
+/* Kernel frames are read from the innermost; the probe's own frames come first. */
+static uint32_t kernel_first_frame(const struct gp_report *r, const struct gp_stack_rec *st)
+{
+	char k[128];
+	uint32_t i, first = 0;
+
+	for (i = 0; i < st->nkernel && i < 8; i++) {
+		r->name_kernel(r->namer_ctx, st->kernel[i], k, sizeof(k));
+		if (frame_is_probe(k))
+			first = i + 1;
+	}
+	return first;
+}
+
+static void frame_add_line(const struct gp_report *r, uint32_t tgid, uint64_t pc, char *name,
+			   size_t len)
+{
+	char line[96];
+	size_t used = strlen(name);
+
+	if (r->name_line && !r->name_line(r->namer_ctx, tgid, pc, line, sizeof(line)) && used < len)
+		snprintf(name + used, len - used, " (%s)", line);
+}
+
+size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, char (*names)[128],
+			  size_t max)
+{
+	const struct gp_stack_rec *st = r->stacks ? stacks_get(r->stacks, id) : NULL;
+	size_t n = 0;
+	uint32_t i;
+
+	if (!st)
+		return 0;
+	for (i = 0; i < st->nuser && n < max; i++, n++) {
+		/* return addresses point after the call: name the call itself */
+		uint64_t pc = i ? st->user[i] - 1 : st->user[i];
+
+		r->name_code(r->namer_ctx, st->tgid, pc, names[n], sizeof(names[n]), NULL, 0);
+		frame_add_line(r, st->tgid, pc, names[n], sizeof(names[n]));
+	}
+	for (i = kernel ? kernel_first_frame(r, st) : 0; kernel && i < st->nkernel && n < max;
+	     i++, n++) {
+		char k[120];
+
+		r->name_kernel(r->namer_ctx, i ? st->kernel[i] - 1 : st->kernel[i], k, sizeof(k));
+		snprintf(names[n], sizeof(names[n]), "%s_[k]", k);
+	}
+	return n;
+}
+
+static bool object_is_runtime(const char *obj)
+{
+	return !strncmp(obj, "libc.so", 7) || !strncmp(obj, "ld-linux", 8) ||
+	       !strncmp(obj, "libpthread", 10);
+}
+
+int report_call_site(const struct gp_report *r, uint32_t id, char *buf, size_t len)
+{
+	const struct gp_stack_rec *st = r->stacks ? stacks_get(r->stacks, id) : NULL;
+	char obj[64];
+	uint32_t i;
+
+	for (i = 0; st && i < st->nuser; i++) {
+		uint64_t pc = i ? st->user[i] - 1 : st->user[i];
+
+		if (r->name_code(r->namer_ctx, st->tgid, pc, buf, len, obj, sizeof(obj)) >= 0 &&
+		    !object_is_runtime(obj))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+char *fmt_ns(char *buf, size_t len, uint64_t ns)
+{
+	static const struct {
+		double div;
+		const char *unit;
+	} units[] = {{1e9, "s"}, {1e6, "ms"}, {1e3, "us"}};
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		double v = ns / units[i].div;
+
+		if (v >= 1) {
+			snprintf(buf, len, "%.*f %s",
+				 v >= 100  ? 1
+				 : v >= 10 ? 2
+					   : 3,
+				 v, units[i].unit);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%" PRIu64 " ns", ns);
+	return buf;
+}
+
+size_t report_losses(const struct gp_report *r, struct gp_loss *out, size_t max)
+{
+	const struct gp_trace_stats *st = r->stats;
+	const struct gp_model *m = r->model;
+	struct gp_loss all[] = {
+		{"ringbuf_full", "buffers full", st ? st->drops[GP_DROP_RINGBUF_FULL] : 0},
+		{"traced_map_full", "new tasks not marked traced",
+		 st ? st->drops[GP_DROP_TGID_MAP_FULL] : 0},
+		{"invalid_records", "malformed records", st ? st->invalid : 0},
+		{"user_stack_failed", "user stacks not taken",
+		 st ? st->drops[GP_DROP_STACK_USER] : 0},
+		{"kernel_stack_failed", "kernel stacks not taken",
+		 st ? st->drops[GP_DROP_STACK_KERNEL] : 0},
+		{"stack_not_kept", "stacks not kept", st ? st->stacks_dropped : 0},
+		/* unwinds that stopped short of the outermost frame, by why */
+		{"unwind_no_cfi", "unwinds stopped without CFI",
+		 r->unwind_stops ? r->unwind_stops[GP_UNWIND_NO_CFI] : 0},
+		{"unwind_no_map", "unwinds without a mapping",
+		 r->unwind_stops ? r->unwind_stops[GP_UNWIND_NO_MAP] : 0},
+		{"unwind_bad_cfa", "unwinds stopped at bad CFI",
+		 r->unwind_stops ? r->unwind_stops[GP_UNWIND_BAD_CFA] : 0},
+		{"switch_out_without_switch_in", anomaly_name(GP_AN_NO_SWITCH_IN),
+		 m->anomalies[GP_AN_NO_SWITCH_IN]},
+		{"switch_in_without_wakeup", anomaly_name(GP_AN_NO_WAKEUP),
+		 m->anomalies[GP_AN_NO_WAKEUP]},
+		{"futex_return_without_entry", anomaly_name(GP_AN_FUTEX_NO_ENTER),
+		 m->anomalies[GP_AN_FUTEX_NO_ENTER]},
+		{"out_of_order", anomaly_name(GP_AN_BACKWARDS), m->anomalies[GP_AN_BACKWARDS]},
+		{"model_out_of_memory", "model out of memory", m->oom},
+	};
+	size_t n = sizeof(all) / sizeof(all[0]), i;
+
+	for (i = 0; i < n && i < max; i++)
+		out[i] = all[i];
+	return i < n ? i : n;
+}
+
+void report_lock_name(const struct gp_report *r, const struct gp_lock *l, char *name, size_t len)
+{
+	char site[128];
+	int named = r->name_lock ? r->name_lock(r->namer_ctx, l->tgid, l->uaddr, name, len) : -1;
+
+	if (named < 0)
+		snprintf(name, len, "0x%" PRIx64, l->uaddr);
+	if (named != 0 && l->first_stack &&
+	    !report_call_site(r, l->first_stack - 1, site, sizeof(site)))
+		snprintf(name + strlen(name), len - strlen(name), " @ %s", site);
+}
+
+struct gp_lock **report_locks(const struct gp_report *r, size_t *n)
+{
+	struct gp_lock **locks = analysis_locks_by_wait(r->model, n);
+	char name[160];
+	size_t i, kept = 0;
+
+	for (i = 0; r->lock_filter && i < *n; i++) {
+		report_lock_name(r, locks[i], name, sizeof(name));
+		if (lock_filter_match(r->lock_filter, locks[i]->uaddr, name))
+			locks[kept++] = locks[i];
+	}
+	if (r->lock_filter)
+		*n = kept;
+	return locks;
+}
+
+void report_init(struct gp_report *r, const struct gp_trace *t, const struct gp_report_opts *o)
+{
+	*r = (struct gp_report){
+		.model = t->model,
+		.stats = &t->stats,
+		.start_ts = t->start_ts,
+		.end_ts = t->end_ts,
+		.argv = t->argv,
+		.exit_status = t->exit_status,
+		.name_lock = nametab_lock,
+		.name_code = nametab_code,
+		.name_kernel = nametab_kernel,
+		.name_line = o->lines ? nametab_line : NULL,
+		.namer_ctx = t->names,
+		.stacks = t->stacks,
+		.unwind_stops = t->unwind_stops,
+		.top_locks = o->top_locks,
+		.top_pairs = o->top_pairs,
+		.sample_period_ns = 1000000000ULL / (t->freq ? t->freq : 99),
+	};
+}

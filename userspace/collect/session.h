@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A live session: the collector's events (collect/) through the stack stage into the sinks, the
+ * model and, when asked, the recorder; at the end every name the trace needs is looked up while
+ * the traced processes' files are still at hand.
+ *
+ *   collector --raw--> locknames (mappings, while the process lives)
+ *             --stack--> stack stage --> stacks
+ *             --ordered--> model, recorder
+ */
+#ifndef GP_SESSION_H
+#define GP_SESSION_H
+
+#include <stdbool.h>
+#include "stream/trace.h"
+#include "util/creds.h"
+#include "util/output.h"
+
+struct gp_session_opts {
+	unsigned buffer_mb;
+	unsigned freq; /* on-CPU samples per second, with profiles */
+	bool profiles; /* stacks: on-CPU samples, off-CPU and futex stacks */
+	bool call_graph_dwarf, lines, verbose, status, quiet;
+	const struct gp_creds *creds; /* the target runs as this user; NULL: as root */
+	char *const *argv; /* launch this command (argv[0] a path or a name on PATH) */
+	struct gp_output *record; /* open: record the trace there, published once tracing starts */
+};
+
+/* Recording figures for the summary line. */
+struct gp_session_info {
+	uint64_t rec_events, rec_bytes, lost;
+};
+
+/* Trace to the end. 0 with t filled, or an exit status after printing why. */
+int session_run(const struct gp_session_opts *o, struct gp_trace *t, struct gp_session_info *info);
+
+#endif

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "stream/recfmt.h"
+#include "stream/replay.h"
+
+#define ARGC_MAX 4096
+
+struct replay {
+	struct gp_trace *t;
+	struct gp_replay_info *info;
+	struct gp_bytes recs;
+	uint64_t last_ts;
+	bool have_end;
+};
+
+static int get_meta(struct replay *rp, struct gp_cursor *c)
+{
+	struct gp_trace *t = rp->t;
+	uint32_t ncpus = cursor_u32(c), flags, argc, i;
+	char arg[4096];
+
+	t->freq = cursor_u32(c);
+	flags = cursor_u32(c);
+	t->start_ts = cursor_u64(c);
+	rp->info->wall_start_ns = cursor_u64(c);
+	argc = cursor_u32(c);
+	if (c->bad || !ncpus || ncpus > GP_MAX_CPUS || argc > ARGC_MAX || t->freq > 100000)
+		return -EINVAL;
+	t->lines = flags & GP_REC_F_LINES;
+	t->attached = flags & GP_REC_F_ATTACHED;
+	t->argv = calloc(argc + 1, sizeof(*t->argv));
+	t->model = model_new(ncpus);
+	t->stacks = stacks_new();
+	t->names = nametab_new();
+	if (!t->argv || !t->model || !t->stacks || !t->names)
+		return -ENOMEM;
+	for (i = 0; i < argc; i++) {
+		cursor_str(c, arg, sizeof(arg));
+		if (c->bad)
+			return -EINVAL;
+		t->argv[i] = strdup(arg);
+		if (!t->argv[i])
+			return -ENOMEM;
+	}
+	cursor_str(c, rp->info->host, sizeof(rp->info->host));
+	cursor_str(c, rp->info->kernel, sizeof(rp->info->kernel));
+	cursor_str(c, rp->info->version, sizeof(rp->info->version));
+	rp->last_ts = t->start_ts;
+	return c->bad || cursor_left(c) ? -EINVAL : 0;
+}
+
+static int get_stacks(struct replay *rp, struct gp_cursor *c)
+{
+	uint32_t first = cursor_u32(c), n = cursor_u32(c), k, id;
+
+	if (c->bad || first != stacks_count(rp->t->stacks))
+		return -EINVAL;
+	for (k = 0; k < n; k++) {
+		uint32_t tgid = cursor_u32(c), nu = cursor_u32(c), nk = cursor_u32(c);
+		const uint64_t *u, *kf;
+		uint64_t user[GP_STACK_USER_MAX], kernel[GP_STACK_KERNEL_MAX];
+
+		if (c->bad || nu > GP_STACK_USER_MAX || nk > GP_STACK_KERNEL_MAX)
+			return -EINVAL;
+		u = cursor_take(c, nu * 8ul);
+		kf = cursor_take(c, nk * 8ul);
+		if (c->bad)
+			return -EINVAL;
+		memcpy(user, u, nu * 8ul);
+		memcpy(kernel, kf, nk * 8ul);
+		if (stacks_intern(rp->t->stacks, tgid, user, nu, kernel, nk, &id))
+			return -ENOMEM;
+		/* a recorder writes each distinct stack once: a repeat is damage */
+		if (id != first + k)
+			return -EINVAL;
+	}
+	return cursor_left(c) ? -EINVAL : 0;
+}
+
+static int get_names(struct replay *rp, struct gp_cursor *c)
+{
+	uint32_t n = cursor_u32(c), i;
+	char name[512], obj[128];
+
+	for (i = 0; i < n && !c->bad; i++) {
+		uint32_t kind = cursor_u32(c), tgid = cursor_u32(c);
+		uint64_t addr = cursor_u64(c);
+		int rc = (int)cursor_u32(c);
+
+		cursor_str(c, name, sizeof(name));
+		cursor_str(c, obj, sizeof(obj));
+		if (c->bad || kind >= GP_NK_COUNT)
+			return -EINVAL;
+		if (nametab_put(rp->t->names, kind, tgid, addr, rc, name, obj))
+			return -ENOMEM;
+	}
+	return c->bad || cursor_left(c) ? -EINVAL : 0;
+}
+
+static int get_events(struct replay *rp, const void *p, size_t len)
+{
+	size_t nstacks = stacks_count(rp->t->stacks), off = 0, i;
+	uint32_t n;
+	int err = recfmt_events_decode(p, len, &rp->recs, &n);
+
+	if (err)
+		return err;
+	/* checked whole before any is fed, so that a damaged chunk adds nothing */
+	for (i = 0; i < n; i++) {
+		const union gp_event *e = (const void *)(rp->recs.p + off);
+
+		if (e->h.type == GP_EV_STACKREF && e->sref.stack_id >= nstacks)
+			return -EINVAL;
+		off += event_size(e->h.type);
+	}
+	for (i = 0, off = 0; i < n; i++) {
+		union gp_event e;
+
+		memcpy(&e, rp->recs.p + off,
+		       event_size(((struct gp_ev_hdr *)(rp->recs.p + off))->type));
+		off += event_size(e.h.type);
+		if (model_feed(rp->t->model, &e))
+			return -ENOMEM;
+		if (e.h.ts > rp->last_ts)
+			rp->last_ts = e.h.ts;
+	}
+	rp->info->events += n;
+	return 0;
+}
+
+static int get_end(struct replay *rp, struct gp_cursor *c)
+{
+	struct gp_trace *t = rp->t;
+	struct gp_trace_stats *st = &t->stats;
+	uint32_t n, k, cpu;
+
+	t->end_ts = cursor_u64(c);
+	t->exit_status = (int)cursor_u32(c);
+	n = cursor_u32(c);
+	if (n != GP_DROP_CAUSE_MAX_BPF)
+		return -EINVAL;
+	for (k = 0; k < n; k++)
+		st->drops[k] = cursor_u64(c);
+	st->invalid = cursor_u64(c);
+	st->stacks_dropped = cursor_u64(c);
+	st->received = cursor_u64(c);
+	st->ncpus = cursor_u32(c);
+	if (st->ncpus > GP_MAX_CPUS)
+		return -EINVAL;
+	for (cpu = 0; cpu < st->ncpus; cpu++) {
+		st->cpu[cpu].last_ts = cursor_u64(c);
+		st->cpu[cpu].cur_kind = cursor_u32(c);
+		st->cpu[cpu].cur_tid = cursor_u32(c);
+		for (k = 0; k < GP_CPU_KINDS; k++)
+			st->cpu[cpu].ns[k] = cursor_u64(c);
+	}
+	if (cursor_u32(c) != GP_UNWIND_STOPS)
+		return -EINVAL;
+	for (k = 0; k < GP_UNWIND_STOPS; k++)
+		t->unwind_stops[k] = cursor_u64(c);
+	if (c->bad || cursor_left(c) || t->end_ts < t->start_ts || t->exit_status < -1 ||
+	    t->exit_status > 255)
+		return -EINVAL;
+	rp->have_end = true;
+	return 0;
+}
+
+static int get_chunk(struct replay *rp, uint32_t type, const struct gp_bytes *raw)
+{
+	struct gp_cursor c;
+
+	cursor_init(&c, raw->p, raw->len);
+	if ((type == GP_RC_META) != !rp->t->model)
+		return -EINVAL; /* META first, and only once */
+	switch (type) {
+	case GP_RC_META:
+		return get_meta(rp, &c);
+	case GP_RC_STACKS:
+		return get_stacks(rp, &c);
+	case GP_RC_NAMES:
+		return get_names(rp, &c);
+	case GP_RC_EVENTS:
+		return get_events(rp, raw->p, raw->len);
+	case GP_RC_END:
+		return get_end(rp, &c);
+	}
+	return -EINVAL;
+}
+
+static const char *chunk_name(uint32_t type)
+{
+	static const char *const names[GP_RC_MAX] = {
+		[GP_RC_META] = "header",   [GP_RC_STACKS] = "stacks", [GP_RC_NAMES] = "names",
+		[GP_RC_EVENTS] = "events", [GP_RC_END] = "end",
+	};
+
+	return type < GP_RC_MAX && names[type] ? names[type] : "unknown";
+}
+
+int replay_load(const void *buf, size_t len, struct gp_trace *t, struct gp_replay_info *info,
+		char *msg, size_t msglen)
+{
+	struct replay rp = {.t = t, .info = info};
+	struct gp_bytes raw = {0};
+	struct gp_cursor c;
+	uint32_t version = 0, type = 0;
+	char why[160] = "";
+	int ret, err = 0;
+
+	memset(t, 0, sizeof(*t));
+	memset(info, 0, sizeof(*info));
+	t->exit_status = -1;
+	ret = recfmt_header_check(buf, len, &version);
+	if (ret) {
+		if (ret == -EPROTONOSUPPORT)
+			snprintf(msg, msglen, "recording format version %u; this gilprof reads %u",
+				 version, GP_REC_VERSION);
+		else
+			snprintf(msg, msglen, "not a gilprof recording");
+		return ret;
+	}
+	cursor_init(&c, buf, len);
+	cursor_take(&c, GP_REC_HDR_LEN);
+	while (!rp.have_end) {
+		size_t at = c.off;
+
+		ret = recfmt_chunk_get(&c, &type, &raw, why, sizeof(why));
+		if (ret <= 0) {
+			if (!ret)
+				snprintf(why, sizeof(why), "it ends before its end chunk");
+			else if (strlen(why) + 20 < sizeof(why))
+				snprintf(why + strlen(why), sizeof(why) - strlen(why),
+					 " at byte %zu", at);
+			break;
+		}
+		err = get_chunk(&rp, type, &raw);
+		if (err) {
+			snprintf(why, sizeof(why), "its %s chunk at byte %zu is %s",
+				 chunk_name(type), at,
+				 err == -ENOMEM ? "too large for memory" : "inconsistent");
+			break;
+		}
+		info->chunks++;
+		info->bytes_used = c.off;
+	}
+	bytes_free(&raw);
+	bytes_free(&rp.recs);
+	if (!t->model || err == -ENOMEM) {
+		snprintf(msg, msglen, "%s%s",
+			 err == -ENOMEM ? "out of memory: " : "no intact recording: ", why);
+		trace_free(t);
+		t->exit_status = -1;
+		return err == -ENOMEM ? -ENOMEM : -EINVAL;
+	}
+	if (!rp.have_end) {
+		t->truncated = true;
+		t->end_ts = rp.last_ts;
+		snprintf(msg, msglen,
+			 "the recording is incomplete (%s): this reports its %llu intact chunks",
+			 why, (unsigned long long)info->chunks);
+	} else if (cursor_left(&c)) {
+		t->truncated = true;
+		snprintf(msg, msglen, "%zu bytes after the end of the recording are ignored",
+			 cursor_left(&c));
+	}
+	model_finish(t->model, t->end_ts);
+	return t->truncated ? 1 : 0;
+}

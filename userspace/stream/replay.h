@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The recorded source: a recording (stream/recfmt.h) decoded and fed to a model in the order it
+ * was recorded, giving the same struct gp_trace the live session gave.
+ */
+#ifndef GP_REPLAY_H
+#define GP_REPLAY_H
+
+#include <stddef.h>
+#include "stream/trace.h"
+
+/* What the reader found, beyond the trace. */
+struct gp_replay_info {
+	uint64_t chunks, events, bytes_used; /* intact chunks and what they hold */
+	uint64_t wall_start_ns; /* CLOCK_REALTIME at the start of the recording */
+	char host[65], kernel[65], version[32];
+};
+
+/*
+ * Read the recording in buf[len]. 0: complete. 1: damaged or cut short, t holds the intact
+ * chunks before the damage and msg says where and why. -EPROTO (not a recording),
+ * -EPROTONOSUPPORT (another version), -EINVAL (nothing intact), -ENOMEM: msg says why and t is
+ * empty.
+ */
+int replay_load(const void *buf, size_t len, struct gp_trace *t, struct gp_replay_info *info,
+		char *msg, size_t msglen);
+
+#endif

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The names a report uses, as facts: for every lock word, code address, source line and kernel
+ * address of a trace, what the live symbolizer answered. A report names everything from this
+ * table, live or from a recording (which carries it), so both print the same bytes and a
+ * recording names its frames after the binaries are gone.
+ *
+ *   lock   (tgid, uaddr) -> "CPython GIL (cond)", rc 0 (symbol) or 1 (mapping only)
+ *   code   (tgid, pc)    -> "worker+0x2a", object "countdown"
+ *   line   (tgid, pc)    -> "countdown.c:42"
+ *   kernel (addr)        -> "futex_wait+0x10"
+ */
+#ifndef GP_NAMETAB_H
+#define GP_NAMETAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "util/hashmap.h"
+
+enum gp_fact_kind {
+	GP_NK_LOCK,
+	GP_NK_CODE,
+	GP_NK_LINE,
+	GP_NK_KERNEL,
+	GP_NK_COUNT,
+};
+
+struct gp_name {
+	uint32_t kind, tgid; /* tgid 0 for kernel addresses */
+	uint64_t addr;
+	int32_t rc; /* what the namer returned */
+	uint32_t seq; /* when it was last set: lets a recorder write only what changed */
+	char *name;
+	char *obj; /* code only, else "" */
+};
+
+/* The live namers the table is filled from (symbolize/locknames.h has them). */
+struct gp_namer {
+	int (*lock)(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_t len);
+	int (*code)(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t len, char *obj,
+		    size_t objlen);
+	int (*line)(void *ctx, uint32_t tgid, uint64_t pc, char *buf, size_t len);
+	int (*kernel)(void *ctx, uint64_t addr, char *buf, size_t len);
+	void *ctx;
+};
+
+struct gp_nametab {
+	struct gp_hashmap idx; /* (kind << 32 | tgid, addr) -> entry index + 1 */
+	struct gp_name *v;
+	size_t n, cap;
+	uint32_t seq;
+};
+
+struct gp_nametab *nametab_new(void);
+void nametab_free(struct gp_nametab *t);
+/* Set a fact, replacing an older one for the same key. Returns 0, -EINVAL or -ENOMEM. */
+int nametab_put(struct gp_nametab *t, uint32_t kind, uint32_t tgid, uint64_t addr, int rc,
+		const char *name, const char *obj);
+const struct gp_name *nametab_get(const struct gp_nametab *t, uint32_t kind, uint32_t tgid,
+				  uint64_t addr);
+
+struct gp_stacks;
+struct gp_model;
+/* Ask the live namer for every frame of stacks [from, to): code (and lines with lines) as a
+ * report looks them up, kernel frames with and without the call-site adjustment. */
+int nametab_add_stacks(struct gp_nametab *t, const struct gp_stacks *s, size_t from, size_t to,
+		       const struct gp_namer *live, bool lines);
+/* Ask the live namer for every futex word of the model, replacing names set before. */
+int nametab_add_locks(struct gp_nametab *t, const struct gp_model *m, const struct gp_namer *live);
+
+/* Namers over the table, with the signatures of struct gp_report's: what is not in it is named
+ * as the live namer names what it cannot resolve ("0x7f12...", "[kernel] 0x..."). */
+int nametab_lock(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_t len);
+int nametab_code(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t len, char *obj,
+		 size_t objlen);
+int nametab_line(void *ctx, uint32_t tgid, uint64_t pc, char *buf, size_t len);
+int nametab_kernel(void *ctx, uint64_t addr, char *buf, size_t len);
+
+#endif
