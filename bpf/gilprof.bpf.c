@@ -55,6 +55,9 @@ const volatile __u32 slot_shift = 14;
 
 /* Runtime switch: userspace flips it on once everything is attached and off before draining. */
 bool enabled = false;
+/* Bumped by userspace after it marks tasks that may be running: a CPU whose current task switched
+ * in untraced before that must look the task up again at its switch-out. */
+__u32 mark_gen = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -62,26 +65,15 @@ struct {
 } events SEC(".maps");
 
 /*
- * The tasks we follow, marked in task-local storage: reading a task's own storage costs about
- * half a hash lookup, and every switch and wakeup on the system asks. Userspace marks the
- * launched child (by pidfd); every task a marked task forks is marked before it can run. The
+ * The tasks we follow, marked in task-local storage (struct gp_task_mark): reading a task's own
+ * storage costs about half a hash lookup, and every switch and wakeup on the system asks. The
  * same storage remembers the futex wait the task is inside of, for the wakeup and the return.
  */
-struct task_mark {
-	__u32 traced;
-	__u32 in_futex; /* blocked in a futex wait: set at the switch-out, cleared at the switch-in */
-	__u64 futex_uaddr;
-	__u64 wake_ts; /* its last sched_waking, sent with its next switch-in */
-	__u32 waker_tid, waker_tgid;
-	__u32 futex_timeout; /* that wait has a timeout */
-	__s32 futex_ret; /* what the wakeup out of it means for its return value */
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct task_mark);
+	__type(value, struct gp_task_mark);
 } traced SEC(".maps");
 
 /*
@@ -138,15 +130,15 @@ static __always_inline __u32 is_traced(struct task_struct *task)
 {
 	/* the stored value (1), not the pointer: clang may merge two pointer tests into an OR of
 	 * the pointers, which the verifier refuses before their NULL checks */
-	struct task_mark *m = bpf_task_storage_get(&traced, task, 0, 0);
+	struct gp_task_mark *m = bpf_task_storage_get(&traced, task, 0, 0);
 
 	return m ? m->traced : 0;
 }
 
 /* The current task's mark when it is traced, else NULL. */
-static __always_inline struct task_mark *current_mark(void)
+static __always_inline struct gp_task_mark *current_mark(void)
 {
-	struct task_mark *m = bpf_task_storage_get(&traced, bpf_get_current_task_btf(), 0, 0);
+	struct gp_task_mark *m = bpf_task_storage_get(&traced, bpf_get_current_task_btf(), 0, 0);
 
 	return m && m->traced ? m : NULL;
 }
@@ -358,6 +350,7 @@ static __always_inline void cpu_account(struct gp_cpu_acct *a, __u64 now, struct
 	}
 	a->last_ts = now;
 	a->cur_tid = next->pid;
+	a->cur_gen = mark_gen;
 	if (next->pid == 0)
 		a->cur_kind = GP_CPU_IDLE;
 	else
@@ -391,7 +384,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 {
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0, prev_traced, next_traced, n;
 	bool next_exits = false, prev_exited = false;
-	struct task_mark *nm, *gm, *pm = NULL;
+	struct gp_task_mark *nm, *gm, *pm = NULL;
 	struct gp_ev_futex_enter fenter;
 	__s32 fret = 0, prev_fret = 0;
 	struct gp_slot_ctl *ctl;
@@ -405,14 +398,16 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	a = bpf_map_lookup_elem(&cpu_acct, &zero);
 	if (!a)
 		return 0;
-	if (a->last_ts && a->cur_tid == prev->pid) {
+	if (a->last_ts && a->cur_tid == prev->pid &&
+	    (a->cur_kind == GP_CPU_TRACED || a->cur_gen == mark_gen)) {
 		prev_traced = a->cur_kind == GP_CPU_TRACED;
 	} else {
 		/*
-		 * This CPU did not see prev switch in: tracing just began, or the kernel did not
+		 * This CPU did not see prev switch in: tracing just began, the kernel did not
 		 * report a switch (on 6.18 neither tp_btf nor the sched_switch tracepoint sees about
-		 * one in a thousand). A futex wait prev was in ended at that switch-in: its end goes
-		 * before this switch, and the model dates it from prev's runtime.
+		 * one in a thousand), or prev switched in untraced and was attached to since. A
+		 * futex wait prev was in ended at that switch-in: its end goes before this switch,
+		 * and the model dates it from prev's runtime.
 		 */
 		gm = bpf_task_storage_get(&traced, prev, 0, 0);
 		prev_traced = gm ? gm->traced : 0;
@@ -585,7 +580,7 @@ static __always_inline __s32 wake_reason(void *ctx, bool has_timeout)
 SEC("tp_btf/sched_waking")
 int BPF_PROG(on_waking, struct task_struct *p)
 {
-	struct task_mark *m;
+	struct gp_task_mark *m;
 	__u64 id, ts;
 
 	if (!enabled)
@@ -634,7 +629,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = parent->tgid;
 	__u32 ctgid = child->tgid;
-	struct task_mark *mark;
+	struct gp_task_mark *mark;
 	struct gp_ev_fork *e;
 
 	if (!enabled || !is_traced(parent))

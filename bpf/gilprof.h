@@ -7,7 +7,7 @@
 #ifndef GILPROF_H
 #define GILPROF_H
 
-#define GP_EVENT_ABI 5
+#define GP_EVENT_ABI 6
 #define GP_COMM_LEN 16
 #define GP_PATH_LEN 128
 #define GP_MAX_CPUS 256
@@ -26,6 +26,8 @@ enum gp_ev_type {
 	GP_EV_STACKREF = 10, /* made by userspace from GP_EV_STACK: the deduplicated stack's id */
 	GP_EV_STACK_DWARF =
 		11, /* a gp_ev_stack_dwarf: GP_EV_STACK plus registers and stack bytes */
+	GP_EV_ATTACH = 12, /* made by userspace: a thread that ran before tracing began, as it was
+			    * found when it was marked (gilprof run -p) */
 	GP_EV_TYPE_MAX,
 };
 
@@ -120,6 +122,27 @@ struct gp_ev_futex_enter {
 	__u32 nr_futexes; /* futex_waitv: number of words; else 1 */
 };
 
+/* What a thread was doing when it was attached to, from /proc: a snapshot taken just before it
+ * was marked, which its first switch after the mark confirms or corrects (model/model.c). */
+enum gp_attach_state {
+	GP_AS_RUNNABLE = 0, /* R: on a CPU or waiting for one */
+	GP_AS_SLEEPING = 1, /* S, or stopped, traced, idle: blocked interruptibly */
+	GP_AS_DISK = 2, /* D: blocked uninterruptibly */
+};
+
+struct gp_ev_attach {
+	struct gp_ev_hdr h; /* ts: just before the mark; cpu 0 */
+	__u32 state; /* enum gp_attach_state */
+	__u32 in_futex; /* blocked in a futex wait, already in progress */
+	__u64 futex_uaddr;
+	__u32 futex_op; /* as gp_ev_futex_enter's op */
+	__u32 futex_sys; /* enum gp_futex_sys */
+	/* the kernel's counters in the snapshot: what the trace's counts start from */
+	__u64 nvcsw, nivcsw, runtime;
+	char comm[GP_COMM_LEN];
+	char exe[GP_PATH_LEN]; /* the process's executable (the same in each of its threads) */
+};
+
 /* A futex exit's ret when no wakeup of the wait was seen (the kernel did not report it): how the
  * wait returned is unknown. Out of the range of futex returns (0, a waitv index, -errno). */
 #define GP_FUTEX_RET_UNSEEN (-0x7fffffff - 1)
@@ -207,6 +230,23 @@ struct gp_cpu_acct {
 	__u32 cur_kind; /* what has been running since last_ts */
 	__u32 cur_tid; /* and which task that is: the next switch-out's prev */
 	__u64 ns[GP_CPU_KINDS];
+	__u32 cur_gen; /* mark_gen when it switched in: an untraced task may be marked since */
+	__u32 pad;
+};
+
+/*
+ * A traced task's task-local storage. The BPF side marks every task a traced task forks; userspace
+ * marks the launched command and, when attaching, each thread of the running processes (by a
+ * pidfd), with the futex wait it was found blocked in.
+ */
+struct gp_task_mark {
+	__u32 traced;
+	__u32 in_futex; /* blocked in a futex wait: set at the switch-out, cleared at the switch-in */
+	__u64 futex_uaddr;
+	__u64 wake_ts; /* its last sched_waking, sent with its next switch-in */
+	__u32 waker_tid, waker_tgid;
+	__u32 futex_timeout; /* that wait has a timeout */
+	__s32 futex_ret; /* what the wakeup out of it means for its return value */
 };
 
 /*

@@ -663,3 +663,120 @@ Test(model, futex_wait_stack_taken_at_the_block_weighs_the_off_cpu_time)
 	sw(12 * MS, 0, 0, 0, false, 1, 0, 0);
 	cr_assert_eq(prof_weight(1, GP_PK_FUTEX, 9), 0);
 }
+
+static void attach_ev(uint64_t ts, uint32_t tid, enum gp_attach_state state, uint64_t futex)
+{
+	union gp_event e = {0};
+
+	e.attach.state = state;
+	e.attach.in_futex = futex != 0;
+	e.attach.futex_uaddr = futex;
+	e.attach.futex_op = 0x80; /* FUTEX_WAIT | FUTEX_PRIVATE_FLAG */
+	e.attach.nvcsw = 40;
+	snprintf(e.attach.comm, GP_COMM_LEN, "t%u", tid);
+	snprintf(e.attach.exe, GP_PATH_LEN, "/usr/bin/prog");
+	feed(&e, GP_EV_ATTACH, ts, 0, tid, P);
+}
+
+/* A thread found runnable that switches out first was on a CPU since the attach. */
+Test(model, attached_running_thread_runs_from_the_attach)
+{
+	struct gp_thread *t;
+
+	attach_ev(10 * MS, 1, GP_AS_RUNNABLE, 0);
+	sw_rt(14 * MS, 1, 1, GP_TASK_INTERRUPTIBLE, false, 0, 41, 0, 1000 * MS);
+	model_finish(m, 20 * MS);
+	t = model_thread(m, 1);
+	cr_assert(t->attached);
+	cr_assert_eq(t->start_ts, 10 * MS, "its life starts at the attach");
+	cr_assert_eq(t->bucket[GP_B_RUNNING], 4 * MS);
+	cr_assert_eq(t->running_cpu[1], 4 * MS, "on the CPU it switched out of");
+	cr_assert_eq(t->bucket[GP_B_SLEEP], 6 * MS);
+	cr_assert_eq(t->nvcsw, 1);
+	cr_assert_eq(t->attach_k[0], 40);
+	cr_assert_eq(m->anomalies[GP_AN_NO_SWITCH_IN], 0, "not a lost switch-in");
+	cr_assert_eq(thread_accounted(t), thread_lifetime(t));
+	cr_assert(model_process(m, P)->attached);
+	cr_assert_str_eq(model_process(m, P)->exe, "/usr/bin/prog");
+}
+
+/* Found runnable but switched in first: it was waiting for a CPU since the attach. */
+Test(model, attached_runnable_thread_waits_for_a_cpu)
+{
+	struct gp_thread *t;
+
+	attach_ev(10 * MS, 1, GP_AS_RUNNABLE, 0);
+	sw(13 * MS, 0, 0, 0, false, 1, 0, 0);
+	model_finish(m, 20 * MS);
+	t = model_thread(m, 1);
+	cr_assert_eq(t->bucket[GP_B_RUNQ_WAKE], 3 * MS);
+	cr_assert_eq(t->bucket[GP_B_RUNNING], 7 * MS);
+	cr_assert_eq(m->anomalies[GP_AN_NO_SWITCH_IN], 0);
+	cr_assert_eq(thread_accounted(t), thread_lifetime(t));
+}
+
+/* Blocked in a futex wait at the attach: the wait counts from the attach, marked as such. */
+Test(model, wait_in_progress_at_the_attach)
+{
+	struct gp_thread *t;
+	struct gp_lock *l;
+
+	attach_ev(10 * MS, 1, GP_AS_SLEEPING, 0x1000);
+	wake(15 * MS, 2, 1);
+	sw(16 * MS, 0, 0, 0, false, 1, 0, 0);
+	futex_out(16 * MS, 1, 0);
+	model_finish(m, 20 * MS);
+	t = model_thread(m, 1);
+	cr_assert_eq(t->bucket[GP_B_FUTEX], 5 * MS);
+	cr_assert_eq(t->bucket[GP_B_RUNQ_WAKE], 1 * MS);
+	l = model_lock(m, P, 0x1000);
+	cr_assert_not_null(l);
+	cr_assert_eq(l->waits, 1);
+	cr_assert_eq(l->at_attach, 1);
+	cr_assert_eq(l->wait_ns, 6 * MS);
+	cr_assert_eq(l->outcome[GP_WO_WOKEN], 1);
+	cr_assert_eq(m->anomalies[GP_AN_NO_WAKEUP], 0);
+}
+
+/* Blocked at the snapshot but woken before its mark: no wakeup comes, and none is missing. */
+Test(model, attached_blocked_thread_woken_before_its_mark)
+{
+	struct gp_thread *t;
+
+	attach_ev(10 * MS, 1, GP_AS_SLEEPING, 0);
+	sw(12 * MS, 0, 0, 0, false, 1, 0, 0);
+	model_finish(m, 20 * MS);
+	t = model_thread(m, 1);
+	cr_assert_eq(t->bucket[GP_B_RUNQ_WAKE], 2 * MS);
+	cr_assert_eq(t->bucket[GP_B_SLEEP], 0);
+	cr_assert_eq(m->anomalies[GP_AN_NO_WAKEUP], 0);
+}
+
+/* A wait still going when tracing ends is counted to the end, as the futex bucket is. */
+Test(model, wait_still_going_at_the_end)
+{
+	struct gp_lock *l;
+
+	attach_ev(10 * MS, 1, GP_AS_SLEEPING, 0x2000);
+	model_finish(m, 30 * MS);
+	l = model_lock(m, P, 0x2000);
+	cr_assert_not_null(l);
+	cr_assert_eq(l->waits, 1);
+	cr_assert_eq(l->outcome[GP_WO_ONGOING], 1);
+	cr_assert_eq(l->wait_ns, 20 * MS);
+	cr_assert_eq(model_thread(m, 1)->bucket[GP_B_FUTEX], 20 * MS);
+	cr_assert_str_eq(waker_label(l->pairs[0].waker), "still waiting");
+}
+
+/* A thread forked after tracing began is followed from its fork: a later attach of it is news
+ * of nothing. */
+Test(model, attach_of_a_known_thread_is_ignored)
+{
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	fork_ev(1 * MS, 1, 2, P);
+	attach_ev(2 * MS, 2, GP_AS_SLEEPING, 0x3000);
+	model_finish(m, 5 * MS);
+	cr_assert_not(model_thread(m, 2)->attached);
+	cr_assert_eq(model_thread(m, 2)->start_ts, 1 * MS);
+	cr_assert_null(model_lock(m, P, 0x3000));
+}

@@ -195,6 +195,7 @@ void report_init(struct gp_report *r, const struct gp_trace *t, const struct gp_
 		.end_ts = t->end_ts,
 		.argv = t->argv,
 		.exit_status = t->exit_status,
+		.attached = t->attached,
 		.name_lock = nametab_lock,
 		.name_code = nametab_code,
 		.name_kernel = nametab_kernel,

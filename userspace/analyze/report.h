@@ -24,6 +24,7 @@ struct gp_report {
 	uint64_t start_ts, end_ts;
 	char *const *argv; /* the traced command */
 	int exit_status; /* shell-style; -1 when unknown */
+	bool attached; /* the processes ran before tracing attached to them */
 	gp_namer_fn name_lock; /* 0: named by a symbol, 1: by mapping only */
 	int (*name_code)(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t len, char *obj,
 			 size_t objlen);

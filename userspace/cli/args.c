@@ -46,3 +46,35 @@ void args_getopt_error(const char *cmd, int c, char **argv)
 		fprintf(stderr, "gilprof %s: unknown option '%s' (see 'gilprof %s --help')\n", cmd,
 			argv[optind - 1], cmd);
 }
+
+int args_pids(const char *cmd, const char *s, int *pids, size_t max, size_t *n)
+{
+	const char *p = s;
+	unsigned long v;
+	char *end;
+	size_t i;
+
+	do {
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno || end == p || *p == '-' || *p == '+' || !v || v > 4194304 ||
+		    (*end && *end != ',')) {
+			fprintf(stderr,
+				"gilprof %s: -p needs process ids separated by commas, not '%s'\n",
+				cmd, s);
+			return -1;
+		}
+		for (i = 0; i < *n && pids[i] != (int)v; i++)
+			;
+		if (i == *n) {
+			if (*n == max) {
+				fprintf(stderr, "gilprof %s: -p takes at most %zu processes\n", cmd,
+					max);
+				return -1;
+			}
+			pids[(*n)++] = (int)v;
+		}
+		p = end + 1;
+	} while (*end);
+	return 0;
+}

@@ -41,7 +41,7 @@ static int parse_opts(int argc, char **argv, struct gp_cli_session *s, const cha
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:o:F:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:F:vhp:d:", longopts, NULL)) != -1) {
 		r = opts_session("record", c, optarg, s);
 		if (r < 0)
 			return -1;
@@ -91,15 +91,18 @@ int cmd_record(int argc, char **argv)
 	if (first < 0)
 		return 2;
 	argv += first;
-	if (!argv[0]) {
-		fprintf(stderr, "gilprof record: missing command%s\n",
+	if (!argv[0] && !s.npids) {
+		fprintf(stderr, "gilprof record: missing command or -p%s\n",
 			dashdash ? " after '--'" : "");
 		return 2;
 	}
+	ret = opts_session_target("record", &s, argv);
+	if (ret)
+		return ret;
 	ret = opts_session_check("record", &s, &creds);
 	if (ret)
 		return ret;
-	if (!dashdash && workload_find(argv[0])) {
+	if (argv[0] && !dashdash && workload_find(argv[0])) {
 		if (workload_path(argv[0], path, sizeof(path))) {
 			fprintf(stderr, "gilprof: workload '%s' is not built (%s): run 'make'\n",
 				argv[0], path);
@@ -113,7 +116,7 @@ int cmd_record(int argc, char **argv)
 		asuser_stop();
 		return 2;
 	}
-	s.s.argv = argv;
+	s.s.argv = argv[0] ? argv : NULL;
 	s.s.profiles = true; /* any view can be asked of the recording later */
 	s.s.lines = true;
 	s.s.record = &outs.o[GP_OUT_RECORD];
@@ -122,7 +125,7 @@ int cmd_record(int argc, char **argv)
 		ret = 1;
 	if (!ret) {
 		summary(&t, &info, out);
-		ret = t.exit_status;
+		ret = t.exit_status < 0 ? 0 : t.exit_status;
 		trace_free(&t);
 	}
 	outputs_discard(&outs);

@@ -13,11 +13,14 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sudo gilprof run [OPTIONS] -- COMMAND [ARGS...]\n"
-		   "       sudo gilprof run [OPTIONS] WORKLOAD [WORKLOAD OPTIONS...]\n"
-		   "       sudo gilprof run                      (the default experiment)\n\n"
-		   "Trace COMMAND, its threads and child processes from exec to exit, then report\n"
-		   "where every thread's time went and which futex words it waited on.\n\n");
+	fprintf(f,
+		"usage: sudo gilprof run [OPTIONS] -- COMMAND [ARGS...]\n"
+		"       sudo gilprof run [OPTIONS] WORKLOAD [WORKLOAD OPTIONS...]\n"
+		"       sudo gilprof run [OPTIONS] -p PID[,PID...] [-d SECONDS]\n"
+		"       sudo gilprof run                      (the default experiment)\n\n"
+		"Trace COMMAND, its threads and child processes from exec to exit (or attach to\n"
+		"running processes), then report where every thread's time went and which futex\n"
+		"words it waited on.\n\n");
 	opts_report_usage(f);
 	opts_session_usage(f);
 	fprintf(f,
@@ -48,7 +51,7 @@ static int parse_opts(int argc, char **argv, struct run_args *a)
 
 	opterr = 0; /* our own one-line messages */
 	/* '+': stop at the first non-option, so the command's own options pass through */
-	while ((c = getopt_long(argc, argv, "+:o:F:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:F:vhp:d:", longopts, NULL)) != -1) {
 		r = opts_report("run", c, optarg, &a->rep);
 		if (!r)
 			r = opts_session("run", c, optarg, &a->ses);
@@ -87,7 +90,10 @@ static int run_check(struct run_args *a)
 		fprintf(stderr, "gilprof run: missing command after '--'\n");
 		return 2;
 	}
-	if (!a->argv[0] && opts_report_any_file(&a->rep)) {
+	ret = opts_session_target("run", &a->ses, a->argv);
+	if (ret)
+		return ret;
+	if (!a->argv[0] && !a->ses.npids && opts_report_any_file(&a->rep)) {
 		fprintf(stderr,
 			"gilprof run: the default experiment prints its comparison to stdout; "
 			"output options need a command or workload\n");
@@ -153,7 +159,7 @@ static int traced_report(struct gp_cli_session *ses, struct gp_cli_report *rep, 
 	report_init(&r, &t, &rep->r);
 	ret = outputs_write(&rep->r, &r, &outs);
 	if (!ret)
-		ret = t.exit_status;
+		ret = t.exit_status < 0 ? 0 : t.exit_status;
 	trace_free(&t);
 	return ret;
 }
@@ -172,12 +178,12 @@ int cmd_run(int argc, char **argv)
 	ret = run_check(&a);
 	if (ret)
 		return ret;
-	if (!a.argv[0])
+	if (!a.argv[0] && !a.ses.npids)
 		ret = run_default(&a.ses.s);
-	else
+	else if (a.argv[0])
 		ret = workload_argv(&a, path, sizeof(path));
-	if (a.argv[0] && !ret)
-		ret = traced_report(&a.ses, &a.rep, a.argv);
+	if ((a.argv[0] || a.ses.npids) && !ret)
+		ret = traced_report(&a.ses, &a.rep, a.argv[0] ? a.argv : NULL);
 	asuser_stop();
 	return ret;
 }

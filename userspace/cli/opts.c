@@ -156,6 +156,42 @@ int opts_session(const char *cmd, int c, const char *arg, struct gp_cli_session 
 	case 'v':
 		o->s.verbose = true;
 		return 1;
+	case 'p':
+		if (args_pids(cmd, arg, o->pids, GP_MAX_PIDS, &o->npids))
+			return -1;
+		o->s.pids = o->pids;
+		o->s.npids = o->npids;
+		return 1;
+	case 'd':
+		if (args_uint(cmd, "--duration", arg, 31536000, &o->s.duration_s))
+			return -1;
+		if (!o->s.duration_s) {
+			fprintf(stderr, "gilprof %s: --duration must be at least 1 second\n", cmd);
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+int opts_session_target(const char *cmd, struct gp_cli_session *o, char *const *argv)
+{
+	if (o->npids && argv[0]) {
+		fprintf(stderr,
+			"gilprof %s: -p attaches to running processes: give -p or a command, "
+			"not both\n",
+			cmd);
+		return 2;
+	}
+	if (o->s.duration_s && !o->npids) {
+		fprintf(stderr,
+			"gilprof %s: --duration is for -p: a command is traced until it exits\n",
+			cmd);
+		return 2;
+	}
+	if (o->as_root && o->npids) {
+		fprintf(stderr, "gilprof %s: --as-root is for a command: -p runs nothing\n", cmd);
+		return 2;
 	}
 	return 0;
 }
@@ -170,6 +206,11 @@ void opts_session_usage(FILE *f)
 		"99)\n"
 		"      --call-graph fp|dwarf  user stacks by frame pointer, or unwound from CFI\n"
 		"                        through code without frame pointers (default dwarf)\n"
+		"  -p, --pid PID[,PID...] attach to running processes (all their threads and "
+		"later\n"
+		"                        children) instead of running a command\n"
+		"  -d, --duration SECS   with -p: stop after SECS seconds (default: at Ctrl-C, or\n"
+		"                        when every traced process has exited)\n"
 		"      --no-status       no live status line on stderr\n"
 		"  -v, --verbose         libbpf diagnostics (verifier log on load failure)\n");
 }

@@ -61,9 +61,13 @@ struct gp_cli_report {
 	const char *path[GP_OUT_COUNT]; /* by enum gp_out_id; NULL when not asked for */
 };
 
+#define GP_MAX_PIDS 256
+
 struct gp_cli_session {
 	struct gp_session_opts s;
 	bool as_root;
+	int pids[GP_MAX_PIDS]; /* -p */
+	size_t npids;
 };
 
 void opts_report_init(struct gp_cli_report *o);
@@ -83,5 +87,7 @@ void opts_session_usage(FILE *f);
  * tracing needs, and the broker that acts as the user: 0, or an exit status after one line.
  */
 int opts_session_check(const char *cmd, struct gp_cli_session *o, struct gp_creds *creds);
+/* -p against a command: what is traced is one or the other. 0, or 2 after one line. */
+int opts_session_target(const char *cmd, struct gp_cli_session *o, char *const *argv);
 
 #endif

@@ -305,24 +305,36 @@ cleanup:
 	return ret;
 }
 
+int collector_mark(struct gp_collector *c, int pidfd, const struct gp_task_mark *m)
+{
+	/* task storage is keyed by a pidfd from userspace; a thread pidfd names that thread */
+	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.traced), &pidfd, m, BPF_NOEXIST))
+		return -errno;
+	return 0;
+}
+
+void collector_marks_done(struct gp_collector *c)
+{
+	__atomic_add_fetch(&c->skel->bss->mark_gen, 1, __ATOMIC_SEQ_CST);
+}
+
 int collector_trace_pid(struct gp_collector *c, int pid)
 {
-	/* struct task_mark of the BPF side: traced, no futex wait in flight, no wakeup yet */
-	struct {
-		__u32 traced, in_futex;
-		__u64 futex_uaddr, wake_ts;
-		__u32 waker_tid, waker_tgid, futex_timeout;
-		__s32 futex_ret;
-	} mark = {1, 0, 0, 0, 0, 0, 0, 0};
-	int pidfd = syscall(SYS_pidfd_open, pid, 0), err = 0;
+	struct gp_task_mark mark = {.traced = 1};
+	int pidfd = syscall(SYS_pidfd_open, pid, 0), err;
 
-	/* task storage is keyed by a pidfd from userspace */
 	if (pidfd < 0)
 		return -errno;
-	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.traced), &pidfd, &mark, BPF_ANY))
-		err = -errno;
+	err = collector_mark(c, pidfd, &mark);
 	close(pidfd);
 	return err;
+}
+
+int collector_inject(struct gp_collector *c, const union gp_event *e)
+{
+	if (c->opts.on_raw)
+		c->opts.on_raw(c->opts.ctx, e);
+	return pending_push(c, e, event_size(e->h.type));
 }
 
 uint64_t collector_enable(struct gp_collector *c)

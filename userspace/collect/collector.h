@@ -39,7 +39,15 @@ struct gp_collector;
 int collector_check_env(char *err, size_t errlen);
 int collector_open(const struct gp_collector_opts *opts, struct gp_collector **out, char *err,
 		   size_t errlen);
+/* Mark the task pidfd names (a process, or a thread with PIDFD_THREAD) traced as m says: 0, or
+ * -EEXIST when it is already (a traced task forked it), or another -errno. */
+int collector_mark(struct gp_collector *c, int pidfd, const struct gp_task_mark *m);
+/* After marking tasks that may be on a CPU: every CPU looks its current task up again. */
+void collector_marks_done(struct gp_collector *c);
+/* Mark the launched command (stopped before its exec) traced. */
 int collector_trace_pid(struct gp_collector *c, int pid);
+/* An event made in userspace (an attached thread), into the stream in time order. */
+int collector_inject(struct gp_collector *c, const union gp_event *e);
 /* Turn the probes on; returns the CLOCK_MONOTONIC time at which they were. */
 uint64_t collector_enable(struct gp_collector *c);
 /* Wait up to timeout_ms for events and deliver those old enough to be in order. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "collect/attach.h"
 #include "collect/collector.h"
 #include "collect/contain.h"
 #include "collect/launch.h"
@@ -16,6 +17,8 @@
 
 static volatile sig_atomic_t sigint_count;
 static volatile sig_atomic_t target_pid;
+/* Attached: the first SIGINT, SIGTERM or SIGHUP ends tracing (the processes are not ours). */
+static volatile sig_atomic_t stop_requested;
 /* The command's tree while it may run; the handler kills it with a single write() or kill(). */
 static const struct gp_contain *volatile tree;
 
@@ -29,6 +32,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	bool own_pgrp = t && contain_own_pgrp(t);
 
 	(void)uc;
+	stop_requested = 1;
 	if (sig == SIGINT)
 		sigint_count++;
 	if (sigint_count >= 2) {
@@ -130,25 +134,60 @@ static int record_maybe_flush(struct session *s)
 	return record_flush(s);
 }
 
-/*
- * Poll until the target exits. It is left for the caller to reap: until then neither its pid nor
- * its process group can be another's.
- */
+/* Attached: every process of the trace has ended (its last thread died, or it is gone). */
+static bool attached_all_gone(const struct gp_model *m)
+{
+	char path[48], buf[512];
+	size_t i;
+
+	for (i = 0; i < m->nprocs; i++) {
+		const struct gp_process *p = m->procs[i];
+		struct gp_ev_attach ev;
+		FILE *f;
+
+		if (p->exited)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u/stat", p->tgid);
+		f = fopen(path, "re");
+		if (f && fgets(buf, sizeof(buf), f) && !attach_parse_stat(buf, &ev, NULL)) {
+			fclose(f);
+			return false;
+		}
+		if (f)
+			fclose(f);
+	}
+	return m->nprocs > 0;
+}
+
+/* Whether tracing is over: the launched command exited (left for the caller to reap: until
+ * then neither its pid nor its process group can be another's), or, attached, the duration
+ * ended, a signal came, or every traced process is gone. */
+static bool session_over(struct session *s, pid_t pid, uint64_t start, int *err)
+{
+	const struct gp_session_opts *o = s->o;
+	siginfo_t si = {0};
+
+	if (pid > 0) {
+		if (!waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT))
+			return si.si_pid == pid;
+		if (errno != EINTR)
+			*err = -errno;
+		return errno != EINTR;
+	}
+	if (stop_requested)
+		return true;
+	if (o->duration_s && monotonic_ns() - start >= o->duration_s * 1000000000ULL)
+		return true;
+	return attached_all_gone(s->t->model);
+}
+
+/* Poll until tracing is over (see session_over). */
 static void session_loop(struct session *s, pid_t pid, uint64_t start, int *err)
 {
 	bool status = s->o->status && isatty(STDERR_FILENO);
 	uint64_t last_print = start, last_count = 0;
 
-	for (;;) {
-		siginfo_t si = {0};
-
-		if (!waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT)) {
-			if (si.si_pid == pid)
-				break;
-		} else if (errno != EINTR) {
-			*err = -errno;
-			break;
-		}
+	while (!session_over(s, pid, start, err) && !*err) {
 		*err = collector_poll(s->c, 100);
 		if (!*err)
 			*err = record_maybe_flush(s);
@@ -177,7 +216,8 @@ static int session_prepare(struct session *s, struct gp_trace *t)
 	if (s->names && o->call_graph_dwarf)
 		s->stage.unwinder = unwinder_new(locknames_symbolizer(s->names));
 	if (!t->model || !t->stacks || !t->names || !s->names ||
-	    (o->call_graph_dwarf && !s->stage.unwinder) || trace_set_argv(t, o->argv)) {
+	    (o->call_graph_dwarf && !s->stage.unwinder) ||
+	    (o->argv && trace_set_argv(t, o->argv))) {
 		fprintf(stderr, "gilprof: out of memory\n");
 		return 1;
 	}
@@ -221,6 +261,7 @@ static int record_begin(struct session *s)
 		.freq = s->t->freq,
 		.lines = true,
 		.start_ts = s->t->start_ts,
+		.attached = s->t->attached,
 		.argv = s->t->argv,
 	};
 
@@ -252,30 +293,36 @@ static int session_names(struct session *s)
 	return 0;
 }
 
-int session_run(const struct gp_session_opts *o, struct gp_trace *t, struct gp_session_info *info)
+/* The end of any session: drain the trace, close the model, name all it holds, end the
+ * recording. */
+static int session_end(struct session *s)
 {
-	struct session s = {.o = o};
+	struct gp_trace *t = s->t;
+	int ret;
+
+	if (collector_stop(s->c, &t->end_ts) || collector_read_stats(s->c, t->end_ts, &t->stats)) {
+		fprintf(stderr, "gilprof: cannot drain the trace\n");
+		return 1;
+	}
+	model_finish(t->model, t->end_ts);
+	ret = session_names(s);
+	if (!ret && s->rec)
+		ret = recorder_finish(s->rec, t) ? 1 : 0;
+	return ret;
+}
+
+/* Launch the command and trace it from its exec until it exits. */
+static int session_launch(struct session *s, const char *path)
+{
+	const struct gp_session_opts *o = s->o;
+	struct gp_trace *t = s->t;
 	struct gp_launch l = {-1, -1, -1};
 	struct gp_contain ct;
-	bool contained = false, reaped = false;
-	char err[512], path[PATH_MAX];
+	bool reaped = false;
 	int ret, wstatus = 0, left;
+	char err[512];
 
-	memset(info, 0, sizeof(*info));
-	ret = launch_resolve(o->argv[0], path, sizeof(path), err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "gilprof: %s\n", err);
-		memset(t, 0, sizeof(*t));
-		return ret;
-	}
-	ret = session_prepare(&s, t);
-	if (!ret)
-		ret = collector_start(&s);
-	if (ret)
-		goto cleanup;
-	signals_install();
 	contain_init(&ct);
-	contained = true;
 	if (launch_prepare(path, o->argv, o->creds, o->quiet, &l, err, sizeof(err))) {
 		fprintf(stderr, "gilprof: %s\n", err);
 		ret = 1;
@@ -292,14 +339,14 @@ int session_run(const struct gp_session_opts *o, struct gp_trace *t, struct gp_s
 	}
 	tree = &ct;
 	target_pid = l.pid;
-	ret = collector_trace_pid(s.c, l.pid);
+	ret = collector_trace_pid(s->c, l.pid);
 	if (ret) {
 		fprintf(stderr, "gilprof: cannot trace pid %d: %s\n", l.pid, strerror(-ret));
 		ret = 1;
 		goto cleanup;
 	}
-	t->start_ts = collector_enable(s.c);
-	ret = record_begin(&s);
+	t->start_ts = collector_enable(s->c);
+	ret = record_begin(s);
 	if (ret)
 		goto cleanup;
 	ret = launch_go(&l, contain_own_pgrp(&ct), err, sizeof(err));
@@ -307,7 +354,7 @@ int session_run(const struct gp_session_opts *o, struct gp_trace *t, struct gp_s
 		fprintf(stderr, "gilprof: %s\n", err);
 	/* the child's exit status (126/127) says it all from here */
 	ret = 0;
-	session_loop(&s, l.pid, t->start_ts, &ret);
+	session_loop(s, l.pid, t->start_ts, &ret);
 	/* What the command left running would go on untraced and unseen once gilprof is gone;
 	 * killed while tracing still runs, so the trace sees it end. */
 	left = contain_end(&ct, l.pid);
@@ -325,16 +372,7 @@ int session_run(const struct gp_session_opts *o, struct gp_trace *t, struct gp_s
 		fprintf(stderr, "gilprof: killed %d process%s that %s left running\n", left,
 			left == 1 ? "" : "es", o->argv[0]);
 	t->exit_status = launch_exit_status(wstatus);
-	if (collector_stop(s.c, &t->end_ts) || collector_read_stats(s.c, t->end_ts, &t->stats)) {
-		fprintf(stderr, "gilprof: cannot drain the trace\n");
-		ret = 1;
-		goto cleanup;
-	}
-	model_finish(t->model, t->end_ts);
-	ret = session_names(&s);
-	if (!ret && s.rec)
-		ret = recorder_finish(s.rec, t) ? 1 : 0;
-	info->lost = collector_lost(s.c);
+	ret = session_end(s);
 cleanup:
 	if (l.pid > 0 && !reaped) {
 		contain_end(&ct, l.pid);
@@ -349,8 +387,117 @@ cleanup:
 		close(l.go_fd);
 	if (l.err_fd >= 0)
 		close(l.err_fd);
-	if (contained)
-		contain_close(&ct);
+	contain_close(&ct);
+	return ret;
+}
+
+/* What the report calls an attached trace: "pid 4242 (countdown), pid 4250 (sleepy)". */
+static int attach_label(struct gp_trace *t, const struct gp_attach *a, size_t n)
+{
+	char label[512], *argv[2] = {label, NULL};
+	size_t i, used = 0;
+
+	label[0] = 0;
+	for (i = 0; i < n && used < sizeof(label); i++)
+		used += snprintf(label + used, sizeof(label) - used, "%spid %d (%s)", i ? ", " : "",
+				 a[i].pid, a[i].comm);
+	return trace_set_argv(t, argv);
+}
+
+/* Check every pid before anything is traced, so that a wrong one fails at once. */
+static int attach_prepare(struct session *s, struct gp_attach *a)
+{
+	const struct gp_session_opts *o = s->o;
+	char err[512];
+	size_t i;
+
+	for (i = 0; i < o->npids; i++)
+		a[i].pidfd = -1;
+	for (i = 0; i < o->npids; i++) {
+		if (attach_check(o->pids[i], &a[i], err, sizeof(err))) {
+			fprintf(stderr, "gilprof: %s\n", err);
+			return 1;
+		}
+	}
+	if (attach_label(s->t, a, o->npids)) {
+		fprintf(stderr, "gilprof: out of memory\n");
+		return 1;
+	}
+	return 0;
+}
+
+/* Attach to running processes and trace them until the duration ends, a signal, or they exit. */
+static int session_attach(struct session *s, struct gp_attach *a)
+{
+	const struct gp_session_opts *o = s->o;
+	struct gp_trace *t = s->t;
+	char err[512];
+	size_t i;
+	int n, threads = 0, ret = 0;
+
+	t->attached = true;
+	/* on first: threads the marked ones start from here on are marked by the fork hook */
+	t->start_ts = collector_enable(s->c);
+	for (i = 0; i < o->npids; i++) {
+		n = attach_threads(s->c, &a[i], err, sizeof(err));
+		if (n < 0) {
+			fprintf(stderr, "gilprof: %s\n", err);
+			return 1;
+		}
+		threads += n;
+	}
+	if (record_begin(s))
+		return 1;
+	if (!o->quiet) {
+		fprintf(stderr, "gilprof: attached to %d thread%s of %s", threads,
+			threads == 1 ? "" : "s", t->argv[0]);
+		if (o->duration_s)
+			fprintf(stderr, " for %u s", o->duration_s);
+		fprintf(stderr, " (Ctrl-C ends it)\n");
+	}
+	session_loop(s, 0, t->start_ts, &ret);
+	if (ret) {
+		fprintf(stderr, "gilprof: tracing failed: %s\n", strerror(-ret));
+		return 1;
+	}
+	return session_end(s);
+}
+
+int session_run(const struct gp_session_opts *o, struct gp_trace *t, struct gp_session_info *info)
+{
+	struct session s = {.o = o};
+	struct gp_attach *a = NULL;
+	char err[512], path[PATH_MAX];
+	size_t i;
+	int ret;
+
+	memset(info, 0, sizeof(*info));
+	stop_requested = 0;
+	if (!o->npids) {
+		ret = launch_resolve(o->argv[0], path, sizeof(path), err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "gilprof: %s\n", err);
+			memset(t, 0, sizeof(*t));
+			return ret;
+		}
+	}
+	ret = session_prepare(&s, t);
+	if (!ret && o->npids) {
+		a = calloc(o->npids, sizeof(*a));
+		if (!a)
+			fprintf(stderr, "gilprof: out of memory\n");
+		ret = a ? attach_prepare(&s, a) : 1;
+	}
+	if (!ret)
+		ret = collector_start(&s);
+	if (!ret) {
+		signals_install();
+		ret = o->npids ? session_attach(&s, a) : session_launch(&s, path);
+	}
+	info->lost = s.c ? collector_lost(s.c) : 0;
+	for (i = 0; a && i < o->npids; i++)
+		attach_close(&a[i]);
+	free(a);
 	if (s.rec) {
 		info->rec_events = recorder_events(s.rec);
 		info->rec_bytes = recorder_bytes(s.rec);

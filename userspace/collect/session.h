@@ -2,7 +2,9 @@
 /*
  * A live session: the collector's events (collect/) through the stack stage into the sinks, the
  * model and, when asked, the recorder; at the end every name the trace needs is looked up while
- * the traced processes' files are still at hand.
+ * the traced processes' files are still at hand. The traced processes are a command it launches
+ * (traced from its exec to its exit) or running processes it attaches to (from the attach until
+ * the duration ends, a signal, or they all exit).
  *
  *   collector --raw--> locknames (mappings, while the process lives)
  *             --stack--> stack stage --> stacks
@@ -22,7 +24,10 @@ struct gp_session_opts {
 	bool profiles; /* stacks: on-CPU samples, off-CPU and futex stacks */
 	bool call_graph_dwarf, lines, verbose, status, quiet;
 	const struct gp_creds *creds; /* the target runs as this user; NULL: as root */
-	char *const *argv; /* launch this command (argv[0] a path or a name on PATH) */
+	char *const *argv; /* launch this command (argv[0] a path or a name on PATH), or NULL */
+	const int *pids; /* or attach to these processes (npids of them) */
+	size_t npids;
+	unsigned duration_s; /* attached: stop after this many seconds (0: at a signal or exit) */
 	struct gp_output *record; /* open: record the trace there, published once tracing starts */
 };
 

@@ -52,6 +52,7 @@ static void json_thread(struct gp_json *j, const struct gp_thread *t, unsigned n
 	json_ku64(j, "end_ns", t->end_ts);
 	json_ku64(j, "lifetime_ns", thread_lifetime(t));
 	json_kbool(j, "exited", t->dead);
+	json_kbool(j, "attached", t->attached);
 	json_buckets(j, t->bucket, t->running_cpu, ncpus);
 	json_ku64(j, "voluntary_switches", t->nvcsw);
 	json_ku64(j, "involuntary_switches", t->nivcsw);
@@ -64,6 +65,17 @@ static void json_thread(struct gp_json *j, const struct gp_thread *t, unsigned n
 		json_ku64(j, "runtime_ns", t->kruntime);
 		json_ku64(j, "voluntary_switches", t->knvcsw);
 		json_ku64(j, "involuntary_switches", t->knivcsw);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	/* attached: the same counters when it was, so the counts can be checked against both */
+	json_key(j, "kernel_at_attach");
+	if (t->attached) {
+		json_obj_begin(j);
+		json_ku64(j, "runtime_ns", t->attach_k[2]);
+		json_ku64(j, "voluntary_switches", t->attach_k[0]);
+		json_ku64(j, "involuntary_switches", t->attach_k[1]);
 		json_obj_end(j);
 	} else {
 		json_null(j);
@@ -85,6 +97,7 @@ static void json_process(struct gp_json *j, const struct gp_process *p, unsigned
 	json_ku64(j, "start_ns", p->start_ts);
 	json_ku64(j, "end_ns", p->end_ts);
 	json_kbool(j, "exited", p->exited);
+	json_kbool(j, "attached", p->attached);
 	json_key(j, "exit_code");
 	if (p->exit_code_known)
 		json_u64(j, (p->exit_code >> 8) & 0xff);
@@ -106,7 +119,8 @@ static void json_process(struct gp_json *j, const struct gp_process *p, unsigned
 	json_obj_end(j);
 }
 
-/* Who ended whose waits: a waker tid, or "timeout", "signal", "no sleep", "unseen". */
+/* Who ended whose waits: a waker tid, or "timeout", "signal", "no sleep", "unseen", "still
+ * waiting". */
 static void json_enders(struct gp_json *j, const struct gp_lock *l)
 {
 	size_t n, i;
@@ -176,6 +190,7 @@ static void json_lock(struct gp_json *j, const struct gp_report *r, struct gp_lo
 	json_ku64(j, "interrupted", l->outcome[GP_WO_INTR]);
 	json_ku64(j, "errors", l->outcome[GP_WO_OTHER]);
 	json_ku64(j, "unseen", l->outcome[GP_WO_UNSEEN]);
+	json_ku64(j, "still_waiting_at_end", l->outcome[GP_WO_ONGOING]);
 	json_ku64(j, "wait_total_ns", l->wait_ns);
 	json_ku64(j, "blocked_ns", l->blocked_ns);
 	json_ku64(j, "mean_ns", l->waits ? l->wait_ns / l->waits : 0);
@@ -185,6 +200,7 @@ static void json_lock(struct gp_json *j, const struct gp_report *r, struct gp_lo
 	json_ku64(j, "waiters", l->nwaiters);
 	json_ku64(j, "handoffs", l->handoffs);
 	json_ku64(j, "futile_wakeups", l->futile);
+	json_ku64(j, "in_progress_at_attach", l->at_attach);
 	json_ku64(j, "wake_to_run_p50_ns", u64vec_percentile(&l->wake_to_run, 50));
 	json_ku64(j, "wake_to_run_p99_ns", u64vec_percentile(&l->wake_to_run, 99));
 	json_ku64(j, "max_waiting", l->max_depth);
@@ -304,6 +320,7 @@ int report_json(FILE *f, const struct gp_report *r)
 		json_i64(&j, r->exit_status);
 	else
 		json_null(&j);
+	json_kbool(&j, "attached", r->attached);
 	json_trace(&j, r);
 	json_key(&j, "closure");
 	json_obj_begin(&j);

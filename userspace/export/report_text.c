@@ -24,7 +24,7 @@ static void print_header(FILE *f, const struct gp_report *r)
 	char b[32];
 	int i;
 
-	fprintf(f, "gilprof:");
+	fprintf(f, "gilprof:%s", r->attached ? " attached to" : "");
 	for (i = 0; r->argv && r->argv[i]; i++)
 		fprintf(f, " %s", r->argv[i]);
 	if (r->exit_status >= 0)
@@ -80,7 +80,7 @@ static void print_process(FILE *f, const struct gp_report *r, const struct gp_pr
 	fprintf(f, "\nprocess %u %s", p->tgid, p->comm);
 	if (p->parent_tgid)
 		fprintf(f, " (child of %u)", p->parent_tgid);
-	fprintf(f, ", alive %s", life);
+	fprintf(f, ", %s %s", p->attached ? "traced since the attach for" : "alive", life);
 	if (p->exit_code_known) {
 		if (p->exit_code & 0x7f)
 			fprintf(f, ", killed by signal %u", p->exit_code & 0x7f);
@@ -170,6 +170,28 @@ static void print_lock(FILE *f, const struct gp_report *r, struct gp_lock *l)
 		fmt_ns(b[4], 24, l->max_ns), l->nwaiters, name);
 }
 
+/* Waits cut short by the trace's span: found in progress at the attach, or still going at the
+ * end. They count from the attach, or to the end. */
+static void print_cut_waits(FILE *f, struct gp_lock **locks, size_t n)
+{
+	uint64_t before = 0, after = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		before += locks[i]->at_attach;
+		after += locks[i]->outcome[GP_WO_ONGOING];
+	}
+	if (before)
+		fprintf(f,
+			"  %" PRIu64 " wait%s began before the attach: counted from the attach\n",
+			before, before == 1 ? "" : "s");
+	if (after)
+		fprintf(f,
+			"  %" PRIu64
+			" wait%s had not ended when tracing ended: counted to the end\n",
+			after, after == 1 ? "" : "s");
+}
+
 static void print_locks(FILE *f, const struct gp_report *r)
 {
 	size_t n, i, shown;
@@ -192,6 +214,7 @@ static void print_locks(FILE *f, const struct gp_report *r)
 		print_lock(f, r, locks[i]);
 	if (shown < n)
 		fprintf(f, "  ... %zu more (--top-locks 0 shows all)\n", n - shown);
+	print_cut_waits(f, locks, n);
 	print_handoffs(f, r, locks, shown < 5 ? shown : 5);
 	free(locks);
 }

@@ -17,6 +17,7 @@ static const struct {
 	[GP_EV_STACK] = {sizeof(struct gp_ev_stack), "stack"},
 	[GP_EV_STACKREF] = {sizeof(struct gp_ev_stackref), "stackref"},
 	[GP_EV_STACK_DWARF] = {sizeof(struct gp_ev_stack_dwarf), "stack_dwarf"},
+	[GP_EV_ATTACH] = {sizeof(struct gp_ev_attach), "attach"},
 };
 
 size_t event_size(__u32 type)
@@ -44,6 +45,8 @@ int event_validate(const void *data, size_t len)
 		    st->kernel_bytes > (int)sizeof(st->kernel))
 			return -EINVAL;
 	}
+	if (h->type == GP_EV_ATTACH && ((const struct gp_ev_attach *)data)->state > GP_AS_DISK)
+		return -EINVAL;
 	if (h->type == GP_EV_STACK_DWARF &&
 	    ((const struct gp_ev_stack_dwarf *)data)->slice_len > GP_STACK_SLICE)
 		return -EINVAL;

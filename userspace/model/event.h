@@ -20,6 +20,7 @@ union gp_event {
 	struct gp_ev_futex_enter fenter;
 	struct gp_ev_futex_exit fexit;
 	struct gp_ev_stackref sref;
+	struct gp_ev_attach attach;
 	/* gp_ev_stack is not here: the collector turns it into a gp_ev_stackref as it reads it */
 };
 

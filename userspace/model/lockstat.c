@@ -63,6 +63,8 @@ enum gp_wait_outcome futex_outcome(int64_t ret)
 		return GP_WO_INTR;
 	case GP_FUTEX_RET_UNSEEN:
 		return GP_WO_UNSEEN;
+	case GP_FUTEX_RET_ONGOING:
+		return GP_WO_ONGOING;
 	default:
 		/* futex_waitv returns the index of the word that woke it */
 		return ret > 0 ? GP_WO_WOKEN : GP_WO_OTHER;
@@ -80,6 +82,8 @@ const char *waker_label(uint32_t waker)
 		return "no sleep";
 	case GP_WAKER_UNSEEN:
 		return "unseen";
+	case GP_WAKER_ONGOING:
+		return "still waiting";
 	}
 	return NULL;
 }

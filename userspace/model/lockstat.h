@@ -24,6 +24,7 @@ enum gp_wait_outcome {
 	GP_WO_INTR, /* -EINTR: a signal */
 	GP_WO_OTHER, /* any other error */
 	GP_WO_UNSEEN, /* its wakeup was not reported: how it returned is unknown */
+	GP_WO_ONGOING, /* still waiting when tracing ended (attached processes): timed to the end */
 	GP_WO_COUNT,
 };
 
@@ -32,6 +33,11 @@ enum gp_wait_outcome {
 #define GP_WAKER_SIGNAL 0xfffffffeu
 #define GP_WAKER_NONE 0xfffffffdu /* returned without sleeping (EAGAIN, error) */
 #define GP_WAKER_UNSEEN 0xfffffffcu /* woken, but the wakeup was not traced */
+#define GP_WAKER_ONGOING 0xfffffffbu /* not ended: still waiting when tracing ended */
+
+/* The return value the model gives a wait still in progress at the end of the trace: out of the
+ * range of futex returns and of GP_FUTEX_RET_UNSEEN. */
+#define GP_FUTEX_RET_ONGOING (-0x7fffffffLL - 2)
 
 struct gp_lock_pair {
 	uint32_t waiter, waker;
@@ -74,6 +80,7 @@ struct gp_lock {
 	size_t npairs, cappairs;
 	uint64_t handoffs; /* waits ended by another thread's wakeup */
 	uint64_t futile; /* woken, then waiting on the word again with under 50 us on CPU between */
+	uint64_t at_attach; /* waits already in progress when tracing attached: timed from then */
 	struct gp_lock_stacks wait_stacks; /* where its waiters waited */
 	struct gp_lock_stacks release_stacks; /* where the threads that woke them were */
 	uint32_t first_stack; /* the first waiter's stack, id + 1: names a lock with no symbol */

@@ -377,7 +377,9 @@ static uint64_t switch_in_recover(struct gp_model *m, struct gp_thread *t, uint6
 {
 	uint64_t ran = 0, span = ts > t->since ? ts - t->since : 0;
 
-	m->anomalies[GP_AN_NO_SWITCH_IN]++;
+	/* an attached thread's snapshot may predate a switch-in that ran before its mark */
+	if (!t->attach_unsure)
+		m->anomalies[GP_AN_NO_SWITCH_IN]++;
 	if (t->kcsw_known && runtime > t->kruntime)
 		ran = runtime - t->kruntime;
 	if (ran > span)
@@ -398,8 +400,11 @@ static void on_switch_out(struct gp_model *m, const struct gp_ev_switch *e)
 		return;
 	t->offcpu_stack = 0; /* a stack reference for this switch-out follows it */
 	set_comm(t->comm, e->prev_comm);
+	if (t->attach_unsure && t->cpu < 0)
+		t->cpu = e->h.cpu; /* it was on this CPU when it was attached to */
 	if (t->state != GP_TS_RUNNING)
 		switch_in_recover(m, t, e->h.ts, e->prev_runtime, e->h.cpu);
+	t->attach_unsure = false;
 	ran = t->kcsw_known && e->prev_runtime >= t->kruntime ? e->prev_runtime - t->kruntime
 							      : RAN_UNKNOWN;
 	/* The kernel bumped exactly one of its counters for this switch; trust that over our
@@ -437,6 +442,18 @@ static void on_switch_out(struct gp_model *m, const struct gp_ev_switch *e)
 		t->block_bucket = GP_B_SLEEP;
 }
 
+/*
+ * An attached thread's first switch-in says what the snapshot could not: not on a CPU since the
+ * attach (a runnable one found in R), or woken before its mark (a blocked one switching in with
+ * no wakeup after it). Either way it has been waiting for a CPU since the attach.
+ */
+static void attach_settle(struct gp_thread *t)
+{
+	if (t->state == GP_TS_RUNNING || (t->state == GP_TS_BLOCKED && !t->wake_ts))
+		t->state = GP_TS_RUNQ_WAKE;
+	t->attach_unsure = false;
+}
+
 static void on_switch_in(struct gp_model *m, const struct gp_ev_switch *e)
 {
 	struct gp_thread *t = thread_seen(m, e->next_tid, e->next_tgid, e->h.ts, GP_TS_RUNQ_WAKE);
@@ -448,6 +465,8 @@ static void on_switch_in(struct gp_model *m, const struct gp_ev_switch *e)
 		t->wake_ts = e->next_wake_ts;
 		t->waker = e->next_waker_tid;
 	}
+	if (t->attach_unsure)
+		attach_settle(t);
 	/*
 	 * The switch-in applies the task's last wakeup. sched_waking fires in try_to_wake_up()
 	 * before the waker synchronises with the wakee's CPU, so a wakeup can come while the wakee
@@ -558,6 +577,25 @@ static uint64_t thread_oncpu(const struct gp_thread *t, uint64_t ts)
  * woken in vain: typically it lost the lock to a thread that took it first. */
 #define FUTILE_ONCPU_NS 50000
 
+/* The thread is inside a futex wait on uaddr from ts. */
+static struct gp_lock *futex_wait_start(struct gp_model *m, struct gp_thread *t, uint64_t ts,
+					uint64_t uaddr, uint32_t op, uint32_t sys)
+{
+	struct gp_lock *l = lock_get(m, t->tgid, uaddr);
+
+	if (l)
+		lock_wait_begin(l, ts);
+	t->in_futex = true;
+	t->futex_uaddr = uaddr;
+	t->futex_op = op;
+	t->futex_sys = sys;
+	t->futex_enter_ts = ts;
+	t->futex_waker = 0;
+	t->futex_stack = 0;
+	t->futex_waker_stack = 0;
+	return l;
+}
+
 static void on_futex_enter(struct gp_model *m, const struct gp_ev_futex_enter *e)
 {
 	struct gp_thread *t = thread_seen(m, e->h.tid, e->h.tgid, e->h.ts, GP_TS_RUNNING);
@@ -565,22 +603,55 @@ static void on_futex_enter(struct gp_model *m, const struct gp_ev_futex_enter *e
 
 	if (!t)
 		return;
-	l = lock_get(m, t->tgid, e->uaddr);
-	if (l) {
-		lock_wait_begin(l, e->h.ts);
-		if (t->woke && t->woke_uaddr == e->uaddr &&
-		    thread_oncpu(t, e->h.ts) - t->woke_oncpu < FUTILE_ONCPU_NS)
-			l->futile++;
-	}
+	l = futex_wait_start(m, t, e->h.ts, e->uaddr, e->op, e->sys);
+	if (l && t->woke && t->woke_uaddr == e->uaddr &&
+	    thread_oncpu(t, e->h.ts) - t->woke_oncpu < FUTILE_ONCPU_NS)
+		l->futile++;
 	t->woke = false;
-	t->in_futex = true;
-	t->futex_uaddr = e->uaddr;
-	t->futex_op = e->op;
-	t->futex_sys = e->sys;
-	t->futex_enter_ts = e->h.ts;
-	t->futex_waker = 0;
-	t->futex_stack = 0;
-	t->futex_waker_stack = 0;
+}
+
+static void attach_process(struct gp_process *p, const struct gp_ev_attach *e)
+{
+	p->attached = true;
+	if (e->h.tid == e->h.tgid)
+		set_comm(p->comm, e->comm);
+	if (!p->exe[0]) {
+		memcpy(p->exe, e->exe, sizeof(p->exe));
+		p->exe[sizeof(p->exe) - 1] = 0;
+	}
+}
+
+/*
+ * A thread that was running before tracing began, as found when it was marked: its life is
+ * counted from here, and a futex wait it was blocked in counts from here too.
+ */
+static void on_attach(struct gp_model *m, const struct gp_ev_attach *e)
+{
+	bool runnable = e->state == GP_AS_RUNNABLE;
+	struct gp_thread *t = model_thread(m, e->h.tid);
+	struct gp_lock *l;
+
+	if (t && !t->dead)
+		return; /* forked since tracing began: followed from its start */
+	t = thread_new(m, e->h.tid, e->h.tgid, e->h.ts, runnable ? GP_TS_RUNNING : GP_TS_BLOCKED);
+	if (!t)
+		return;
+	t->attached = t->attach_unsure = true;
+	t->attach_k[0] = e->nvcsw;
+	t->attach_k[1] = e->nivcsw;
+	t->attach_k[2] = e->runtime;
+	set_comm(t->comm, e->comm);
+	attach_process(t->proc, e);
+	if (runnable)
+		return;
+	t->block_bucket = e->in_futex		   ? GP_B_FUTEX
+			  : e->state == GP_AS_DISK ? GP_B_DWAIT
+						   : GP_B_SLEEP;
+	if (!e->in_futex)
+		return;
+	l = futex_wait_start(m, t, e->h.ts, e->futex_uaddr, e->futex_op, e->futex_sys);
+	if (l)
+		l->at_attach++;
 }
 
 /* A stack belongs to the futex wait its task (or, for a waker, its target) is in, or to the
@@ -623,6 +694,8 @@ static uint32_t futex_ender(const struct gp_thread *t, int64_t ret)
 		return t->futex_waker ? t->futex_waker : GP_WAKER_UNSEEN;
 	case GP_WO_UNSEEN:
 		return GP_WAKER_UNSEEN;
+	case GP_WO_ONGOING:
+		return GP_WAKER_ONGOING;
 	default:
 		return GP_WAKER_NONE;
 	}
@@ -651,12 +724,35 @@ static void prof_add_wait(struct gp_model *m, const struct gp_thread *t,
 		m->oom = true;
 }
 
+/* The thread's wait ends at ts with ret (a futex return, or the model's GP_FUTEX_RET_*). */
+static void futex_wait_end(struct gp_model *m, struct gp_thread *t, uint64_t ts, int64_t ret)
+{
+	struct gp_wait_end w;
+	struct gp_lock *l;
+
+	t->in_futex = false;
+	l = lock_get(m, t->tgid, t->futex_uaddr);
+	if (!l)
+		return;
+	w.tid = t->tid;
+	w.enter_ts = t->futex_enter_ts;
+	w.ts = ts;
+	w.ret = ret;
+	w.waker = futex_ender(t, ret);
+	w.wait_stack = t->futex_stack;
+	w.waker_stack = t->futex_waker_stack;
+	if (lock_wait_end(l, &w))
+		m->oom = true;
+	prof_add_wait(m, t, &w);
+	t->woke = futex_outcome(ret) == GP_WO_WOKEN;
+	t->woke_uaddr = t->futex_uaddr;
+	t->woke_oncpu = thread_oncpu(t, ts);
+}
+
 static void on_futex_exit(struct gp_model *m, const struct gp_ev_futex_exit *e)
 {
 	struct gp_thread *t = model_thread(m, e->h.tid);
 	uint64_t ts = e->h.ts;
-	struct gp_wait_end w;
-	struct gp_lock *l;
 
 	if (!t || !t->in_futex) {
 		m->anomalies[GP_AN_FUTEX_NO_ENTER]++;
@@ -666,23 +762,7 @@ static void on_futex_exit(struct gp_model *m, const struct gp_ev_futex_exit *e)
 	 * ended the wait, and the runtime dates it. */
 	if (e->late_runtime && t->state != GP_TS_RUNNING)
 		ts = switch_in_recover(m, t, ts, e->late_runtime, e->h.cpu);
-	t->in_futex = false;
-	l = lock_get(m, t->tgid, t->futex_uaddr);
-	if (!l)
-		return;
-	w.tid = t->tid;
-	w.enter_ts = t->futex_enter_ts;
-	w.ts = ts;
-	w.ret = e->ret;
-	w.waker = futex_ender(t, e->ret);
-	w.wait_stack = t->futex_stack;
-	w.waker_stack = t->futex_waker_stack;
-	if (lock_wait_end(l, &w))
-		m->oom = true;
-	prof_add_wait(m, t, &w);
-	t->woke = futex_outcome(e->ret) == GP_WO_WOKEN;
-	t->woke_uaddr = t->futex_uaddr;
-	t->woke_oncpu = thread_oncpu(t, ts);
+	futex_wait_end(m, t, ts, e->ret);
 }
 
 int model_feed(struct gp_model *m, const union gp_event *e)
@@ -725,6 +805,9 @@ int model_feed(struct gp_model *m, const union gp_event *e)
 	case GP_EV_STACKREF:
 		on_stackref(m, &e->sref);
 		break;
+	case GP_EV_ATTACH:
+		on_attach(m, &e->attach);
+		break;
 	}
 	return m->oom ? -ENOMEM : 0;
 }
@@ -743,6 +826,9 @@ void model_finish(struct gp_model *m, uint64_t end_ts)
 			continue;
 		thread_transition(m, t, end_ts, t->state);
 		t->end_ts = end_ts;
+		/* the time blocked in it is in the futex bucket: the lock's figures include it */
+		if (t->in_futex)
+			futex_wait_end(m, t, end_ts, GP_FUTEX_RET_ONGOING);
 	}
 	for (i = 0; i < m->nprocs; i++) {
 		if (!m->procs[i]->exited)

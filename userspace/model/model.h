@@ -56,6 +56,9 @@ struct gp_thread {
 	struct gp_process *proc;
 	uint64_t start_ts, end_ts; /* end_ts is set by death or model_finish */
 	bool dead; /* its final switch (TASK_DEAD) was seen */
+	bool attached; /* it ran before tracing attached to it: start_ts is the attach */
+	bool attach_unsure; /* its state is still the attach's snapshot, which its first switch
+			     * confirms or corrects (the snapshot precedes the mark) */
 	enum gp_tstate state;
 	enum gp_bucket block_bucket; /* which blocked bucket the current block goes to */
 	uint64_t since; /* start of the current state */
@@ -68,6 +71,8 @@ struct gp_thread {
 	uint64_t nvcsw, nivcsw, migrations, wakeups;
 	bool kcsw_known; /* the kernel's counters below are from this thread's last switch */
 	uint64_t knvcsw, knivcsw, kruntime;
+	/* attached: the kernel's counters when it was (voluntary, involuntary, runtime) */
+	uint64_t attach_k[3];
 	/* the futex wait in flight */
 	bool in_futex;
 	uint32_t futex_op, futex_sys;
@@ -94,6 +99,7 @@ struct gp_process {
 	char exe[GP_PATH_LEN];
 	uint64_t start_ts, end_ts;
 	bool exited; /* its last thread died */
+	bool attached; /* it ran before tracing attached to it */
 	bool exit_code_known;
 	uint32_t exit_code; /* the kernel's exit_code: status << 8 | signal */
 	unsigned execs;

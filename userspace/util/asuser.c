@@ -23,7 +23,8 @@ enum asu_op {
 	OP_OUT_OPEN,
 	OP_COMMIT,
 	OP_DISCARD,
-	OP_EXEC_CHECK
+	OP_EXEC_CHECK,
+	OP_MAY_TRACE
 };
 
 struct asu_req {
@@ -276,6 +277,24 @@ static int op_commit(const struct asu_req *q, const int *in, int nin, struct asu
 	return 0;
 }
 
+/*
+ * The kernel's own answer to "may this user read that process's memory map": opening
+ * /proc/PID/maps checks ptrace read access with the opener's credentials (what perf and gdb are
+ * held to), so a process of another user, a setuid one, or a non-dumpable one is refused.
+ */
+static int op_may_trace(const struct asu_req *q, struct asu_rep *p)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%.20s/maps", q->path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return p->err = -errno;
+	close(fd);
+	return 0;
+}
+
 static int op_run(const struct asu_req *q, const int *in, int nin, struct asu_rep *p, int *out,
 		  int *nout)
 {
@@ -295,6 +314,8 @@ static int op_run(const struct asu_req *q, const int *in, int nin, struct asu_re
 		if (S_ISDIR(p->st.st_mode))
 			return p->err = -EISDIR;
 		return p->err = faccessat(AT_FDCWD, q->path, X_OK, AT_EACCESS) ? -ENOEXEC : 0;
+	case OP_MAY_TRACE:
+		return op_may_trace(q, p);
 	case OP_DISCARD:
 		if (nin >= 1 && q->tmpname[0])
 			unlinkat(in[0], q->tmpname, 0);
@@ -518,6 +539,19 @@ int asuser_exec_check(const char *path)
 
 	if (!req_new(OP_EXEC_CHECK, path, err, sizeof(err)))
 		return -ENAMETOOLONG;
+	ret = asuser_call(&req, NULL, 0, &rep, fds, &nfds);
+	fds_close(fds, nfds);
+	return ret;
+}
+
+int asuser_may_trace(pid_t pid)
+{
+	char num[24], err[64];
+	int fds[ASU_MAXFDS], nfds, ret;
+
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	if (!req_new(OP_MAY_TRACE, num, err, sizeof(err)))
+		return -EINVAL;
 	ret = asuser_call(&req, NULL, 0, &rep, fds, &nfds);
 	fds_close(fds, nfds);
 	return ret;

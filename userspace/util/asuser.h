@@ -52,6 +52,8 @@ int asuser_open_read(const char *path, bool pipes_ok, struct stat *st, char *err
  * -errno as the user, so that root's view of directories the user cannot read tells nothing.
  */
 int asuser_exec_check(const char *path);
+/* May the user read pid's memory map (ptrace read access, as for perf or gdb): 0 or -errno. */
+int asuser_may_trace(pid_t pid);
 /*
  * Make the output path: refuse empty names, directories and anything but a regular file or an
  * existing character device; follow the user's links; create the unnamed file in the directory.
