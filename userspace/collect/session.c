@@ -252,6 +252,13 @@ static int session_names(struct session *s)
 	return 0;
 }
 
+static enum gp_launch_stdout session_stdout(const struct gp_session_opts *o)
+{
+	if (o->quiet)
+		return GP_LAUNCH_STDOUT_NULL;
+	return o->stdout_to_stderr ? GP_LAUNCH_STDOUT_STDERR : GP_LAUNCH_STDOUT_KEEP;
+}
+
 int session_run(const struct gp_session_opts *o, struct gp_trace *t, struct gp_session_info *info)
 {
 	struct session s = {.o = o};
@@ -276,7 +283,7 @@ int session_run(const struct gp_session_opts *o, struct gp_trace *t, struct gp_s
 	signals_install();
 	contain_init(&ct);
 	contained = true;
-	if (launch_prepare(path, o->argv, o->creds, o->quiet, &l, err, sizeof(err))) {
+	if (launch_prepare(path, o->argv, o->creds, session_stdout(o), &l, err, sizeof(err))) {
 		fprintf(stderr, "gilprof: %s\n", err);
 		ret = 1;
 		goto cleanup;
