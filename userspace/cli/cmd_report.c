@@ -21,7 +21,9 @@ static void usage(FILE *f)
 	opts_report_usage(f);
 	fprintf(f, "  -h, --help            this help\n"
 		   "\nexit status: 0; 1 when the recording cannot be read or an output not be\n"
-		   "written; 2 for usage errors and when --lock matches nothing.\n");
+		   "written; 2 for usage errors, when --lock matches nothing, and for a view the\n"
+		   "recording has not the stacks for (gilprof run took none without a profile\n"
+		   "output: only --view lock and wake then).\n");
 }
 
 static int parse_opts(int argc, char **argv, struct gp_cli_report *o)
