@@ -264,6 +264,21 @@ Test(record, two_locks, .timeout = 120)
 }
 
 /* Its own copy of the path: e2e_bin's buffers are reused by later calls. */
+/* The GIL's words are labelled from the interpreter's memory while it lives: the label is a fact
+ * of the recording like any name. */
+Test(record, python3_gil, .timeout = 120)
+{
+	struct json_object *j;
+	size_t rank;
+
+	j = identity((const char *[]){"--folded", "@folded", "--view", "lock", NULL},
+		     (const char *[]){"python3", e2e_bin("../tests/python/countdown.py"), "2",
+				      "2000000", NULL});
+	cr_assert_not_null(e2e_lock_named(j, "CPython GIL (cond)", &rank),
+			   "the GIL is not labelled");
+	json_object_put(j);
+}
+
 static const char *const *two_locks_cmd(void)
 {
 	static char path[8192];
