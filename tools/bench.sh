@@ -6,7 +6,8 @@
 #     interleaved rounds, plus the events/s gilprof handled and what it dropped. Both tracers
 #     run pinned to CPU 1, so what is measured is the cost on the traced CPU (the probes and the
 #     ring buffer), not the tracer's own consumer taking turns with the benchmark on CPU 0.
-#  2. flame graph rendering: time and peak memory for a folded file of 1 M distinct stacks.
+#  2. recording size: gilprof record against perf sched record's perf.data (bench-recording.sh).
+#  3. flame graph rendering: time and peak memory for a folded file of 1 M distinct stacks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,6 +68,9 @@ awk -v a="$a" -v g="$g" -v p="$p" -v f="$f" -v w="$w" -v e="$evs" -v d="$drops" 
 	printf "  gilprof handled %.0fk events/s (median); dropped %d events over all rounds, ", e / 1000, d
 	printf "and the stream had %d inconsistencies (see the report'"'"'s lost line)\n", n
 }'
+
+echo
+tools/bench-recording.sh || true # it says MISSED itself
 
 if [ -x tools/bench-flamegraph.sh ]; then
 	echo

@@ -31,6 +31,11 @@ int view_parse(const char *name, enum gp_view *v)
 	return -1;
 }
 
+bool view_needs_profile_stacks(enum gp_view v)
+{
+	return v != GP_VIEW_LOCK && v != GP_VIEW_WAKE;
+}
+
 /* Which cells a view takes, and as what kind of time. Returns -1 to skip the cell. */
 static int cell_kind(enum gp_view v, const struct gp_prof_cell *c)
 {

@@ -19,6 +19,9 @@ enum gp_view {
 /* "on", "off", ...; parse returns -1 for an unknown name. */
 const char *view_name(enum gp_view v);
 int view_parse(const char *name, enum gp_view *v);
+/* The view needs the stacks only taken with a profile output (on-CPU samples, off-CPU stacks
+ * at every block); lock and wake need only the futex waiter and waker stacks, always taken. */
+bool view_needs_profile_stacks(enum gp_view v);
 /* Build the view; sample_period_ns converts on-CPU samples to time in the wall view. */
 int view_build(const struct gp_report *r, enum gp_view v, uint64_t sample_period_ns,
 	       struct gp_profile **out, struct prof_err *pe);

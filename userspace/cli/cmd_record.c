@@ -120,6 +120,8 @@ int cmd_record(int argc, char **argv)
 	s.s.profiles = true; /* any view can be asked of the recording later */
 	s.s.lines = true;
 	s.s.record = &outs.o[GP_OUT_RECORD];
+	/* the command's output would be written into the recording */
+	s.s.stdout_to_stderr = s.s.record->is_stdout;
 	ret = session_run(&s.s, &t, &info);
 	if (!ret && output_finish(s.s.record, 0, NULL))
 		ret = 1;

@@ -9,6 +9,7 @@
 #include "cli/cmd.h"
 #include "cli/opts.h"
 #include "cli/recording.h"
+#include "analyze/views.h"
 #include "util/asuser.h"
 
 static void usage(FILE *f)
@@ -20,7 +21,9 @@ static void usage(FILE *f)
 	opts_report_usage(f);
 	fprintf(f, "  -h, --help            this help\n"
 		   "\nexit status: 0; 1 when the recording cannot be read or an output not be\n"
-		   "written; 2 for usage errors and when --lock matches nothing.\n");
+		   "written; 2 for usage errors, when --lock matches nothing, and for a view the\n"
+		   "recording has not the stacks for (gilprof run took none without a profile\n"
+		   "output: only --view lock and wake then).\n");
 }
 
 static int parse_opts(int argc, char **argv, struct gp_cli_report *o)
@@ -54,6 +57,33 @@ static int parse_opts(int argc, char **argv, struct gp_cli_report *o)
 	return optind;
 }
 
+/*
+ * A recording made by gilprof run without a profile output holds only the futex waiter and
+ * waker stacks: the views that need more would come out empty or partial, not as the run would
+ * have written them. 0, or 2 after one line.
+ */
+static int profiles_check(const struct gp_cli_report *o, const struct gp_trace *t, const char *path)
+{
+	bool view =
+		o->path[GP_OUT_FOLDED] || o->path[GP_OUT_FLAMEGRAPH] || o->path[GP_OUT_SPEEDSCOPE];
+	char what[64];
+
+	if (t->freq)
+		return 0;
+	if (o->path[GP_OUT_PPROF])
+		snprintf(what, sizeof(what), "--pprof");
+	else if (view && view_needs_profile_stacks(o->r.view))
+		snprintf(what, sizeof(what), "--view %s", view_name(o->r.view));
+	else
+		return 0;
+	fprintf(stderr,
+		"gilprof report: %s needs the on-CPU samples and off-CPU stacks that %s does not "
+		"hold (gilprof run took none without a profile output; gilprof record always "
+		"does); --view lock and --view wake can be reported from it\n",
+		what, strcmp(path, "-") ? path : "stdin");
+	return 2;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct gp_out_req req[GP_OUT_COUNT];
@@ -76,6 +106,13 @@ int cmd_report(int argc, char **argv)
 		return ret;
 	ret = recording_load(path, &t, &fd);
 	if (ret) {
+		asuser_stop();
+		return ret;
+	}
+	ret = profiles_check(&o, &t, path);
+	if (ret) {
+		close(fd);
+		trace_free(&t);
 		asuser_stop();
 		return ret;
 	}

@@ -137,7 +137,7 @@ static int traced_report(struct gp_cli_session *ses, struct gp_cli_report *rep, 
 	struct gp_session_info info;
 	struct gp_report r;
 	struct gp_trace t;
-	int ret;
+	int ret, i;
 
 	if (!rep->path[GP_OUT_TEXT])
 		rep->path[GP_OUT_TEXT] = "-";
@@ -149,6 +149,11 @@ static int traced_report(struct gp_cli_session *ses, struct gp_cli_report *rep, 
 	ses->s.profiles = opts_report_profiles(rep);
 	ses->s.lines = rep->r.lines;
 	ses->s.record = outs.o[GP_OUT_RECORD].open ? &outs.o[GP_OUT_RECORD] : NULL;
+	/* the command's output would end up inside a file written to stdout (the text report
+	 * only follows it) */
+	for (i = GP_OUT_TEXT + 1; i < GP_OUT_COUNT; i++)
+		if (outs.o[i].open && outs.o[i].is_stdout)
+			ses->s.stdout_to_stderr = true;
 	ret = session_run(&ses->s, &t, &info);
 	if (ses->s.record && !ret && output_finish(ses->s.record, 0, NULL))
 		ret = 1;

@@ -62,7 +62,7 @@ int launch_resolve(const char *argv0, char *path, size_t pathlen, char *err, siz
 }
 
 static void child_run(const char *path, char *const argv[], const struct gp_creds *creds,
-		      bool quiet, pid_t parent, int go, int errw)
+		      enum gp_launch_stdout out, pid_t parent, int go, int errw)
 {
 	char c;
 	int e, null;
@@ -73,9 +73,11 @@ static void child_run(const char *path, char *const argv[], const struct gp_cred
 	close(go);
 	if (c == 'p')
 		setpgid(0, 0);
-	if (quiet && (null = open("/dev/null", O_WRONLY)) >= 0) {
+	if (out == GP_LAUNCH_STDOUT_NULL && (null = open("/dev/null", O_WRONLY)) >= 0) {
 		dup2(null, STDOUT_FILENO);
 		close(null);
+	} else if (out == GP_LAUNCH_STDOUT_STDERR) {
+		dup2(STDERR_FILENO, STDOUT_FILENO);
 	}
 	e = creds ? -creds_drop(creds) : 0;
 	if (e)
@@ -97,8 +99,8 @@ fail:
 	_exit(e == ENOENT ? 127 : 126);
 }
 
-int launch_prepare(const char *path, char *const argv[], const struct gp_creds *creds, bool quiet,
-		   struct gp_launch *l, char *err, size_t errlen)
+int launch_prepare(const char *path, char *const argv[], const struct gp_creds *creds,
+		   enum gp_launch_stdout out, struct gp_launch *l, char *err, size_t errlen)
 {
 	pid_t parent = getpid();
 	int go[2], ep[2];
@@ -122,7 +124,7 @@ int launch_prepare(const char *path, char *const argv[], const struct gp_creds *
 	if (l->pid == 0) {
 		close(go[1]);
 		close(ep[0]);
-		child_run(path, argv, creds, quiet, parent, go[0], ep[1]);
+		child_run(path, argv, creds, out, parent, go[0], ep[1]);
 	}
 	close(go[0]);
 	close(ep[1]);

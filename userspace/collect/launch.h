@@ -8,6 +8,13 @@
 #include <sys/types.h>
 #include "util/creds.h"
 
+/* Where the command's stdout goes. */
+enum gp_launch_stdout {
+	GP_LAUNCH_STDOUT_KEEP, /* gilprof's own */
+	GP_LAUNCH_STDOUT_NULL, /* /dev/null */
+	GP_LAUNCH_STDOUT_STDERR, /* gilprof's stderr: gilprof's stdout carries a file (as perf does) */
+};
+
 struct gp_launch {
 	pid_t pid;
 	int go_fd; /* write end: one byte lets the child exec */
@@ -19,10 +26,10 @@ struct gp_launch {
 int launch_resolve(const char *argv0, char *path, size_t pathlen, char *err, size_t errlen);
 /*
  * Fork the child, stopped before exec. It becomes creds' user (NULL: stays root) and dies with
- * gilprof (PR_SET_PDEATHSIG); quiet sends its stdout to /dev/null.
+ * gilprof (PR_SET_PDEATHSIG); its stdout goes where out says.
  */
-int launch_prepare(const char *path, char *const argv[], const struct gp_creds *creds, bool quiet,
-		   struct gp_launch *l, char *err, size_t errlen);
+int launch_prepare(const char *path, char *const argv[], const struct gp_creds *creds,
+		   enum gp_launch_stdout out, struct gp_launch *l, char *err, size_t errlen);
 /*
  * Let the child exec, first making itself a process group leader with own_pgrp. Returns 0, or
  * the shell-style status (126/127) if exec failed.

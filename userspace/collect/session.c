@@ -112,17 +112,15 @@ static void on_raw(void *ctx, const union gp_event *e)
 	locknames_observe(s->names, e);
 }
 
-/* Names of the stacks seen so far go out with them, so that a recording cut short still
- * names what it holds. */
+/*
+ * The stacks and events so far; their names go out at the end (session_names), as run looks them
+ * up. Naming here stalled the poll loop for the first symbol and line tables (0.5 s for kallsyms
+ * and glibc's DWARF), and perf bench sched pipe lost 40% of its events to full buffers.
+ */
 static int record_flush(struct session *s)
 {
-	const struct gp_stacks *st = s->t->stacks;
-
-	if (nametab_add_stacks(s->t->names, st, s->named_stacks, stacks_count(st), &s->namer, true))
-		return -ENOMEM;
-	s->named_stacks = stacks_count(st);
 	s->last_flush = monotonic_ns();
-	return recorder_flush(s->rec, st, s->t->names);
+	return recorder_flush(s->rec, s->t->stacks, s->t->names);
 }
 
 /* A chunk a second, or sooner when 4 MiB of events are waiting. */
@@ -293,6 +291,13 @@ static int session_names(struct session *s)
 	return 0;
 }
 
+static enum gp_launch_stdout session_stdout(const struct gp_session_opts *o)
+{
+	if (o->quiet)
+		return GP_LAUNCH_STDOUT_NULL;
+	return o->stdout_to_stderr ? GP_LAUNCH_STDOUT_STDERR : GP_LAUNCH_STDOUT_KEEP;
+}
+
 /* The end of any session: drain the trace, close the model, name all it holds, end the
  * recording. */
 static int session_end(struct session *s)
@@ -323,7 +328,7 @@ static int session_launch(struct session *s, const char *path)
 	char err[512];
 
 	contain_init(&ct);
-	if (launch_prepare(path, o->argv, o->creds, o->quiet, &l, err, sizeof(err))) {
+	if (launch_prepare(path, o->argv, o->creds, session_stdout(o), &l, err, sizeof(err))) {
 		fprintf(stderr, "gilprof: %s\n", err);
 		ret = 1;
 		goto cleanup;

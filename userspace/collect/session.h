@@ -22,7 +22,9 @@ struct gp_session_opts {
 	unsigned buffer_mb;
 	unsigned freq; /* on-CPU samples per second, with profiles */
 	bool profiles; /* stacks: on-CPU samples, off-CPU and futex stacks */
-	bool call_graph_dwarf, lines, verbose, status, quiet;
+	bool call_graph_dwarf, lines, verbose, status;
+	bool quiet; /* the command's stdout goes to /dev/null */
+	bool stdout_to_stderr; /* to gilprof's stderr: gilprof's stdout carries a recording or JSON */
 	const struct gp_creds *creds; /* the target runs as this user; NULL: as root */
 	char *const *argv; /* launch this command (argv[0] a path or a name on PATH), or NULL */
 	const int *pids; /* or attach to these processes (npids of them) */

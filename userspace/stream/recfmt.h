@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The recording file format (gilprof.data), version 1. Little-endian, as the hosts that run the
+ * The recording file format (gilprof.data), version 2. Little-endian, as the hosts that run the
  * BPF programs (x86-64, arm64).
  *
  *   header  "GILPROF\n" | u32 version | u32 crc32 of the 12 bytes before it
@@ -24,7 +24,7 @@
 #include "util/bytes.h"
 
 #define GP_REC_MAGIC "GILPROF\n"
-#define GP_REC_VERSION 1
+#define GP_REC_VERSION 2 /* 2: switch records stored as changes per thread */
 #define GP_REC_HDR_LEN 16
 #define GP_REC_CHUNK_MAGIC 0x4b435047u /* "GPCK" */
 #define GP_REC_CHUNK_HDR_LEN 20
@@ -59,7 +59,9 @@ int recfmt_chunk_get(struct gp_cursor *c, uint32_t *type, struct gp_bytes *raw, 
  * Events as a recording stores them: n records of the decoded stream (model/event.h)
  * concatenated; stored as n, the type of each, then each type's records with their timestamp
  * as the difference to the previous record's, byte plane by byte plane. Fields that change
- * little (pids, names, high timestamp bytes) then form runs that zlib all but removes.
+ * little (pids, names, high timestamp bytes) then form runs that zlib all but removes. A switch
+ * record's counters are stored as the change since the same thread's last switch record in the
+ * chunk, its names XORed with that thread's last, its wakeup time as ts + 1 - next_wake_ts.
  */
 int recfmt_events_encode(const void *recs, size_t len, uint32_t n, struct gp_bytes *out);
 /* The inverse, each record checked with event_validate(): 0 or -EINVAL. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The recorder: a sink of the event stream that writes a recording (stream/recfmt.h) as it goes,
- * to a descriptor it does not own. Events are buffered and written as chunks by
- * recorder_flush(), preceded by the stacks and names they need.
+ * to a descriptor it does not own. Events are buffered and handed by recorder_flush(), with the
+ * stacks and names added since the last, to a thread of its own that encodes, compresses and
+ * writes them as chunks, so the caller's loop goes on reading meanwhile.
  */
 #ifndef GP_RECORD_H
 #define GP_RECORD_H
@@ -28,12 +29,13 @@ struct gp_recorder *recorder_start(int fd, const char *path, const struct gp_rec
 int recorder_event(struct gp_recorder *r, const union gp_event *e);
 /* Raw event bytes waiting and nanoseconds since the last flush, for the flush policy. */
 size_t recorder_pending(const struct gp_recorder *r);
-/* Write what is buffered: new stacks of s, changed names of names, then the events. */
+/* Write what is buffered: new stacks of s, changed names of names, then the events; 0, or
+ * -errno of an earlier write. */
 int recorder_flush(struct gp_recorder *r, const struct gp_stacks *s,
 		   const struct gp_nametab *names);
 /* The last flush, then END from t. 0, or -errno after printing one line. */
 int recorder_finish(struct gp_recorder *r, const struct gp_trace *t);
-uint64_t recorder_bytes(const struct gp_recorder *r);
+uint64_t recorder_bytes(struct gp_recorder *r);
 uint64_t recorder_events(const struct gp_recorder *r);
 /* Frees r (the descriptor stays the caller's). */
 void recorder_free(struct gp_recorder *r);

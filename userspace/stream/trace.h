@@ -37,7 +37,7 @@ struct gp_trace {
 	int exit_status; /* shell-style; -1 when unknown (attached, or a truncated recording) */
 	uint64_t unwind_stops[GP_UNWIND_STOPS]; /* why DWARF unwinds ended */
 	char **argv; /* the traced command, NULL-terminated; for an attach "pid 123,456" */
-	unsigned freq; /* on-CPU samples per second when stacks were taken, else 0 */
+	unsigned freq; /* on-CPU samples per second; 0: no samples nor off-CPU stacks were taken */
 	bool lines; /* names hold source lines */
 	bool attached; /* processes that ran before tracing started */
 	bool truncated; /* a recording that ends before its last chunk */
