@@ -336,6 +336,31 @@ static __always_inline bool futex_wait_of(struct task_struct *prev, struct gp_ev
 }
 
 /*
+ * Whether p (another task, still on its CPU) is inside a futex wait syscall that blocks, its word
+ * (0 for futex_waitv, whose words are in p's memory) and whether it has a timeout. Only p's
+ * saved registers are read: not its memory, which is not the current task's.
+ */
+static __always_inline bool futex_wait_pending(struct task_struct *p, __u64 *uaddr, bool *timed)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(p);
+
+	switch (regs->orig_ax) {
+	case NR_futex:
+		*uaddr = regs->di;
+		*timed = regs->r10 != 0;
+		return futex_op_waits(regs->si);
+	case NR_futex_waitv:
+		*timed = regs->r10 != 0;
+		return true;
+	case NR_futex_wait:
+		*uaddr = regs->di;
+		*timed = regs->r8 != 0;
+		return true;
+	}
+	return false;
+}
+
+/*
  * Time per CPU by what ran: idle, traced, other. It also remembers which task runs now, so the
  * next switch knows whether its prev is traced without a task storage lookup.
  */
@@ -432,10 +457,14 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 			pm->in_futex = 1;
 			pm->futex_uaddr = fenter.uaddr;
 			pm->futex_timeout = fenter.has_timeout;
-			pm->futex_ret = GP_FUTEX_RET_UNSEEN; /* until its wakeup says */
+			/* until its wakeup says, unless it came already (on_waking) */
+			pm->futex_ret = pm->pending ? pm->pending_ret : GP_FUTEX_RET_UNSEEN;
+			pm->pending = 0;
 			n++;
 		}
 	}
+	if (nm)
+		nm->pending = 0;
 	/* next coming back from a futex wait: the wait's end */
 	if (nm && nm->in_futex) {
 		nm->in_futex = 0;
@@ -581,7 +610,9 @@ SEC("tp_btf/sched_waking")
 int BPF_PROG(on_waking, struct task_struct *p)
 {
 	struct gp_task_mark *m;
-	__u64 id, ts;
+	__u64 id, ts, uaddr = 0;
+	bool timed = false;
+	__s32 ret;
 
 	if (!enabled)
 		return 0;
@@ -593,12 +624,19 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	m->wake_ts = ts;
 	m->waker_tid = id;
 	m->waker_tgid = id >> 32;
-	if (!m->in_futex)
+	if (m->in_futex) {
+		ret = m->futex_ret = wake_reason(ctx, m->futex_timeout);
+		uaddr = m->futex_uaddr;
+	} else if (p->on_cpu && futex_wait_pending(p, &uaddr, &timed)) {
+		/* still on its way into the wait: its switch-out takes this */
+		ret = m->pending_ret = wake_reason(ctx, timed);
+		m->pending = 1;
+	} else {
 		return 0;
-	m->futex_ret = wake_reason(ctx, m->futex_timeout);
+	}
 	/* Waking a futex waiter: a traced waker's stacks are the release site. */
-	if (!m->futex_ret && current_traced())
-		emit_stack(ctx, ts, GP_STK_WAKER, m->futex_uaddr, p->pid);
+	if (!ret && current_traced())
+		emit_stack(ctx, ts, GP_STK_WAKER, uaddr, p->pid);
 	return 0;
 }
 

@@ -247,6 +247,10 @@ struct gp_task_mark {
 	__u32 waker_tid, waker_tgid;
 	__u32 futex_timeout; /* that wait has a timeout */
 	__s32 futex_ret; /* what the wakeup out of it means for its return value */
+	/* a wakeup that came while the task was still on its way into a futex wait (the waker
+	 * may run before the sleeper's switch-out): what it means, for that wait */
+	__s32 pending_ret;
+	__u32 pending; /* pending_ret is set, since the task's last switch-in */
 };
 
 /*

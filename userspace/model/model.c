@@ -465,6 +465,7 @@ static void on_switch_in(struct gp_model *m, const struct gp_ev_switch *e)
 		t->wake_ts = e->next_wake_ts;
 		t->waker = e->next_waker_tid;
 	}
+	t->early_waker_stack = 0;
 	if (t->attach_unsure)
 		attach_settle(t);
 	/*
@@ -593,6 +594,10 @@ static struct gp_lock *futex_wait_start(struct gp_model *m, struct gp_thread *t,
 	t->futex_waker = 0;
 	t->futex_stack = 0;
 	t->futex_waker_stack = 0;
+	/* futex_waitv's word is not known to the waker's side (0) */
+	if (t->early_waker_stack && (t->early_waker_uaddr == uaddr || !t->early_waker_uaddr))
+		t->futex_waker_stack = t->early_waker_stack;
+	t->early_waker_stack = 0;
 	return l;
 }
 
@@ -671,6 +676,12 @@ static void on_stackref(struct gp_model *m, const struct gp_ev_stackref *e)
 		return;
 	}
 
+	/* the waker can run before the waiter's switch-out reports the wait (bpf on_waking) */
+	if (t && !t->in_futex && e->kind == GP_STK_WAKER) {
+		t->early_waker_stack = e->stack_id + 1;
+		t->early_waker_uaddr = e->uaddr;
+		return;
+	}
 	if (!t || !t->in_futex || t->futex_uaddr != e->uaddr)
 		return;
 	if (e->kind == GP_STK_FUTEX_WAIT) {

@@ -79,6 +79,9 @@ struct gp_thread {
 	uint64_t futex_uaddr, futex_enter_ts;
 	uint32_t futex_waker; /* who woke it during this wait, 0 if nobody yet */
 	uint32_t futex_stack, futex_waker_stack; /* stack ids + 1 of this wait, 0 if none */
+	/* a release site that came while it was still on its way into a futex wait */
+	uint32_t early_waker_stack;
+	uint64_t early_waker_uaddr;
 	uint32_t offcpu_stack; /* stack id + 1 it blocked in, until its run-queue wait ends */
 	/* a futex wait's wakeup whose switch-in is pending: for the lock's wake-to-run latency */
 	struct gp_lock *w2r_lock;
