@@ -780,3 +780,28 @@ Test(model, attach_of_a_known_thread_is_ignored)
 	cr_assert_eq(model_thread(m, 2)->start_ts, 1 * MS);
 	cr_assert_null(model_lock(m, P, 0x3000));
 }
+
+/* The timeline holds the same split as the buckets, in order, with each block's kind and ender. */
+Test(model, timeline_follows_the_states)
+{
+	const struct gp_seg *s;
+	struct gp_thread *t;
+
+	sw(0, 1, 0, 0, false, 1, 0, 0);
+	futex_in(2 * MS, 1, 0x1000, false);
+	sw(2 * MS, 1, 1, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0);
+	wake(5 * MS, 2, 1);
+	sw(6 * MS, 0, 0, 0, false, 1, 0, 0);
+	futex_out(6 * MS, 1, 0);
+	sw(8 * MS, 0, 1, GP_TASK_RUNNING, true, 0, 1, 1);
+	model_finish(m, 10 * MS);
+	t = model_thread(m, 1);
+	cr_assert_eq(t->tl.n, 5);
+	s = t->tl.v;
+	cr_assert(s[0].ts == 0 && s[0].bucket == GP_B_RUNNING && s[0].cpu == 1);
+	cr_assert(s[1].ts == 2 * MS && s[1].bucket == GP_B_FUTEX && s[1].uaddr == 0x1000 &&
+		  s[1].waker == 2);
+	cr_assert(s[2].ts == 5 * MS && s[2].bucket == GP_B_RUNQ_WAKE);
+	cr_assert(s[3].ts == 6 * MS && s[3].bucket == GP_B_RUNNING && s[3].cpu == 0);
+	cr_assert(s[4].ts == 8 * MS && s[4].bucket == GP_B_RUNQ_PREEMPT);
+}

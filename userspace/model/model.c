@@ -48,6 +48,7 @@ struct gp_model *model_new(unsigned ncpus)
 	hashmap_init(&m->lock_by_key);
 	hashmap_init(&m->pair_by_key);
 	stackprof_init(&m->prof);
+	m->timelines = true;
 	return m;
 }
 
@@ -59,6 +60,7 @@ void model_free(struct gp_model *m)
 		return;
 	for (i = 0; i < m->nthreads; i++) {
 		free(m->threads[i]->running_cpu);
+		timeline_free(&m->threads[i]->tl);
 		free(m->threads[i]);
 	}
 	for (i = 0; i < m->nprocs; i++) {
@@ -111,6 +113,42 @@ uint64_t thread_accounted(const struct gp_thread *t)
 	return sum;
 }
 
+static enum gp_bucket state_bucket(const struct gp_thread *t, enum gp_tstate st)
+{
+	switch (st) {
+	case GP_TS_RUNNING:
+		return GP_B_RUNNING;
+	case GP_TS_RUNQ_PREEMPT:
+		return GP_B_RUNQ_PREEMPT;
+	case GP_TS_BLOCKED:
+		return t->block_bucket;
+	default:
+		return GP_B_RUNQ_WAKE;
+	}
+}
+
+/* The thread's timeline gets a segment for its state from ts. */
+static void seg_begin(struct gp_model *m, struct gp_thread *t, uint64_t ts)
+{
+	if (m->timelines && timeline_push(&t->tl, ts, state_bucket(t, t->state), t->cpu))
+		m->oom = true;
+}
+
+/* What the current segment turned out to be: a block's kind, a run's CPU. */
+static void seg_settle(struct gp_thread *t)
+{
+	struct gp_seg *s = timeline_last(&t->tl);
+
+	if (!s)
+		return;
+	s->bucket = state_bucket(t, t->state);
+	s->cpu = t->cpu > 0 ? t->cpu : 0;
+	if (s->bucket == GP_B_FUTEX) {
+		s->uaddr = t->futex_uaddr;
+		t->futex_seg = t->tl.n - 1;
+	}
+}
+
 static struct gp_process *process_get(struct gp_model *m, uint32_t tgid, uint64_t ts)
 {
 	struct gp_process *p = model_process(m, tgid);
@@ -159,6 +197,7 @@ static struct gp_thread *thread_new(struct gp_model *m, uint32_t tid, uint32_t t
 	t->start_ts = t->since = ts;
 	t->state = state;
 	t->cpu = -1;
+	seg_begin(m, t, ts);
 	if (p->exited) {
 		p->exited = false;
 		p->end_ts = 0;
@@ -303,7 +342,11 @@ static void thread_transition_ran(struct gp_model *m, struct gp_thread *t, uint6
 	}
 	if (ts > t->since)
 		t->since = ts;
-	t->state = next;
+	if (next != t->state) {
+		t->state = next;
+		if (next != GP_TS_DEAD)
+			seg_begin(m, t, ts);
+	}
 }
 
 static void thread_transition(struct gp_model *m, struct gp_thread *t, uint64_t ts,
@@ -350,6 +393,8 @@ static void thread_woken(struct gp_model *m, struct gp_thread *t, uint64_t ts, u
 	uint64_t blocked = elapsed(m, t, ts);
 	struct gp_wake_pair *p;
 
+	if (timeline_last(&t->tl))
+		timeline_last(&t->tl)->waker = waker;
 	thread_transition(m, t, ts, GP_TS_RUNQ_WAKE);
 	t->wakeups++;
 	t->last_waker = waker;
@@ -386,6 +431,7 @@ static uint64_t switch_in_recover(struct gp_model *m, struct gp_thread *t, uint6
 		ran = span;
 	t->cpu = cpu;
 	thread_transition(m, t, ts - ran, GP_TS_RUNNING);
+	seg_settle(t);
 	t->last_switch_in = ts - ran;
 	return ts - ran;
 }
@@ -440,6 +486,7 @@ static void on_switch_out(struct gp_model *m, const struct gp_ev_switch *e)
 		t->block_bucket = GP_B_DWAIT;
 	else
 		t->block_bucket = GP_B_SLEEP;
+	seg_settle(t);
 }
 
 /*
@@ -449,8 +496,10 @@ static void on_switch_out(struct gp_model *m, const struct gp_ev_switch *e)
  */
 static void attach_settle(struct gp_thread *t)
 {
-	if (t->state == GP_TS_RUNNING || (t->state == GP_TS_BLOCKED && !t->wake_ts))
+	if (t->state == GP_TS_RUNNING || (t->state == GP_TS_BLOCKED && !t->wake_ts)) {
 		t->state = GP_TS_RUNQ_WAKE;
+		seg_settle(t);
+	}
 	t->attach_unsure = false;
 }
 
@@ -492,6 +541,7 @@ static void on_switch_in(struct gp_model *m, const struct gp_ev_switch *e)
 	if (t->cpu >= 0 && t->cpu != (int)e->h.cpu)
 		t->migrations++;
 	t->cpu = e->h.cpu;
+	seg_settle(t);
 }
 
 /* A wakeup record: kept until the switch-in, which applies it (see on_switch_in). */
@@ -642,6 +692,8 @@ static void on_attach(struct gp_model *m, const struct gp_ev_attach *e)
 	if (!t)
 		return;
 	t->attached = t->attach_unsure = true;
+	if (timeline_last(&t->tl))
+		timeline_last(&t->tl)->flags |= GP_SEG_AT_ATTACH;
 	t->attach_k[0] = e->nvcsw;
 	t->attach_k[1] = e->nivcsw;
 	t->attach_k[2] = e->runtime;
@@ -652,11 +704,12 @@ static void on_attach(struct gp_model *m, const struct gp_ev_attach *e)
 	t->block_bucket = e->in_futex		   ? GP_B_FUTEX
 			  : e->state == GP_AS_DISK ? GP_B_DWAIT
 						   : GP_B_SLEEP;
-	if (!e->in_futex)
-		return;
-	l = futex_wait_start(m, t, e->h.ts, e->futex_uaddr, e->futex_op, e->futex_sys);
-	if (l)
-		l->at_attach++;
+	if (e->in_futex) {
+		l = futex_wait_start(m, t, e->h.ts, e->futex_uaddr, e->futex_op, e->futex_sys);
+		if (l)
+			l->at_attach++;
+	}
+	seg_settle(t);
 }
 
 /* A stack belongs to the futex wait its task (or, for a waker, its target) is in, or to the
@@ -750,6 +803,9 @@ static void futex_wait_end(struct gp_model *m, struct gp_thread *t, uint64_t ts,
 	w.ts = ts;
 	w.ret = ret;
 	w.waker = futex_ender(t, ret);
+	if (t->futex_seg < t->tl.n && t->tl.v[t->futex_seg].uaddr == t->futex_uaddr &&
+	    w.waker >= GP_WAKER_ONGOING)
+		t->tl.v[t->futex_seg].waker = w.waker;
 	w.wait_stack = t->futex_stack;
 	w.waker_stack = t->futex_waker_stack;
 	if (lock_wait_end(l, &w))

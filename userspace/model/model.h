@@ -13,6 +13,7 @@
 #include "util/hashmap.h"
 #include "model/lockstat.h"
 #include "model/stackprof.h"
+#include "model/timeline.h"
 
 enum gp_bucket {
 	GP_B_RUNNING, /* on CPU, as the kernel charges it (se.sum_exec_runtime; per CPU in
@@ -94,6 +95,8 @@ struct gp_thread {
 	 * switch record carries is (the live stream carries them in the switch) */
 	uint64_t wake_ts;
 	uint32_t waker;
+	struct gp_timeline tl; /* its states in order, when the model keeps timelines */
+	size_t futex_seg; /* the segment of the futex wait in flight */
 };
 
 struct gp_process {
@@ -131,6 +134,7 @@ struct gp_model {
 	struct gp_wake_pair **pairs;
 	size_t npairs, cappairs;
 	struct gp_stackprof prof; /* time by stack, for profiles */
+	bool timelines; /* keep every thread's timeline (model_new: yes) */
 	bool oom; /* an allocation failed; the model is incomplete */
 };
 
