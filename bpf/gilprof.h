@@ -137,6 +137,8 @@ struct gp_ev_attach {
 	__u64 futex_uaddr;
 	__u32 futex_op; /* as gp_ev_futex_enter's op */
 	__u32 futex_sys; /* enum gp_futex_sys */
+	__u32 futex_val; /* the value it waits for the word to leave */
+	__u32 pad;
 	/* the kernel's counters in the snapshot: what the trace's counts start from */
 	__u64 nvcsw, nivcsw, runtime;
 	char comm[GP_COMM_LEN];

@@ -97,6 +97,34 @@ int report_call_site(const struct gp_report *r, uint32_t id, char *buf, size_t l
 	return -ENOENT;
 }
 
+int report_release_site(const struct gp_report *r, const struct gp_lock *l, char *buf, size_t len)
+{
+	struct gp_lock_stack **v;
+	char names[16][128], obj[64], frame[128];
+	const struct gp_stack_rec *st;
+	size_t n, i, nf, used = 0, shown = 0;
+
+	if (len)
+		buf[0] = 0;
+	v = lock_stacks_sorted(&l->release_stacks, &n);
+	st = n && r->stacks ? stacks_get(r->stacks, v[0]->stack) : NULL;
+	nf = st ? report_stack_names(r, v[0]->stack, false, names, 16) : 0;
+	for (i = 0; i < nf && i < st->nuser && shown < 2; i++) {
+		uint64_t pc = i ? st->user[i] - 1 : st->user[i];
+
+		/* from the first frame outside the C library: the program's own release */
+		if (!shown &&
+		    r->name_code(r->namer_ctx, st->tgid, pc, frame, sizeof(frame), obj,
+				 sizeof(obj)) >= 0 &&
+		    object_is_runtime(obj))
+			continue;
+		used += snprintf(buf + used, used < len ? len - used : 0, "%s%s",
+				 shown++ ? " <- " : "", names[i]);
+	}
+	free(v);
+	return shown ? 0 : -ENOENT;
+}
+
 char *fmt_ns(char *buf, size_t len, uint64_t ns)
 {
 	static const struct {
@@ -186,7 +214,7 @@ struct gp_lock **report_locks(const struct gp_report *r, size_t *n)
 	return locks;
 }
 
-void report_init(struct gp_report *r, const struct gp_trace *t, const struct gp_report_opts *o)
+int report_init(struct gp_report *r, const struct gp_trace *t, const struct gp_report_opts *o)
 {
 	*r = (struct gp_report){
 		.model = t->model,
@@ -207,4 +235,12 @@ void report_init(struct gp_report *r, const struct gp_trace *t, const struct gp_
 		.top_pairs = o->top_pairs,
 		.sample_period_ns = 1000000000ULL / (t->freq ? t->freq : 99),
 	};
+	if (lock_objs_build(r->model, r->name_lock, r->namer_ctx, &r->objs))
+		return -ENOMEM;
+	return verdict_build(r->model, r->stats, r->start_ts, r->end_ts, &r->objs, &r->verdict);
+}
+
+void report_free(struct gp_report *r)
+{
+	lock_objs_free(&r->objs);
 }

@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 #include "analyze/analysis.h"
+#include "analyze/lockobj.h"
+#include "analyze/verdict.h"
 #include "model/event.h"
 #include "stream/trace.h"
 #include "model/model.h"
@@ -38,11 +40,15 @@ struct gp_report {
 	unsigned top_locks; /* rows in the lock table (0: all) */
 	unsigned top_pairs;
 	uint64_t sample_period_ns; /* of the on-CPU samples */
+	struct gp_lock_objs objs; /* the locks as objects, with their acquisitions */
+	struct gp_verdict verdict;
 };
 
 struct gp_trace;
-/* The report of a trace: its model and totals, named from its name table. */
-void report_init(struct gp_report *r, const struct gp_trace *t, const struct gp_report_opts *o);
+/* The report of a trace: its model and totals, named from its name table, and what is derived
+ * from them. 0 or -ENOMEM; report_free() after either. */
+int report_init(struct gp_report *r, const struct gp_trace *t, const struct gp_report_opts *o);
+void report_free(struct gp_report *r);
 
 /* A lock as every report names it: its symbol, else its address or mapping and the call site of
  * its first waiter ("[heap]+0x10 @ worker+0x2a"). */
@@ -61,6 +67,9 @@ size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, c
  * program called into a lock function. Returns 0, or -ENOENT. */
 int report_call_site(const struct gp_report *r, uint32_t id, char *buf, size_t len);
 
+/* Where the lock's waiters were most released from: the top release stack's first two frames
+ * outside the C library ("gil_drop+0x66 <- gil_yield+0x44"). 0, or -ENOENT without one. */
+int report_release_site(const struct gp_report *r, const struct gp_lock *l, char *buf, size_t len);
 /* Human durations with 4 significant digits: "2.013 s", "12.35 ms", "45.60 us", "789 ns". */
 char *fmt_ns(char *buf, size_t len, uint64_t ns);
 /* Every lost-data counter, BPF and userspace, with a stable key and a label. */

@@ -126,8 +126,14 @@ int cmd_report(int argc, char **argv)
 	if (ret) {
 		outputs_discard(&outs);
 	} else {
-		report_init(&r, &t, &o.r);
-		ret = outputs_write(&o.r, &r, &outs);
+		if (report_init(&r, &t, &o.r)) {
+			fprintf(stderr, "gilprof: out of memory\n");
+			outputs_discard(&outs);
+			ret = 1;
+		} else {
+			ret = outputs_write(&o.r, &r, &outs);
+		}
+		report_free(&r);
 	}
 	trace_free(&t);
 	asuser_stop();

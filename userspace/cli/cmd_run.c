@@ -161,8 +161,14 @@ static int traced_report(struct gp_cli_session *ses, struct gp_cli_report *rep, 
 		outputs_discard(&outs);
 		return ret;
 	}
-	report_init(&r, &t, &rep->r);
-	ret = outputs_write(&rep->r, &r, &outs);
+	if (report_init(&r, &t, &rep->r)) {
+		fprintf(stderr, "gilprof: out of memory\n");
+		outputs_discard(&outs);
+		ret = 1;
+	} else {
+		ret = outputs_write(&rep->r, &r, &outs);
+	}
+	report_free(&r);
 	if (!ret)
 		ret = t.exit_status < 0 ? 0 : t.exit_status;
 	trace_free(&t);

@@ -114,11 +114,13 @@ int attach_parse_syscall(const char *line, pid_t pid, struct gp_ev_attach *ev)
 		ev->futex_sys = GP_FUTEX_SYS_FUTEX;
 		ev->futex_uaddr = a[0];
 		ev->futex_op = (uint32_t)a[1];
+		ev->futex_val = (uint32_t)a[2];
 		break;
 	case NR_futex_wait:
 		ev->futex_sys = GP_FUTEX_SYS_WAIT;
 		ev->futex_uaddr = a[0];
 		ev->futex_op = (uint32_t)a[3];
+		ev->futex_val = (uint32_t)a[1];
 		break;
 	case NR_futex_waitv:
 		ev->futex_sys = GP_FUTEX_SYS_WAITV;

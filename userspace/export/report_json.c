@@ -226,6 +226,129 @@ static void json_locks(struct gp_json *j, const struct gp_report *r)
 	free(locks);
 }
 
+static void json_obj(struct gp_json *j, const struct gp_lock_obj *o)
+{
+	size_t i;
+
+	json_obj_begin(j);
+	json_ku64(j, "pid", o->tgid);
+	json_kstr(j, "name", o->name);
+	json_kbool(j, "join", o->join);
+	json_key(j, "words");
+	json_arr_begin(j);
+	for (i = 0; i < o->nwords; i++)
+		json_u64(j, o->words[i]->uaddr);
+	json_arr_end(j);
+	json_ku64(j, "acquisitions", o->acquisitions);
+	json_ku64(j, "waits", o->waits);
+	json_ku64(j, "retries", o->retries);
+	json_ku64(j, "timeouts", o->timeouts);
+	json_ku64(j, "acquire_ns", o->acquire_ns);
+	json_ku64(j, "sleep_ns", o->sleep_ns);
+	json_ku64(j, "p50_ns", u64vec_percentile((struct gp_u64vec *)&o->durations, 50));
+	json_ku64(j, "p99_ns", u64vec_percentile((struct gp_u64vec *)&o->durations, 99));
+	json_ku64(j, "max_ns", u64vec_percentile((struct gp_u64vec *)&o->durations, 100));
+	json_ku64(j, "waiters", o->nwaiters);
+	json_ku64(j, "in_progress_at_attach", o->at_attach);
+	json_ku64(j, "still_waiting_at_end", o->ongoing);
+	json_key(j, "released_by");
+	json_arr_begin(j);
+	for (i = 0; i < o->nholders; i++) {
+		json_obj_begin(j);
+		json_ku64(j, "tid", o->holders[i].tid);
+		json_ku64(j, "acquisitions", o->holders[i].count);
+		json_ku64(j, "acquire_ns", o->holders[i].ns);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void json_verdict_lock(struct gp_json *j, const struct gp_report *r)
+{
+	const struct gp_verdict *v = &r->verdict;
+	char site[256];
+	size_t i;
+
+	json_key(j, "lock");
+	json_obj_begin(j);
+	json_ku64(j, "pid", v->lock->tgid);
+	json_kstr(j, "name", v->lock->name);
+	json_kdouble(j, "waiters_share", v->lock_share);
+	json_ku64(j, "acquire_ns", v->lock->acquire_ns);
+	json_key(j, "released_by");
+	json_arr_begin(j);
+	for (i = 0; i < v->nholders; i++) {
+		const struct gp_thread *t = model_thread(r->model, v->holders[i].tid);
+
+		json_obj_begin(j);
+		json_ku64(j, "tid", v->holders[i].tid);
+		json_kstr(j, "comm", t ? t->comm : "");
+		json_ku64(j, "acquire_ns", v->holders[i].ns);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "release_site");
+	if (!report_release_site(r, v->release_word, site, sizeof(site)))
+		json_str(j, site);
+	else
+		json_null(j);
+	json_obj_end(j);
+}
+
+/* The answer a report opens with (analyze/verdict.h). */
+static void json_verdict(struct gp_json *j, const struct gp_report *r)
+{
+	const struct gp_verdict *v = &r->verdict;
+	unsigned k;
+
+	json_key(j, "verdict");
+	json_obj_begin(j);
+	json_ku64(j, "wall_ns", v->wall_ns);
+	json_ku64(j, "cpu_ns", v->cpu_ns);
+	json_ku64(j, "cpus", v->ncpus);
+	json_kdouble(j, "parallelism", v->parallelism);
+	json_key(j, "running_threads_ns");
+	json_arr_begin(j);
+	for (k = 0; k < GP_VERDICT_HIST; k++)
+		json_u64(j, v->hist[k]);
+	json_arr_end(j);
+	if (v->lock) {
+		json_verdict_lock(j, r);
+	} else {
+		json_key(j, "lock");
+		json_null(j);
+	}
+	json_key(j, "predicted_speedup");
+	if (v->predicted)
+		json_double(j, v->predicted_speedup);
+	else
+		json_null(j);
+	json_ku64(j, "predicted_wall_ns", v->predicted ? v->predicted_wall_ns : v->wall_ns);
+	json_key(j, "replay");
+	json_obj_begin(j);
+	json_kdouble(j, "capacity_cpus", v->whatif.capacity);
+	json_ku64(j, "as_recorded_ns", v->whatif.base_ns);
+	json_ku64(j, "without_lock_ns", v->whatif.without_ns);
+	json_ku64(j, "removed_wait_ns", v->whatif.removed_ns);
+	json_ku64(j, "forced_dependencies", v->whatif.forced);
+	json_obj_end(j);
+	json_kstr(j, "advice", advice_name(v->advice));
+	json_obj_end(j);
+}
+
+/* Locks as objects with their acquisitions; thread joins after them, flagged. */
+static void json_objs(struct gp_json *j, const struct gp_report *r)
+{
+	size_t i;
+
+	json_key(j, "lock_objects");
+	json_arr_begin(j);
+	for (i = 0; i < r->objs.n; i++)
+		json_obj(j, &r->objs.v[i]);
+	json_arr_end(j);
+}
+
 static void json_pairs(struct gp_json *j, const struct gp_report *r)
 {
 	size_t n, i;
@@ -321,6 +444,7 @@ int report_json(FILE *f, const struct gp_report *r)
 	else
 		json_null(&j);
 	json_kbool(&j, "attached", r->attached);
+	json_verdict(&j, r);
 	json_trace(&j, r);
 	json_key(&j, "closure");
 	json_obj_begin(&j);
@@ -335,6 +459,7 @@ int report_json(FILE *f, const struct gp_report *r)
 		json_process(&j, r->model->procs[i], r->model->ncpus);
 	json_arr_end(&j);
 	json_locks(&j, r);
+	json_objs(&j, r);
 	json_pairs(&j, r);
 	json_cpus(&j, r, &tot);
 	json_losses(&j, r);

@@ -34,6 +34,97 @@ static void print_header(FILE *f, const struct gp_report *r)
 		fmt_ns(b, sizeof(b), dur), m->events, dur ? m->events / (dur / 1e9) / 1e3 : 0.0);
 }
 
+/* An object of one word is named as the word is (with its waiter's call site if unnamed). */
+static void obj_name(const struct gp_report *r, const struct gp_lock_obj *o, char *buf, size_t len)
+{
+	if (o->nwords == 1)
+		report_lock_name(r, o->words[0], buf, len);
+	else
+		snprintf(buf, len, "%s", o->name);
+}
+
+static void print_verdict_parallelism(FILE *f, const struct gp_report *r)
+{
+	const struct gp_verdict *v = &r->verdict;
+	char b[2][24];
+	unsigned k, last = 0;
+
+	for (k = 0; k < GP_VERDICT_HIST; k++)
+		if (v->hist[k])
+			last = k;
+	fprintf(f, "  wall %s, CPU %s: parallelism %.2f of %u CPU%s (time with",
+		fmt_ns(b[0], 24, v->wall_ns), fmt_ns(b[1], 24, v->cpu_ns), v->parallelism, v->ncpus,
+		v->ncpus == 1 ? "" : "s");
+	for (k = 0; k <= last; k++)
+		fprintf(f, "%s%u%s", k ? "/" : " ", k, k == GP_VERDICT_HIST - 1 ? "+" : "");
+	fprintf(f, " running:");
+	for (k = 0; k <= last; k++)
+		fprintf(f, " %.1f%%", pct(v->hist[k], v->wall_ns));
+	fprintf(f, ")\n");
+}
+
+static void print_verdict_holders(FILE *f, const struct gp_report *r)
+{
+	const struct gp_verdict *v = &r->verdict;
+	uint64_t all = v->lock->acquire_ns;
+	char site[256];
+	size_t i;
+
+	fprintf(f, "; released by");
+	for (i = 0; i < v->nholders; i++) {
+		const struct gp_thread *t = model_thread(r->model, v->holders[i].tid);
+
+		fprintf(f, "%s %s %.0f%%", i ? "," : "", t ? t->comm : "?",
+			pct(v->holders[i].ns, all));
+	}
+	if (!report_release_site(r, v->release_word, site, sizeof(site)))
+		fprintf(f, ", at %s", site);
+}
+
+static const char *const advice_text[] = {
+	[GP_ADV_GIL] = "the waiting threads are CPU-bound Python threads taking turns on the GIL: "
+		       "run the work in processes (multiprocessing, ProcessPoolExecutor) or on a "
+		       "free-threaded build (python3.13t), or release the GIL in C code",
+	[GP_ADV_CONVOY] =
+		"a convoy: the lock is held briefly but each hand-off costs a wakeup, and "
+		"woken waiters mostly lose it again; hold it less often (batch the work "
+		"under one acquisition) or use a lock that spins before it sleeps",
+	[GP_ADV_SHRINK] = "shrink the critical sections it guards (move work out of them), split "
+			  "it into finer locks, or replace it with per-thread or lock-free state",
+};
+
+/* The answer first: how parallel, what serialised it, the gain without it, what to do. */
+static void print_verdict(FILE *f, const struct gp_report *r)
+{
+	const struct gp_verdict *v = &r->verdict;
+	char name[LOCK_NAME_LEN], b[3][24];
+
+	fprintf(f, "\nverdict\n");
+	print_verdict_parallelism(f, r);
+	if (!v->lock) {
+		fprintf(f, "  no lock serialised it: no lock took %.0f%% of the threads' time\n",
+			100 * GP_VERDICT_MIN_SHARE);
+		return;
+	}
+	obj_name(r, v->lock, name, sizeof(name));
+	fprintf(f,
+		"  serialised by %s (pid %u): its waiters spent %.1f%% of their time acquiring it",
+		name, v->lock->tgid, 100 * v->lock_share);
+	print_verdict_holders(f, r);
+	fputc('\n', f);
+	if (!v->predicted)
+		return;
+	fprintf(f, "  without its waits: %.2fx faster (%s -> %s)\n", v->predicted_speedup,
+		fmt_ns(b[0], 24, v->wall_ns), fmt_ns(b[1], 24, v->predicted_wall_ns));
+	fprintf(f,
+		"  how: the threads' recorded timelines replayed on %.2f CPUs, waits others ended "
+		"kept as dependencies, without the %s spent in its waits (replayed as recorded: "
+		"%s)\n",
+		v->whatif.capacity, fmt_ns(b[0], 24, v->whatif.removed_ns),
+		fmt_ns(b[2], 24, v->whatif.base_ns));
+	fprintf(f, "  advice: %s\n", advice_text[v->advice]);
+}
+
 static void print_thread_cols(FILE *f)
 {
 	fprintf(f, "  %-8s %-16s %10s %10s %9s %10s %10s %10s %10s %10s %7s %7s %6s\n", "TID",
@@ -153,33 +244,16 @@ static void print_top_stack(FILE *f, const struct gp_report *r, const char *what
 	free(v);
 }
 
-static void print_lock(FILE *f, const struct gp_report *r, struct gp_lock *l)
-{
-	char name[LOCK_NAME_LEN], addr[24], b[5][24];
-
-	report_lock_name(r, l, name, sizeof(name));
-	snprintf(addr, sizeof(addr), "0x%" PRIx64, l->uaddr);
-	fprintf(f,
-		"  %-7u %-14s %7" PRIu64 " %7" PRIu64 " %5" PRIu64
-		" %10s %9s %9s %9s %9s %7zu  %s\n",
-		l->tgid, addr, l->waits, l->outcome[GP_WO_TIMEOUT],
-		l->outcome[GP_WO_INTR] + l->outcome[GP_WO_OTHER] + l->outcome[GP_WO_AGAIN],
-		fmt_ns(b[0], 24, l->wait_ns),
-		fmt_ns(b[1], 24, l->waits ? l->wait_ns / l->waits : 0),
-		fmt_ns(b[2], 24, lock_percentile(l, 50)), fmt_ns(b[3], 24, lock_percentile(l, 99)),
-		fmt_ns(b[4], 24, l->max_ns), l->nwaiters, name);
-}
-
 /* Waits cut short by the trace's span: found in progress at the attach, or still going at the
  * end. They count from the attach, or to the end. */
-static void print_cut_waits(FILE *f, struct gp_lock **locks, size_t n)
+static void print_cut_waits(FILE *f, const struct gp_lock_objs *objs)
 {
 	uint64_t before = 0, after = 0;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		before += locks[i]->at_attach;
-		after += locks[i]->outcome[GP_WO_ONGOING];
+	for (i = 0; i < objs->n; i++) {
+		before += objs->v[i].at_attach;
+		after += objs->v[i].ongoing;
 	}
 	if (before)
 		fprintf(f,
@@ -192,31 +266,116 @@ static void print_cut_waits(FILE *f, struct gp_lock **locks, size_t n)
 			after, after == 1 ? "" : "s");
 }
 
+/* Does an object pass --lock: its name, or any of its words' names or addresses. */
+static bool obj_matches(const struct gp_report *r, const struct gp_lock_obj *o)
+{
+	char name[LOCK_NAME_LEN];
+	size_t i;
+
+	if (!r->lock_filter || !strcmp(r->lock_filter, o->name))
+		return true;
+	for (i = 0; i < o->nwords; i++) {
+		report_lock_name(r, o->words[i], name, sizeof(name));
+		if (lock_filter_match(r->lock_filter, o->words[i]->uaddr, name))
+			return true;
+	}
+	return false;
+}
+
+static void print_obj_words(FILE *f, const struct gp_report *r, const struct gp_lock_obj *o)
+{
+	char name[LOCK_NAME_LEN], b[24];
+	size_t i;
+
+	for (i = 0; o->nwords > 1 && i < o->nwords; i++) {
+		const struct gp_lock *l = o->words[i];
+
+		report_lock_name(r, l, name, sizeof(name));
+		fprintf(f, "  %-7s   word 0x%" PRIx64 " %7" PRIu64 " waits %10s slept  %s\n", "",
+			l->uaddr, l->waits, fmt_ns(b, sizeof(b), l->blocked_ns), name);
+	}
+}
+
+static void print_obj(FILE *f, const struct gp_report *r, struct gp_lock_obj *o)
+{
+	char name[LOCK_NAME_LEN], b[6][24];
+
+	obj_name(r, o, name, sizeof(name));
+	fprintf(f,
+		"  %-7u %8" PRIu64 " %7" PRIu64 " %7" PRIu64
+		" %10s %10s %9s %9s %9s %9s %7zu  %s\n",
+		o->tgid, o->acquisitions, o->retries, o->timeouts, fmt_ns(b[0], 24, o->acquire_ns),
+		fmt_ns(b[1], 24, o->sleep_ns),
+		fmt_ns(b[2], 24, o->acquisitions ? o->acquire_ns / o->acquisitions : 0),
+		fmt_ns(b[3], 24, u64vec_percentile(&o->durations, 50)),
+		fmt_ns(b[4], 24, u64vec_percentile(&o->durations, 99)),
+		fmt_ns(b[5], 24, u64vec_percentile(&o->durations, 100)), o->nwaiters, name);
+	print_obj_words(f, r, o);
+}
+
+/* Waits for a thread's exit are no lock anyone contends: listed apart, not ranked. */
+static void print_joins(FILE *f, const struct gp_report *r)
+{
+	const struct gp_lock_objs *objs = &r->objs;
+	char name[LOCK_NAME_LEN], b[24];
+	size_t i;
+
+	if (objs->n == objs->nlocks)
+		return;
+	fprintf(f, "\nthread joins (waits for a thread's exit, as pthread_join makes)\n");
+	fprintf(f, "  %-7s %8s %10s  %s\n", "PID", "WAITS", "WAIT", "WORD");
+	for (i = objs->nlocks; i < objs->n; i++) {
+		if (!obj_matches(r, &objs->v[i]))
+			continue;
+		obj_name(r, &objs->v[i], name, sizeof(name));
+		fprintf(f, "  %-7u %8" PRIu64 " %10s  %s\n", objs->v[i].tgid, objs->v[i].waits,
+			fmt_ns(b, sizeof(b), objs->v[i].acquire_ns), name);
+	}
+}
+
+/* The hottest words of the shown objects, for the hand-off section. */
+static size_t top_words(const struct gp_report *r, struct gp_lock_obj **shown, size_t nshown,
+			struct gp_lock **out, size_t max)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < nshown && n < max; i++)
+		for (k = 0; k < shown[i]->nwords && k < 2 && n < max; k++)
+			out[n++] = shown[i]->words[k];
+	(void)r;
+	return n;
+}
+
 static void print_locks(FILE *f, const struct gp_report *r)
 {
-	size_t n, i, shown;
-	struct gp_lock **locks = report_locks(r, &n);
+	const struct gp_lock_objs *objs = &r->objs;
+	struct gp_lock_obj **shown = calloc(objs->nlocks + 1, sizeof(*shown));
+	struct gp_lock *hot[5];
+	size_t n = 0, i, max;
 
 	fprintf(f,
-		"\nfutex words by total wait (wait = blocked in the futex until back on a "
-		"CPU)%s%s\n",
+		"\nlocks by time waited to acquire them (first futex wait -> back on a CPU after "
+		"the last)%s%s\n",
 		r->lock_filter ? ", matching --lock " : "", r->lock_filter ? r->lock_filter : "");
+	for (i = 0; shown && i < objs->nlocks; i++)
+		if (obj_matches(r, &objs->v[i]))
+			shown[n++] = &objs->v[i];
 	if (!n) {
 		fprintf(f, "  no futex waits\n");
-		free(locks);
-		return;
+	} else {
+		fprintf(f, "  %-7s %8s %7s %7s %10s %10s %9s %9s %9s %9s %7s  %s\n", "PID",
+			"ACQUIRES", "RETRIES", "TIMEOUT", "WAIT", "SLEPT", "MEAN", "P50", "P99",
+			"MAX", "WAITERS", "LOCK");
+		max = r->top_locks && r->top_locks < n ? r->top_locks : n;
+		for (i = 0; i < max; i++)
+			print_obj(f, r, shown[i]);
+		if (max < n)
+			fprintf(f, "  ... %zu more (--top-locks 0 shows all)\n", n - max);
+		print_cut_waits(f, objs);
+		print_handoffs(f, r, hot, top_words(r, shown, max, hot, 5));
 	}
-	fprintf(f, "  %-7s %-14s %7s %7s %5s %10s %9s %9s %9s %9s %7s  %s\n", "PID", "ADDRESS",
-		"WAITS", "TIMEOUT", "INTR", "TOTAL", "MEAN", "P50", "P99", "MAX", "WAITERS",
-		"LOCK");
-	shown = r->top_locks && r->top_locks < n ? r->top_locks : n;
-	for (i = 0; i < shown; i++)
-		print_lock(f, r, locks[i]);
-	if (shown < n)
-		fprintf(f, "  ... %zu more (--top-locks 0 shows all)\n", n - shown);
-	print_cut_waits(f, locks, n);
-	print_handoffs(f, r, locks, shown < 5 ? shown : 5);
-	free(locks);
+	free(shown);
+	print_joins(f, r);
 }
 
 static void waker_name(const struct gp_report *r, uint32_t waker, char *buf, size_t len)
@@ -345,6 +504,7 @@ int report_text(FILE *f, const struct gp_report *r)
 
 	totals_of_model(&tot, r->model);
 	print_header(f, r);
+	print_verdict(f, r);
 	for (i = 0; i < r->model->nprocs; i++)
 		print_process(f, r, r->model->procs[i]);
 	fputc('\n', f);

@@ -81,6 +81,9 @@ struct gp_lock {
 	uint64_t handoffs; /* waits ended by another thread's wakeup */
 	uint64_t futile; /* woken, then waiting on the word again with under 50 us on CPU between */
 	uint64_t at_attach; /* waits already in progress when tracing attached: timed from then */
+	/* waits for a thread's exit: pthread_join waits for the word to leave the joined thread's
+	 * tid, which the kernel clears at its exit */
+	uint64_t join_waits;
 	struct gp_lock_stacks wait_stacks; /* where its waiters waited */
 	struct gp_lock_stacks release_stacks; /* where the threads that woke them were */
 	uint32_t first_stack; /* the first waiter's stack, id + 1: names a lock with no symbol */

@@ -565,6 +565,7 @@ static void on_fork(struct gp_model *m, const struct gp_ev_fork *e)
 	if (!t || !parent)
 		return;
 	set_comm(t->comm, e->child_comm);
+	t->parent_tid = e->h.tid;
 	/* a new task's switch counters and runtime start at zero */
 	t->kcsw_known = true;
 	if (e->child_tgid != e->h.tgid && t->proc->nthreads == 1) {
@@ -630,12 +631,15 @@ static uint64_t thread_oncpu(const struct gp_thread *t, uint64_t ts)
 
 /* The thread is inside a futex wait on uaddr from ts. */
 static struct gp_lock *futex_wait_start(struct gp_model *m, struct gp_thread *t, uint64_t ts,
-					uint64_t uaddr, uint32_t op, uint32_t sys)
+					uint64_t uaddr, uint32_t op, uint32_t sys, uint32_t val)
 {
 	struct gp_lock *l = lock_get(m, t->tgid, uaddr);
+	const struct gp_thread *joined = val ? model_thread(m, val) : NULL;
 
 	if (l)
 		lock_wait_begin(l, ts);
+	if (l && joined && joined->tgid == t->tgid && joined != t && !joined->dead)
+		l->join_waits++;
 	t->in_futex = true;
 	t->futex_uaddr = uaddr;
 	t->futex_op = op;
@@ -658,7 +662,7 @@ static void on_futex_enter(struct gp_model *m, const struct gp_ev_futex_enter *e
 
 	if (!t)
 		return;
-	l = futex_wait_start(m, t, e->h.ts, e->uaddr, e->op, e->sys);
+	l = futex_wait_start(m, t, e->h.ts, e->uaddr, e->op, e->sys, e->val);
 	if (l && t->woke && t->woke_uaddr == e->uaddr &&
 	    thread_oncpu(t, e->h.ts) - t->woke_oncpu < FUTILE_ONCPU_NS)
 		l->futile++;
@@ -705,7 +709,8 @@ static void on_attach(struct gp_model *m, const struct gp_ev_attach *e)
 			  : e->state == GP_AS_DISK ? GP_B_DWAIT
 						   : GP_B_SLEEP;
 	if (e->in_futex) {
-		l = futex_wait_start(m, t, e->h.ts, e->futex_uaddr, e->futex_op, e->futex_sys);
+		l = futex_wait_start(m, t, e->h.ts, e->futex_uaddr, e->futex_op, e->futex_sys,
+				     e->futex_val);
 		if (l)
 			l->at_attach++;
 	}

@@ -53,6 +53,7 @@ struct gp_process;
 
 struct gp_thread {
 	uint32_t tid, tgid;
+	uint32_t parent_tid; /* the traced thread that forked it, 0 if none */
 	char comm[GP_COMM_LEN];
 	struct gp_process *proc;
 	uint64_t start_ts, end_ts; /* end_ts is set by death or model_finish */

@@ -357,6 +357,11 @@ int cpython_gil_locate(struct gp_symbolizer *s, const struct gp_procmaps *pm,
 
 const char *cpython_gil_label(const struct gp_cpython_gil *g, uint64_t uaddr)
 {
+	return cpython_gil_part(g, uaddr, NULL);
+}
+
+const char *cpython_gil_part(const struct gp_cpython_gil *g, uint64_t uaddr, uint64_t *part_off)
+{
 	static const struct {
 		uint64_t start, end;
 		const char *label;
@@ -372,8 +377,12 @@ const char *cpython_gil_label(const struct gp_cpython_gil *g, uint64_t uaddr)
 	if (!g->found || uaddr < g->base)
 		return NULL;
 	off = uaddr - g->base;
-	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-		if (off >= parts[i].start && off < parts[i].end)
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if (off >= parts[i].start && off < parts[i].end) {
+			if (part_off)
+				*part_off = off - parts[i].start;
 			return parts[i].label;
+		}
+	}
 	return NULL;
 }

@@ -111,5 +111,7 @@ int cpython_gil_locate(struct gp_symbolizer *s, const struct gp_procmaps *pm,
 /* "CPython GIL (cond)", "(mutex)", "(switch_cond)", "(switch_mutex)" for a word of a located GIL,
  * NULL for any other address. */
 const char *cpython_gil_label(const struct gp_cpython_gil *g, uint64_t uaddr);
+/* The same, and the word's offset inside that part (a condvar waits on words inside it). */
+const char *cpython_gil_part(const struct gp_cpython_gil *g, uint64_t uaddr, uint64_t *part_off);
 
 #endif /* GP_CPYTHON_H */

@@ -569,6 +569,14 @@ static bool array_step(Dwarf_Die *arr, uint64_t *off, Dwarf_Die *elem, struct na
 	return true;
 }
 
+/* The walk ends at a leaf: a word inside it, not at its start, is told apart by its offset. */
+static int leaf_end(struct namebuf *nb, uint64_t off)
+{
+	if (off)
+		namebuf_add(nb, "+0x%" PRIx64, off);
+	return 0;
+}
+
 /* Append the member path of offset off inside type. */
 static int type_walk(Dwarf_Die *type, uint64_t off, struct namebuf *nb)
 {
@@ -587,7 +595,7 @@ static int type_walk(Dwarf_Die *type, uint64_t off, struct namebuf *nb)
 		}
 		if ((tag != DW_TAG_structure_type && tag != DW_TAG_class_type) ||
 		    dwarf_hasattr(&t, DW_AT_declaration) || type_is_opaque(&t))
-			return 0;
+			return leaf_end(nb, off);
 		err = member_find(&t, off, &member, &start);
 		if (err == -ENOENT) {
 			namebuf_add(nb, "+0x%" PRIx64, off);
@@ -600,9 +608,9 @@ static int type_walk(Dwarf_Die *type, uint64_t off, struct namebuf *nb)
 			namebuf_add(nb, ".%s", name);
 		off -= start;
 		if (!type_of(&member, &t))
-			return 0;
+			return leaf_end(nb, off);
 	}
-	return 0;
+	return leaf_end(nb, off);
 }
 
 static int var_describe(Dwarf *dbg, const struct var *v, const char *sym, uint64_t off, char *buf,

@@ -4,9 +4,10 @@
  * "gil+0x50", this names it "gil.cond", the member of the variable's type that holds it.
  *
  * Naming conventions (the first word is always the ELF symbol name passed in):
- *   "gil.cond"              the member containing the word, whatever its offset inside it: a
- *                           condition variable waits on different words of itself in turn, and
- *                           they are one lock to a reader
+ *   "gil.cond+0x28"         the member containing the word, and the word's offset inside it
+ *                           when not 0: a condition variable waits on different words of itself
+ *                           in turn, which must not read as one word (analyze/lockobj.c makes
+ *                           them one lock again, by the name before the member)
  *   "locks[3].mutex"        through arrays ("grid[2][1]" for each dimension) and nested structs;
  *                           members of anonymous structs and C++ base classes need no name of
  *                           their own ("s.x", not "s..x")

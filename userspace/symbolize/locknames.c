@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <string.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -181,9 +182,10 @@ static struct gp_futex_word *futex_words(const struct gp_model *m, uint32_t tgid
 	return w;
 }
 
-/* "CPython GIL (cond)" and the like, for a word of a python process's GIL. */
+/* "CPython GIL (cond)" and the like, for a word of a python process's GIL; *off is the word's
+ * offset inside that part. */
 static const char *gil_label(struct gp_locknames *ln, uint32_t tgid, const struct gp_procmaps *pm,
-			     uint64_t uaddr)
+			     uint64_t uaddr, uint64_t *off)
 {
 	struct proc_snap *ps = snap_get(ln, tgid);
 	struct gp_futex_word *words = NULL;
@@ -198,7 +200,7 @@ static const char *gil_label(struct gp_locknames *ln, uint32_t tgid, const struc
 			ps->gil_tried = true;
 		free(words);
 	}
-	return cpython_gil_label(&ps->gil, uaddr);
+	return cpython_gil_part(&ps->gil, uaddr, off);
 }
 
 /* With DWARF, a word inside a struct is named by its member: gil+0x50 is gil.cond. */
@@ -222,16 +224,20 @@ int locknames_name(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_t l
 	struct gp_locknames *ln = ctx;
 	const struct gp_procmaps *pm = snap_for(ln, tgid, uaddr);
 	const char *label;
+	uint64_t off = 0;
 
 	if (!pm) {
 		snprintf(buf, len, "0x%" PRIx64, uaddr);
 		return 1;
 	}
-	label = gil_label(ln, tgid, pm, uaddr);
-	if (label) {
+	label = gil_label(ln, tgid, pm, uaddr, &off);
+	/* "CPython GIL (cond+0x28)": the words of one part are told apart */
+	if (label && off)
+		snprintf(buf, len, "%.*s+0x%" PRIx64 ")", (int)strlen(label) - 1, label, off);
+	else if (label)
 		snprintf(buf, len, "%s", label);
+	if (label)
 		return 0;
-	}
 	if (symbolizer_name_data(ln->sym, pm, uaddr, buf, len))
 		return symbolizer_name_data(ln->sym, pm, uaddr, buf, len);
 	member_name(ln, pm, uaddr, buf, len);

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Lock objects, acquisitions, the what-if replay and the verdict on synthetic streams. */
+#include "analyze/lockobj.h"
+#include "analyze/verdict.h"
+#include "analyze/whatif.h"
+#include "feed.h"
+
+#define US 1000ULL
+
+TestSuite(verdict, .init = setup, .fini = teardown);
+
+/* Words 0x1000 and 0x1004 are gil.cond, 0x1040 gil.mutex, 0x2000 hot; others by address. */
+static int namer(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_t len)
+{
+	(void)ctx;
+	(void)tgid;
+	if (uaddr == 0x1000 || uaddr == 0x1004)
+		snprintf(buf, len, "gil.cond%s", uaddr == 0x1004 ? "+0x4" : "");
+	else if (uaddr == 0x1040)
+		snprintf(buf, len, "gil.mutex");
+	else if (uaddr == 0x2000)
+		snprintf(buf, len, "hot");
+	else {
+		snprintf(buf, len, "[anon] 0x%llx", (unsigned long long)uaddr);
+		return 1;
+	}
+	return 0;
+}
+
+static void futex_val(uint64_t ts, uint32_t tid, uint64_t uaddr, uint32_t val)
+{
+	union gp_event e = {0};
+
+	e.fenter.uaddr = uaddr;
+	e.fenter.val = val;
+	feed(&e, GP_EV_FUTEX_ENTER, ts, 0, tid, P);
+}
+
+/* t blocks in a futex wait on uaddr at ts (on cpu), woken by waker at wake, back on cpu at in. */
+static void wait_on(uint32_t t, uint32_t cpu, uint64_t uaddr, uint64_t ts, uint32_t waker,
+		    uint64_t wake_ts, uint64_t in)
+{
+	futex_in(ts, t, uaddr, false);
+	sw(ts, cpu, t, GP_TASK_INTERRUPTIBLE, false, 0, 0, 0);
+	wake(wake_ts, waker, t);
+	sw(in, cpu, 0, 0, false, t, 0, 0);
+	futex_out(in, t, 0);
+}
+
+static const struct gp_lock_obj *obj_named(const struct gp_lock_objs *o, const char *name)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->v[i].name, name))
+			return &o->v[i];
+	return NULL;
+}
+
+/* Woken, lost the lock, slept again: one acquisition of two waits, the time between included. */
+Test(verdict, a_retry_is_the_same_acquisition)
+{
+	struct gp_lock_objs objs;
+	const struct gp_lock_obj *o;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	sw(0, 1, 0, 0, false, 2, 0, 0);
+	wait_on(1, 0, 0x2000, 1 * MS, 2, 3 * MS, 3 * MS + 20 * US);
+	/* 5 us on CPU, then the lock is gone again */
+	wait_on(1, 0, 0x2000, 3 * MS + 25 * US, 2, 6 * MS, 6 * MS + 10 * US);
+	model_finish(m, 10 * MS);
+	cr_assert_eq(lock_objs_build(m, namer, NULL, &objs), 0);
+	o = obj_named(&objs, "hot");
+	cr_assert_not_null(o);
+	cr_assert_eq(o->acquisitions, 1);
+	cr_assert_eq(o->waits, 2);
+	cr_assert_eq(o->retries, 1);
+	cr_assert_eq(o->acquire_ns, 5 * MS + 10 * US, "first wait -> back on a CPU after the last");
+	cr_assert_eq(o->sleep_ns, 2 * MS + 3 * MS - 25 * US);
+	cr_assert_eq(o->nholders, 1);
+	cr_assert_eq(o->holders[0].tid, 2);
+	lock_objs_free(&objs);
+}
+
+/* Between two waits the thread released the lock (it woke a waiter of it): two acquisitions. */
+Test(verdict, a_release_between_waits_splits_them)
+{
+	struct gp_lock_objs objs;
+	const struct gp_lock_obj *o;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	sw(0, 1, 0, 0, false, 2, 0, 0);
+	wait_on(1, 0, 0x2000, 1 * MS, 2, 2 * MS, 2 * MS + 10 * US);
+	/* thread 2 waits and thread 1 releases it 5 us later, then waits again itself */
+	wait_on(2, 1, 0x2000, 2 * MS + 1 * US, 1, 2 * MS + 15 * US, 2 * MS + 30 * US);
+	wait_on(1, 0, 0x2000, 2 * MS + 20 * US, 2, 4 * MS, 4 * MS + 10 * US);
+	model_finish(m, 10 * MS);
+	cr_assert_eq(lock_objs_build(m, namer, NULL, &objs), 0);
+	o = obj_named(&objs, "hot");
+	cr_assert_eq(o->acquisitions, 3);
+	cr_assert_eq(o->retries, 0);
+	lock_objs_free(&objs);
+}
+
+/* The words of one symbol are one object; a wait for a thread's tid to clear is a join. */
+Test(verdict, objects_and_joins)
+{
+	struct gp_lock_objs objs;
+	const struct gp_lock_obj *gil, *join;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	fork_ev(1 * MS, 1, 2, P);
+	sw(1 * MS, 1, 0, 0, false, 2, 0, 0);
+	futex_val(2 * MS, 1, 0x7000, 2); /* pthread_join(2): waits for its tid word */
+	sw(2 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 0, 0);
+	wait_on(2, 1, 0x1000, 3 * MS, 0, 4 * MS, 4 * MS);
+	wait_on(2, 1, 0x1004, 5 * MS, 0, 6 * MS, 6 * MS);
+	wait_on(2, 1, 0x1040, 7 * MS, 0, 8 * MS, 8 * MS);
+	wake(9 * MS, 2, 1);
+	sw(9 * MS + 10 * US, 0, 0, 0, false, 1, 0, 0);
+	futex_out(9 * MS + 10 * US, 1, 0);
+	model_finish(m, 10 * MS);
+	cr_assert_eq(lock_objs_build(m, namer, NULL, &objs), 0);
+	gil = obj_named(&objs, "gil");
+	cr_assert_not_null(gil);
+	cr_assert_eq(gil->nwords, 3);
+	cr_assert_not(gil->join);
+	join = obj_named(&objs, "[anon] 0x7000");
+	cr_assert_not_null(join);
+	cr_assert(join->join);
+	cr_assert_eq(objs.nlocks, 1, "joins are not ranked among the locks");
+	cr_assert_eq(&objs.v[objs.n - 1], join);
+	lock_objs_free(&objs);
+}
+
+/*
+ * Two threads, 10 ms of work each, serialised by a lock: thread 2 waits until thread 1 is done.
+ * Without the lock's waits they run side by side on 2 CPUs: 2x.
+ */
+static void serialised_pair(void)
+{
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	sw(0, 1, 0, 0, false, 2, 0, 0);
+	futex_in(0, 2, 0x2000, false);
+	sw(0, 1, 2, GP_TASK_INTERRUPTIBLE, false, 0, 0, 0);
+	wake(10 * MS, 1, 2);
+	sw(10 * MS, 0, 1, GP_TASK_DEAD, false, 0, 0, 0);
+	sw(10 * MS, 1, 0, 0, false, 2, 0, 0);
+	futex_out(10 * MS, 2, 0);
+	sw(20 * MS, 1, 2, GP_TASK_DEAD, false, 0, 0, 0);
+	model_finish(m, 20 * MS);
+}
+
+Test(verdict, whatif_without_a_serialising_lock)
+{
+	const uint64_t words[] = {0x2000};
+	struct gp_whatif_lock l = {P, words, 1};
+	struct gp_whatif w;
+
+	serialised_pair();
+	cr_assert_eq(whatif_run(m, 2, &l, &w), 0);
+	cr_assert_eq(w.base_ns, 20 * MS, "the replay as recorded takes what the run took");
+	cr_assert_eq(w.without_ns, 10 * MS);
+	cr_assert_float_eq(w.speedup, 2.0, 1e-9);
+	cr_assert_eq(w.removed_ns, 10 * MS);
+	cr_assert_eq(w.forced, 0);
+	/* on one CPU nothing is gained */
+	cr_assert_eq(whatif_run(m, 1, &l, &w), 0);
+	cr_assert_float_eq(w.speedup, 1.0, 1e-9);
+}
+
+Test(verdict, verdict_names_the_lock_and_the_gain)
+{
+	struct gp_lock_objs objs;
+	struct gp_verdict v;
+
+	serialised_pair();
+	cr_assert_eq(lock_objs_build(m, namer, NULL, &objs), 0);
+	cr_assert_eq(verdict_build(m, NULL, 0, 20 * MS, &objs, &v), 0);
+	cr_assert_eq(v.wall_ns, 20 * MS);
+	cr_assert_eq(v.cpu_ns, 20 * MS);
+	cr_assert_float_eq(v.parallelism, 1.0, 1e-9);
+	cr_assert_eq(v.hist[1], 20 * MS, "one thread ran at a time throughout");
+	cr_assert_not_null(v.lock);
+	cr_assert_str_eq(v.lock->name, "hot");
+	cr_assert_float_eq(v.lock_share, 10.0 / 20, 1e-9, "thread 2 waited half its life");
+	cr_assert_eq(v.nholders, 1);
+	cr_assert_eq(v.holders[0].tid, 1);
+	cr_assert(v.predicted);
+	cr_assert_float_eq(v.predicted_speedup, 2.0, 1e-9);
+	cr_assert_eq(v.predicted_wall_ns, 10 * MS);
+	cr_assert_eq(v.advice, GP_ADV_SHRINK);
+	lock_objs_free(&objs);
+}
