@@ -4,7 +4,9 @@
  * acquisition takes several futex waits (woken, lost the race to a running thread, slept again).
  * Each thread times its own contended acquisitions: a trylock that fails, then pthread_mutex_lock
  * timed from its call to its return (CLOCK_MONOTONIC, the clock gilprof stamps events with).
- * usage: hot_mutex THREADS ITERATIONS SPIN_INSIDE SPIN_OUTSIDE TRUTH_FILE
+ * usage: hot_mutex THREADS ITERATIONS SPIN_INSIDE SPIN_OUTSIDE TRUTH_FILE [nolock]
+ * With "nolock" the same work runs without the lock (the counter is atomic): the truth for what
+ * the program would do without it.
  * The truth file has a line per thread: tid, contended acquisitions, ns spent acquiring them,
  * and the same two for those that took over 5 us: those slept in the kernel (a futex sleep and
  * its wakeup take longer than that here; an acquisition that did not sleep takes well under 1 us).
@@ -12,12 +14,14 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 static pthread_mutex_t *lock;
 static long iterations, spin_in, spin_out;
 static volatile long counter;
+static int nolock;
 
 #define SLEPT_NS 5000
 
@@ -46,7 +50,12 @@ static void *worker(void *arg)
 	unsigned long long t0, d;
 
 	t->tid = gettid();
-	for (long i = 0; i < iterations; i++) {
+	for (long i = 0; nolock && i < iterations; i++) {
+		spin(spin_in);
+		__atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+		spin(spin_out);
+	}
+	for (long i = 0; !nolock && i < iterations; i++) {
 		if (pthread_mutex_trylock(lock)) {
 			t0 = now_ns();
 			pthread_mutex_lock(lock);
@@ -73,11 +82,12 @@ int main(int argc, char **argv)
 	FILE *out;
 	int n, i;
 
-	if (argc != 6 || (n = atoi(argv[1])) < 1 || (iterations = atol(argv[2])) < 1) {
+	if (argc < 6 || argc > 7 || (n = atoi(argv[1])) < 1 || (iterations = atol(argv[2])) < 1) {
 		fprintf(stderr, "usage: hot_mutex THREADS ITERATIONS SPIN_INSIDE SPIN_OUTSIDE "
-				"TRUTH_FILE\n");
+				"TRUTH_FILE [nolock]\n");
 		return 2;
 	}
+	nolock = argc == 7 && !strcmp(argv[6], "nolock");
 	spin_in = atol(argv[3]);
 	spin_out = atol(argv[4]);
 	lock = malloc(sizeof(*lock));

@@ -343,7 +343,7 @@ Test(symbols, names_by_mapping)
 	data_expect(p, (void *)0x20000010, GP_NAME_MAPPING, "[anon] 0x20000010");
 	data_expect(p, (void *)0x30000040, GP_NAME_MAPPING, "[anon-shared]+0x40");
 	data_expect(p, (void *)0x40000010, GP_NAME_MAPPING, "data file.bin+0x2010");
-	data_expect(p, (void *)0x7ffd00020ff0, GP_NAME_MAPPING, "[stack]-0x10");
+	data_expect(p, (void *)0x7ffd00020ff0, GP_NAME_MAPPING, "[stack] 0x7ffd00020ff0");
 	data_expect(p, (void *)0x7ffd00100010, GP_NAME_MAPPING, "[vdso]+0x10");
 	data_expect(p, (void *)0x50000000, GP_NAME_MAPPING, "[unmapped] 0x50000000");
 	cr_assert_eq(

@@ -723,7 +723,8 @@ static void loc_name(const struct gp_addr_loc *loc, uint64_t addr, char *buf, si
 	} else if (mapping_is_anon(m)) {
 		snprintf(buf, len, "[anon] 0x%" PRIx64, addr);
 	} else if (!strcmp(m->path, "[stack]")) {
-		snprintf(buf, len, "[stack]-0x%" PRIx64, m->end - addr);
+		/* by address: the stack grows below the start its snapshot saw */
+		snprintf(buf, len, "[stack] 0x%" PRIx64, addr);
 	} else {
 		snprintf(buf, len, "%s+0x%" PRIx64, m->path, addr - m->start);
 	}

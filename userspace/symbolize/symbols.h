@@ -10,8 +10,8 @@
  *                                  file-relative virtual address (what nm and addr2line use)
  *   "data.bin+0x1000"              a non-ELF or unreadable file: basename and file offset
  *   "[heap]+0x1a0", "[vdso]+0x10"  a kernel-named mapping: offset from the mapping start
- *   "[stack]-0x1f0"                the main stack: offset below its top, which unlike its bottom
- *                                  does not move as the stack grows
+ *   "[stack] 0x7ffd3a2c1e10"        the main stack: the absolute address (an offset below its top
+ *                                  read as negative, one from its start moves as the stack grows)
  *   "[anon-shared]+0x40"           MAP_SHARED|MAP_ANONYMOUS memory ("/dev/zero (deleted)")
  *   "[anon] 0x7f2c5a001000"        private anonymous memory (malloc arenas, thread stacks): the
  *                                  absolute address, as nothing more stable exists
