@@ -548,6 +548,31 @@ int on_sample(struct bpf_perf_event_data *ctx)
 }
 
 #define WAKER_FRAMES 16
+#define THREAD_SIZE (16 << 10) /* x86-64 without KASAN: 4 pages */
+
+/*
+ * In interrupt context, current is whatever task the interrupt hit: not the waker. x86-64 runs
+ * an interrupt that hits the kernel on the CPU's own interrupt stack (a frame outside the task's
+ * stack says so), and one that hits user mode on the task's stack, above registers saved with
+ * orig_ax -1 (no syscall: the idle task and user code never wake anyone themselves). The
+ * preempt count would say it directly, but __preempt_count is a per-CPU variable that kernels
+ * without CONFIG_KALLSYMS_ALL cannot give a program the address of. Softirqs run in task context
+ * at local_bh_enable() are not seen.
+ */
+static __always_inline bool in_irq_context(void)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	volatile __u64 here = 0;
+	__u64 sp = (__u64)&here, base = (__u64)cur->stack;
+	struct pt_regs *regs;
+
+	if (cur->pid == 0 || sp - base >= THREAD_SIZE)
+		return true;
+	if (cur->flags & PF_KTHREAD)
+		return false;
+	regs = (struct pt_regs *)bpf_task_pt_regs(cur);
+	return (long)regs->orig_ax < 0;
+}
 
 /* Whether the current wakeup runs from hrtimer_wakeup(): a sleep's timer expiring. */
 static __always_inline bool woken_by_timer(void *ctx)
@@ -566,22 +591,21 @@ static __always_inline bool woken_by_timer(void *ctx)
 }
 
 /*
- * How the futex wait being woken will return. A wait with a timeout may be ended by its timer:
- * that wakeup runs from an interrupt in whatever task it hit (possibly one inside a futex
- * syscall of its own), so only the kernel stack tells. Otherwise what the waker (the current
- * task) is doing says it: sending a signal makes the wait return -EINTR, anything else (futex
- * wake, the exit that clears a thread id or walks a robust list) 0. Without hrtimer_wakeup's
- * address, a timed wait woken by anything but a futex syscall or an exit counts as timed out.
+ * How the futex wait being woken will return. A timer's wakeup (a timed wait expiring) runs in
+ * interrupt context, in whatever task it hit (possibly one inside a futex syscall of its own):
+ * irq and timer say it. Otherwise what the waker (the current task) is doing says it: sending a
+ * signal makes the wait return -EINTR, anything else (futex wake, the exit that clears a thread
+ * id or walks a robust list) 0. Without hrtimer_wakeup's address, a timed wait woken from an
+ * interrupt or by anything but a futex syscall or an exit counts as timed out.
  */
-static __always_inline __s32 wake_reason(void *ctx, bool has_timeout)
+static __always_inline __s32 wake_reason(bool has_timeout, bool irq, bool timer)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	bool timer_known = hrtimer_wakeup_end != 0;
-	__s32 other = has_timeout && !timer_known ? -ETIMEDOUT : 0;
+	__s32 other = has_timeout && !hrtimer_wakeup_end ? -ETIMEDOUT : 0;
 	struct pt_regs *regs;
 
-	if (has_timeout && timer_known && woken_by_timer(ctx))
-		return -ETIMEDOUT;
+	if (irq)
+		return has_timeout && timer ? -ETIMEDOUT : other;
 	if (cur->pid == 0 || cur->flags & PF_KTHREAD)
 		return other;
 	regs = (struct pt_regs *)bpf_task_pt_regs(cur);
@@ -611,7 +635,7 @@ int BPF_PROG(on_waking, struct task_struct *p)
 {
 	struct gp_task_mark *m;
 	__u64 id, ts, uaddr = 0;
-	bool timed = false;
+	bool timed = false, irq, timer;
 	__s32 ret;
 
 	if (!enabled)
@@ -621,21 +645,24 @@ int BPF_PROG(on_waking, struct task_struct *p)
 		return 0;
 	id = bpf_get_current_pid_tgid();
 	ts = bpf_ktime_get_ns();
+	irq = in_irq_context();
+	/* the kernel stack is read only here: interrupts wake far less than tasks do */
+	timer = irq && hrtimer_wakeup_end && woken_by_timer(ctx);
 	m->wake_ts = ts;
-	m->waker_tid = id;
-	m->waker_tgid = id >> 32;
+	m->waker_tid = irq ? (timer ? GP_WAKER_TIMER : GP_WAKER_IRQ) : (__u32)id;
+	m->waker_tgid = irq ? 0 : id >> 32;
 	if (m->in_futex) {
-		ret = m->futex_ret = wake_reason(ctx, m->futex_timeout);
+		ret = m->futex_ret = wake_reason(m->futex_timeout, irq, timer);
 		uaddr = m->futex_uaddr;
 	} else if (p->on_cpu && futex_wait_pending(p, &uaddr, &timed)) {
 		/* still on its way into the wait: its switch-out takes this */
-		ret = m->pending_ret = wake_reason(ctx, timed);
+		ret = m->pending_ret = wake_reason(timed, irq, timer);
 		m->pending = 1;
 	} else {
 		return 0;
 	}
 	/* Waking a futex waiter: a traced waker's stacks are the release site. */
-	if (!ret && current_traced())
+	if (!ret && !irq && current_traced())
 		emit_stack(ctx, ts, GP_STK_WAKER, uaddr, p->pid);
 	return 0;
 }

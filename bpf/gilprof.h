@@ -145,6 +145,11 @@ struct gp_ev_attach {
 	char exe[GP_PATH_LEN]; /* the process's executable (the same in each of its threads) */
 };
 
+/* What woke a task when no task did: the waker tid of a wakeup run in interrupt context (a device
+ * or a softirq), or by a timer expiring (hrtimer_wakeup). Above every real tid. */
+#define GP_WAKER_IRQ 0xfffffff0u
+#define GP_WAKER_TIMER 0xfffffff1u
+
 /* A futex exit's ret when no wakeup of the wait was seen (the kernel did not report it): how the
  * wait returned is unknown. Out of the range of futex returns (0, a waitv index, -errno). */
 #define GP_FUTEX_RET_UNSEEN (-0x7fffffff - 1)

@@ -106,8 +106,7 @@ static int releases_collect(struct objs_builder *b, const struct gp_model *m)
 			long ob = s->bucket == GP_B_FUTEX ? word_obj(b, t->tgid, s->uaddr) : -1;
 			struct gp_u64vec *v;
 
-			if (ob < 0 || !s->waker || s->waker >= GP_WAKER_ONGOING ||
-			    s->waker == t->tid)
+			if (ob < 0 || !waker_is_task(s->waker) || s->waker == t->tid)
 				continue;
 			v = hashmap_get(&b->releases, s->waker, (uint64_t)ob);
 			if (!v && (!(v = calloc(1, sizeof(*v))) ||
@@ -197,7 +196,7 @@ static int chain_close(struct gp_lock_objs *objs, const struct gp_thread *t, str
 	o->acquire_ns += d;
 	if (u64vec_push(&o->durations, d) || waiter_add(o, t->tid))
 		return -ENOMEM;
-	return c->ender && c->ender < GP_WAKER_ONGOING ? holder_add(o, c->ender, d) : 0;
+	return waker_is_task(c->ender) ? holder_add(o, c->ender, d) : 0;
 }
 
 /* The end of wait k: the thread's next start on a CPU, or the wait's own end without one. */

@@ -67,7 +67,7 @@ static bool lock_removed(const struct replay *r, const struct gp_thread *t, cons
 
 static long thread_index(const struct replay *r, uint32_t tid)
 {
-	if (!tid || tid >= GP_WAKER_ONGOING)
+	if (!waker_is_task(tid))
 		return -1;
 	return (long)(uintptr_t)hashmap_get(&r->by_tid, tid, 0) - 1;
 }
@@ -100,7 +100,7 @@ static int items_build(struct replay *r, struct rthread *rt)
 			continue;
 		else if (lock_removed(r, t, s))
 			r->removed_ns += len;
-		else if (i + 1 < t->tl.n || (s->waker && s->waker < GP_WAKER_ONGOING))
+		else if (i + 1 < t->tl.n || waker_is_task(s->waker))
 			err = item_push(rt, IT_WAIT, len, s->ts);
 	}
 	return err;

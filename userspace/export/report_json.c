@@ -358,7 +358,10 @@ static void json_pairs(struct gp_json *j, const struct gp_report *r)
 	json_arr_begin(j);
 	for (i = 0; i < n; i++) {
 		json_obj_begin(j);
-		json_ku64(j, "waker", pairs[i]->waker);
+		if (waker_label(pairs[i]->waker))
+			json_kstr(j, "waker", waker_label(pairs[i]->waker));
+		else
+			json_ku64(j, "waker", pairs[i]->waker);
 		json_ku64(j, "wakee", pairs[i]->wakee);
 		json_ku64(j, "count", pairs[i]->count);
 		json_ku64(j, "futex_count", pairs[i]->futex_count);

@@ -388,7 +388,8 @@ static void waker_name(const struct gp_report *r, uint32_t waker, char *buf, siz
 		return;
 	}
 	t = model_thread(r->model, waker);
-	snprintf(buf, len, "%u %s", waker, t ? t->comm : "(untraced)");
+	/* the idle task: an interrupt on an idle CPU */
+	snprintf(buf, len, "%u %s", waker, t ? t->comm : waker ? "(untraced)" : "[interrupt]");
 }
 
 /* For each of the top locks: how it changes hands, and who ended whose waits. */
@@ -472,7 +473,7 @@ static void print_pairs(FILE *f, const struct gp_report *r)
 	for (i = 0; i < shown; i++) {
 		const struct gp_wake_pair *p = pairs[i];
 
-		snprintf(who, sizeof(who), "%u %s", p->waker, thread_comm(r->model, p->waker));
+		waker_name(r, p->waker, who, sizeof(who));
 		fprintf(f, "  %-26s", who);
 		snprintf(who, sizeof(who), "%u %s", p->wakee, thread_comm(r->model, p->wakee));
 		fprintf(f, " %-26s %9" PRIu64 " %9" PRIu64 " %12s\n", who, p->count, p->futex_count,

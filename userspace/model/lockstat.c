@@ -84,6 +84,10 @@ const char *waker_label(uint32_t waker)
 		return "unseen";
 	case GP_WAKER_ONGOING:
 		return "still waiting";
+	case GP_WAKER_IRQ:
+		return "interrupt";
+	case GP_WAKER_TIMER:
+		return "timer";
 	}
 	return NULL;
 }
@@ -161,7 +165,7 @@ int lock_wait_end(struct gp_lock *l, const struct gp_wait_end *w)
 {
 	uint64_t dur = w->ts > w->enter_ts ? w->ts - w->enter_ts : 0;
 	enum gp_wait_outcome o = futex_outcome(w->ret);
-	bool by_thread = o == GP_WO_WOKEN && w->waker < GP_WAKER_UNSEEN;
+	bool by_thread = o == GP_WO_WOKEN && waker_is_task(w->waker);
 
 	depth_advance(l, w->ts);
 	if (l->depth)

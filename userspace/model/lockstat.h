@@ -3,8 +3,10 @@
 #ifndef GP_LOCKSTAT_H
 #define GP_LOCKSTAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "gilprof.h"
 
 /* A growable array of durations with nearest-rank percentiles. */
 struct gp_u64vec {
@@ -34,6 +36,14 @@ enum gp_wait_outcome {
 #define GP_WAKER_NONE 0xfffffffdu /* returned without sleeping (EAGAIN, error) */
 #define GP_WAKER_UNSEEN 0xfffffffcu /* woken, but the wakeup was not traced */
 #define GP_WAKER_ONGOING 0xfffffffbu /* not ended: still waiting when tracing ended */
+/* GP_WAKER_IRQ 0xfffffff0 and GP_WAKER_TIMER 0xfffffff1 (bpf/gilprof.h) come from the kernel. */
+#define GP_WAKER_LABEL_MIN GP_WAKER_IRQ
+
+/* A waker that is a task, not one of the labels above (0 is the idle task: an interrupt). */
+static inline bool waker_is_task(uint32_t waker)
+{
+	return waker && waker < GP_WAKER_LABEL_MIN;
+}
 
 /* The return value the model gives a wait still in progress at the end of the trace: out of the
  * range of futex returns and of GP_FUTEX_RET_UNSEEN. */

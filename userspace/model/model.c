@@ -785,7 +785,7 @@ static void prof_add_wait(struct gp_model *m, const struct gp_thread *t,
 		return;
 	if (stackprof_add(&m->prof, &key, dur))
 		m->oom = true;
-	if (w->waker >= GP_WAKER_UNSEEN || !w->waker_stack)
+	if (!waker_is_task(w->waker) || !w->waker_stack)
 		return;
 	key.kind = GP_PK_WAKE;
 	key.stack2 = w->waker_stack;
@@ -809,7 +809,7 @@ static void futex_wait_end(struct gp_model *m, struct gp_thread *t, uint64_t ts,
 	w.ret = ret;
 	w.waker = futex_ender(t, ret);
 	if (t->futex_seg < t->tl.n && t->tl.v[t->futex_seg].uaddr == t->futex_uaddr &&
-	    w.waker >= GP_WAKER_ONGOING)
+	    !waker_is_task(w.waker))
 		t->tl.v[t->futex_seg].waker = w.waker;
 	w.wait_stack = t->futex_stack;
 	w.waker_stack = t->futex_waker_stack;
