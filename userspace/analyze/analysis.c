@@ -120,6 +120,24 @@ struct gp_wake_pair **analysis_pairs_by_count(const struct gp_model *m, size_t *
 	return out;
 }
 
+void analysis_oncpu_spans(const struct gp_model *m, uint64_t *per_cpu)
+{
+	size_t i, k;
+
+	memset(per_cpu, 0, m->ncpus * sizeof(*per_cpu));
+	for (i = 0; i < m->nthreads; i++) {
+		const struct gp_thread *t = m->threads[i];
+
+		for (k = 0; k < t->tl.n; k++) {
+			const struct gp_seg *s = &t->tl.v[k];
+
+			if (s->bucket == GP_B_RUNNING && s->cpu < m->ncpus)
+				per_cpu[s->cpu] +=
+					(k + 1 < t->tl.n ? t->tl.v[k + 1].ts : t->end_ts) - s->ts;
+		}
+	}
+}
+
 double analysis_parallelism(const struct gp_totals *tot, uint64_t wall_ns)
 {
 	return wall_ns ? (double)tot->bucket[GP_B_RUNNING] / wall_ns : 0;

@@ -55,6 +55,10 @@ void lock_groups_free(struct gp_lock_group *g, size_t n);
  */
 bool lock_filter_match(const char *filter, uint64_t uaddr, const char *name);
 
+/* Time on each CPU from switch-in to switch-out tracepoint (the threads' timelines), as the
+ * kernel-side per-CPU accounting counts it; per_cpu has m->ncpus entries. */
+void analysis_oncpu_spans(const struct gp_model *m, uint64_t *per_cpu);
+
 /* Effective parallelism: running time of all threads over the wall time. */
 double analysis_parallelism(const struct gp_totals *tot, uint64_t wall_ns);
 

@@ -425,6 +425,31 @@ static void print_handoffs(FILE *f, const struct gp_report *r, struct gp_lock **
 	}
 }
 
+/*
+ * TRACED counts switch to switch, as the threads' timelines do; RUNNING (running per CPU) is the
+ * kernel's runtime, which charges a task from the moment the scheduler picks it, before the
+ * switch tracepoint: say how far apart the two are, and why.
+ */
+static void print_cpus_vs_running(FILE *f, const struct gp_report *r)
+{
+	uint64_t span[GP_MAX_CPUS], all_span = 0;
+	struct gp_totals tot;
+	char b[2][24];
+	unsigned c;
+
+	if (r->model->ncpus > GP_MAX_CPUS)
+		return;
+	totals_of_model(&tot, r->model);
+	analysis_oncpu_spans(r->model, span);
+	for (c = 0; c < r->model->ncpus; c++)
+		all_span += span[c];
+	fprintf(f,
+		"  TRACED is switch to switch (the threads' tracepoint spans: %s); their RUNNING "
+		"is "
+		"the kernel's runtime (%s), which starts before a switch-in's tracepoint\n",
+		fmt_ns(b[0], 24, all_span), fmt_ns(b[1], 24, tot.bucket[GP_B_RUNNING]));
+}
+
 static void print_cpus(FILE *f, const struct gp_report *r)
 {
 	const struct gp_trace_stats *st = r->stats;
@@ -446,6 +471,7 @@ static void print_cpus(FILE *f, const struct gp_report *r)
 			fmt_ns(b[1], 24, ns[GP_CPU_OTHER]), pct(ns[GP_CPU_OTHER], all),
 			fmt_ns(b[2], 24, ns[GP_CPU_IDLE]), pct(ns[GP_CPU_IDLE], all));
 	}
+	print_cpus_vs_running(f, r);
 }
 
 static const char *thread_comm(const struct gp_model *m, uint32_t tid)
