@@ -132,21 +132,29 @@ Test(verdict, objects_and_joins)
 }
 
 /*
- * Two threads, 10 ms of work each, serialised by a lock: thread 2 waits until thread 1 is done.
- * Without the lock's waits they run side by side on 2 CPUs: 2x.
+ * Three threads, 10 ms of work each, serialised by a lock: thread 2 waits until thread 1 is done,
+ * thread 3 until thread 2 is; each then sleeps to the end (a thread that ended right after its
+ * release would make it a join). Without the lock's waits they share the CPUs: 3x on 3, 2x on 2
+ * (30 ms of work in 15 ms), nothing on 1.
  */
-static void serialised_pair(void)
+static void serialised_three(void)
 {
 	sw(0, 0, 0, 0, false, 1, 0, 0);
 	sw(0, 1, 0, 0, false, 2, 0, 0);
 	futex_in(0, 2, 0x2000, false);
-	sw(0, 1, 2, GP_TASK_INTERRUPTIBLE, false, 0, 0, 0);
+	sw(0, 1, 2, GP_TASK_INTERRUPTIBLE, false, 3, 0, 0);
+	futex_in(0, 3, 0x2000, false);
+	sw(0, 1, 3, GP_TASK_INTERRUPTIBLE, false, 0, 0, 0);
 	wake(10 * MS, 1, 2);
-	sw(10 * MS, 0, 1, GP_TASK_DEAD, false, 0, 0, 0);
+	sw(10 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 0, 0);
 	sw(10 * MS, 1, 0, 0, false, 2, 0, 0);
 	futex_out(10 * MS, 2, 0);
-	sw(20 * MS, 1, 2, GP_TASK_DEAD, false, 0, 0, 0);
-	model_finish(m, 20 * MS);
+	wake(20 * MS, 2, 3);
+	sw(20 * MS, 1, 2, GP_TASK_INTERRUPTIBLE, false, 0, 0, 0);
+	sw(20 * MS, 0, 0, 0, false, 3, 0, 0);
+	futex_out(20 * MS, 3, 0);
+	sw(30 * MS, 0, 3, GP_TASK_INTERRUPTIBLE, false, 0, 0, 0);
+	model_finish(m, 30 * MS);
 }
 
 Test(verdict, whatif_without_a_serialising_lock)
@@ -155,13 +163,16 @@ Test(verdict, whatif_without_a_serialising_lock)
 	struct gp_whatif_lock l = {P, words, 1};
 	struct gp_whatif w;
 
-	serialised_pair();
-	cr_assert_eq(whatif_run(m, 2, &l, &w), 0);
-	cr_assert_eq(w.base_ns, 20 * MS, "the replay as recorded takes what the run took");
+	serialised_three();
+	cr_assert_eq(whatif_run(m, 3, &l, &w), 0);
+	cr_assert_eq(w.base_ns, 30 * MS, "the replay as recorded takes what the run took");
 	cr_assert_eq(w.without_ns, 10 * MS);
-	cr_assert_float_eq(w.speedup, 2.0, 1e-9);
-	cr_assert_eq(w.removed_ns, 10 * MS);
+	cr_assert_float_eq(w.speedup, 3.0, 1e-9);
+	cr_assert_eq(w.removed_ns, 30 * MS);
 	cr_assert_eq(w.forced, 0);
+	cr_assert_eq(whatif_run(m, 2, &l, &w), 0);
+	cr_assert_eq(w.without_ns, 15 * MS);
+	cr_assert_float_eq(w.speedup, 2.0, 1e-9);
 	/* on one CPU nothing is gained */
 	cr_assert_eq(whatif_run(m, 1, &l, &w), 0);
 	cr_assert_float_eq(w.speedup, 1.0, 1e-9);
@@ -172,21 +183,21 @@ Test(verdict, verdict_names_the_lock_and_the_gain)
 	struct gp_lock_objs objs;
 	struct gp_verdict v;
 
-	serialised_pair();
+	serialised_three();
 	cr_assert_eq(lock_objs_build(m, namer, NULL, &objs), 0);
-	cr_assert_eq(verdict_build(m, NULL, 0, 20 * MS, &objs, &v), 0);
-	cr_assert_eq(v.wall_ns, 20 * MS);
-	cr_assert_eq(v.cpu_ns, 20 * MS);
+	/* stats: no other task took the 2 CPUs' time */
+	cr_assert_eq(verdict_build(m, NULL, 0, 30 * MS, &objs, &v), 0);
+	cr_assert_eq(v.wall_ns, 30 * MS);
+	cr_assert_eq(v.cpu_ns, 30 * MS);
 	cr_assert_float_eq(v.parallelism, 1.0, 1e-9);
-	cr_assert_eq(v.hist[1], 20 * MS, "one thread ran at a time throughout");
+	cr_assert_eq(v.hist[1], 30 * MS, "one thread ran at a time throughout");
 	cr_assert_not_null(v.lock);
 	cr_assert_str_eq(v.lock->name, "hot");
-	cr_assert_float_eq(v.lock_share, 10.0 / 20, 1e-9, "thread 2 waited half its life");
-	cr_assert_eq(v.nholders, 1);
-	cr_assert_eq(v.holders[0].tid, 1);
+	cr_assert_float_eq(v.lock_share, 30.0 / 60, 1e-9, "10 + 20 ms of the waiters' 30 + 30");
+	cr_assert_eq(v.nholders, 2);
 	cr_assert(v.predicted);
 	cr_assert_float_eq(v.predicted_speedup, 2.0, 1e-9);
-	cr_assert_eq(v.predicted_wall_ns, 10 * MS);
+	cr_assert_eq(v.predicted_wall_ns, 15 * MS);
 	cr_assert_eq(v.advice, GP_ADV_SHRINK);
 	lock_objs_free(&objs);
 }

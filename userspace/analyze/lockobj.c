@@ -32,6 +32,7 @@ static uint64_t name_hash(const char *s)
 /* Objects by (tgid, name) and words by (tgid, uaddr), both to an index + 1 into v. */
 struct objs_builder {
 	struct gp_lock_objs *o;
+	const struct gp_model *m;
 	size_t cap;
 	struct gp_hashmap by_name, by_word;
 	struct gp_hashmap releases; /* (releaser tid, object) -> struct gp_u64vec of times */
@@ -182,18 +183,27 @@ static int waiter_add(struct gp_lock_obj *o, uint32_t tid)
 	return 0;
 }
 
-static int chain_close(struct gp_lock_objs *objs, const struct gp_thread *t, struct chain *c)
+/* Did the thread that released it end right after, as a thread releasing a join does? */
+static bool released_at_exit(const struct gp_model *m, uint32_t ender, uint64_t wake)
+{
+	const struct gp_thread *r = waker_is_task(ender) ? model_thread(m, ender) : NULL;
+
+	return r && r->dead && r->end_ts >= wake && r->end_ts - wake < GP_ACQ_EXIT_NS;
+}
+
+static int chain_close(struct objs_builder *b, const struct gp_thread *t, struct chain *c)
 {
 	struct gp_lock_obj *o;
 	uint64_t d;
 
 	if (c->ob < 0)
 		return 0;
-	o = &objs->v[c->ob];
+	o = &b->o->v[c->ob];
 	d = c->end > c->start ? c->end - c->start : 0;
 	c->ob = -1;
 	o->acquisitions++;
 	o->acquire_ns += d;
+	o->exit_released += released_at_exit(b->m, c->ender, c->last_wait_end);
 	if (u64vec_push(&o->durations, d) || waiter_add(o, t->tid))
 		return -ENOMEM;
 	return waker_is_task(c->ender) ? holder_add(o, c->ender, d) : 0;
@@ -225,7 +235,7 @@ static int thread_chains(struct objs_builder *b, const struct gp_thread *t)
 		}
 		if (s->bucket != GP_B_FUTEX) {
 			if (s->bucket == GP_B_SLEEP || s->bucket == GP_B_DWAIT)
-				err = chain_close(b->o, t, &c);
+				err = chain_close(b, t, &c);
 			continue;
 		}
 		ob = word_obj(b, t->tgid, s->uaddr);
@@ -234,7 +244,7 @@ static int thread_chains(struct objs_builder *b, const struct gp_thread *t)
 		/* a retry: same object, not let in, no release of it by this thread between */
 		if (c.ob != ob || c.cpu_since >= GP_ACQ_RETRY_CPU_NS ||
 		    released(b, t->tid, ob, c.last_wait_end, s->ts)) {
-			err = chain_close(b->o, t, &c);
+			err = chain_close(b, t, &c);
 			c = (struct chain){.ob = ob, .start = s->ts};
 		} else {
 			b->o->v[ob].retries++;
@@ -245,7 +255,7 @@ static int thread_chains(struct objs_builder *b, const struct gp_thread *t)
 		c.cpu_since = 0;
 		c.ender = s->waker;
 	}
-	return err ? err : chain_close(b->o, t, &c);
+	return err ? err : chain_close(b, t, &c);
 }
 
 static int obj_cmp(const void *a, const void *b)
@@ -274,6 +284,13 @@ static void objs_finish(struct gp_lock_objs *o)
 {
 	size_t i;
 
+	for (i = 0; i < o->n; i++) {
+		struct gp_lock_obj *ob = &o->v[i];
+
+		/* every acquisition ended by a thread's exit: a join, whatever the word */
+		if (ob->acquisitions && ob->exit_released == ob->acquisitions)
+			ob->join = true;
+	}
 	if (o->n)
 		qsort(o->v, o->n, sizeof(*o->v), obj_cmp);
 	for (i = 0; i < o->n; i++) {
@@ -302,7 +319,7 @@ static void builder_free(struct objs_builder *b)
 
 int lock_objs_build(const struct gp_model *m, gp_namer_fn name, void *ctx, struct gp_lock_objs *out)
 {
-	struct objs_builder b = {.o = out};
+	struct objs_builder b = {.o = out, .m = m};
 	char buf[160], key[128];
 	size_t i;
 	int err = 0, rc;

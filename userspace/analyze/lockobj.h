@@ -25,6 +25,8 @@
 /* Woken, a thread that waits on the object again with less CPU than this between was not let
  * in: the same acquisition. */
 #define GP_ACQ_RETRY_CPU_NS 50000
+/* A release this close before the releaser's end is part of its exit. */
+#define GP_ACQ_EXIT_NS 2000000
 
 struct gp_obj_holder {
 	uint32_t tid; /* the thread whose release ended acquisitions (a waker of its waits) */
@@ -36,12 +38,14 @@ struct gp_lock_obj {
 	char name[128]; /* the object: its symbol or label, else its one word's name */
 	struct gp_lock **words; /* its futex words, by total wait */
 	size_t nwords, capwords;
-	bool join; /* every wait on it waited for a thread's exit (pthread_join) */
+	bool join; /* every wait on it waited for a thread's exit: pthread_join, or an event a
+		    * thread releases as it ends (CPython's Thread.join() on its tstate lock) */
 	uint64_t acquisitions; /* contended acquisitions: chains of waits */
 	uint64_t waits, retries; /* futex waits, and those after the first of their chain */
 	uint64_t acquire_ns; /* first wait's start -> back on a CPU after the last */
 	uint64_t sleep_ns; /* blocked in its futex words */
 	uint64_t timeouts, at_attach, ongoing;
+	uint64_t exit_released; /* acquisitions released by a thread that ended right after */
 	struct gp_u64vec durations; /* of each acquisition */
 	uint32_t *waiters; /* distinct tids that acquired it after a wait */
 	size_t nwaiters, capwaiters;

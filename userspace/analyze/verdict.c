@@ -104,7 +104,8 @@ static const struct gp_lock_obj *serialising_lock(const struct gp_lock_objs *obj
 
 		if (lifetime && (double)o->acquire_ns / lifetime < GP_VERDICT_MIN_SHARE)
 			return NULL; /* sorted: no later one is more */
-		if (o->nholders && o->nwaiters)
+		/* one waiter is waiting for another thread's work, not taking turns with it */
+		if (o->nholders && o->nwaiters >= 2)
 			return o;
 	}
 	return NULL;
