@@ -2,33 +2,35 @@
 /*
  * Two runs side by side: BASE (before a fix) and NEW (after), each the report of a recording.
  * Everything `gilprof diff` prints is computed here, with no I/O; export/diff_text.c and
- * export/diff_json.c only lay it out. The text writer prints a struct gp_diff like this:
+ * export/diff_json.c only lay it out. The text of a struct gp_diff (README.md has all of it):
  *
- *   gilprof diff: BASE a.data -> NEW b.data
- *     BASE  countdown --threads 2  (exit status 0)
- *     NEW   countdown --threads 2 --no-gil  (exit status 0)
+ *   gilprof diff: BASE gil.data -> NEW nogil.data                     side[].label
+ *     BASE  build/workloads/countdown --threads 2  (exit status 0)    side[].argv, exit_status
+ *     NEW   build/workloads/countdown --threads 2 --no-gil  (exit status 0)
  *
- *                                         BASE         NEW       CHANGE
- *     wall time (trace span)           2.160 s     1.169 s   -991.0 ms  -45.9%  1.85x faster
- *     CPU time (running)               2.131 s     2.122 s   -9.000 ms   -0.4%  unchanged
- *     parallelism (of 2 CPUs)             0.99        1.82       +0.83  +84.0%  more
- *     processes / threads                1 / 3       1 / 3
+ *                                       BASE         NEW       CHANGE
+ *     wall time (trace span)         2.170 s     1.128 s     -1.043 s   -48.0%  1.92x faster
+ *     CPU time (running)             2.052 s     2.032 s    -20.19 ms    -1.0%  unchanged
+ *     parallelism (of 2 CPUs)           0.95        1.80        +0.86   +90.6%  more
+ *     processes / threads              1 / 3       1 / 3
  *
- *   share of the threads' lifetimes      BASE         NEW       CHANGE
- *     running                            33.2%       65.1%   +31.9 pts
+ *   where the threads' time went (share of their lifetimes)           side[].state_ns
+ *                                       BASE         NEW       CHANGE
+ *     running                          32.4%       64.9%    +32.5 pts
+ *     lock wait (futex)                57.3%       33.5%    -23.9 pts
  *     ...
  *
- *   locks by total wait, matched by name (- : not waited on in that run)
- *       BASE-WAIT     NEW-WAIT       CHANGE        %  BASE-WAITS  NEW-WAITS  LOCK
- *         2.078 s            -     -2.078 s  -100.0%         873          -  gil
+ *   locks by total wait, matched by name (- : not waited on in that run)      locks[]
+ *        BASE-WAIT     NEW-WAIT       CHANGE        %  BASE-WAITS  NEW-WAITS  LOCK
+ *          1.560 s            -     -1.560 s  -100.0%         833          -  gil
  *
  *   threads matched by name (#N: the Nth thread of that name, in order of appearance)
- *     THREAD             BASE-RUNNING  NEW-RUNNING  BASE-LOCKWAIT  NEW-LOCKWAIT
- *     worker-0                1.060 s      1.061 s        1.026 s          0 ns
+ *     THREAD                BASE-RUNNING   NEW-RUNNING  BASE-LOCKWAIT   NEW-LOCKWAIT
+ *     worker-1                   1.027 s       1.017 s       760.0 ms           0 ns  threads[]
  *
- *   what changed (a change under 5% or under 1 ms is called unchanged)
- *     wall time 2.160 s -> 1.169 s (1.85x faster); CPU time ... (unchanged); parallelism ...
- *     lock wait 65.1% -> 33.6% of thread time: gil no longer waited on (2.078 s before); ...
+ *   what changed (a change under 5% of BASE or under 1 ms counts as unchanged)     verdict[]
+ *     wall time 2.170 s -> 1.128 s (1.92x faster); CPU time 2.052 s -> 2.032 s (unchanged); ...
+ *     lock wait 57.3% -> 33.5% of thread time: gil no longer waited on (1.560 s before); ...
  */
 #ifndef GP_DIFF_H
 #define GP_DIFF_H

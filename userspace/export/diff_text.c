@@ -120,10 +120,11 @@ static void print_shares(FILE *f, const struct gp_diff *d)
 	fprintf(f, "\nwhere the threads' time went (share of their lifetimes)\n");
 	fprintf(f, "  %-26s %11s %11s %12s\n", "", "BASE", "NEW", "CHANGE");
 	for (s = 0; s < GP_DS_COUNT; s++) {
-		double sa = diff_share(a, s), sb = diff_share(b, s);
+		double sa = diff_share(a, s), sb = diff_share(b, s), delta = sb - sa;
 
+		/* what rounds to 0.0 is shown as +0.0, not -0.0 */
 		fprintf(f, "  %-26s %10.1f%% %10.1f%% %+8.1f pts\n", state_label[s], sa, sb,
-			sb - sa);
+			fabs(delta) < 0.05 ? 0.0 : delta);
 	}
 	fprintf(f, "  (of %s and %s of thread lifetime)\n", fmt_ns(x, sizeof(x), a->lifetime_ns),
 		fmt_ns(y, sizeof(y), b->lifetime_ns));
