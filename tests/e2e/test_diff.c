@@ -41,8 +41,8 @@ static double report_parallelism(struct json_object *report)
 /*
  * Both runs, recorded again until the one without a GIL had more than one CPU (parallelism 1.25
  * or more, so at least 20% faster than one thread at a time): other programs on a shared
- * machine can take the CPUs (a busy cgroup beside ours leaves us one CPU's share), and then it
- * cannot be faster than with the GIL. The report of NEW.
+ * machine can take the CPUs (with sched autogroup, one busy program in another session leaves
+ * us one CPU of two), and then it cannot be faster than with the GIL. The report of NEW.
  */
 static struct json_object *record_both(const char *a, const char *b, const char *jb)
 {
