@@ -119,7 +119,10 @@ $(OUT)/workloads/%: $(OUT)/wl/%.o $(WL_LIB_OBJS)
 $(OUT)/tests/%: tests/%.c $(SAN_LIB_OBJS) $(WL_SAN_LIB_OBJS)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -O1 $(SANFLAGS) $(CPPFLAGS) $(filter %.c %.o,$^) -lcriterion $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -O1 $(SANFLAGS) $(CPPFLAGS) $(filter %.c %.o,$^) -lcriterion $(TEST_LIBS) $(LDLIBS) -o $@
+
+# The diff writers' tests read the JSON back with json-c, as a user's script would.
+$(OUT)/tests/export/test_diff_writers: TEST_LIBS := -ljson-c
 
 $(OUT)/tests/e2e/test_%: tests/e2e/test_%.c tests/e2e/e2e.h
 	$(call msg,TEST,$@)

@@ -12,6 +12,7 @@ static const struct gp_cmd cmds[] = {
 	{"run", cmd_run, "trace a command (or a bundled workload) and report where its time went"},
 	{"record", cmd_record, "trace a command or running processes into a recording"},
 	{"report", cmd_report, "report a recording, as run would have"},
+	{"diff", cmd_diff, "compare two recordings: what got faster or slower, and which lock"},
 	{"workloads", cmd_workloads, "list the bundled workloads"},
 	{"flamegraph", cmd_flamegraph, "render folded stacks to an interactive SVG flame graph"},
 	{"help", cmd_help, "show this help"},
