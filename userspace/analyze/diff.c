@@ -10,6 +10,7 @@
 #include <string.h>
 #include "analyze/analysis.h"
 #include "analyze/diff.h"
+#include "analyze/lockobj.h"
 #include "util/vec.h"
 
 const char *diff_state_name(enum gp_diff_state st)
@@ -115,16 +116,11 @@ static void key_without_addresses(const char *name, char *key, size_t len)
 
 void diff_lock_key(const char *name, bool by_symbol, char *key, size_t len)
 {
-	const char *label = strstr(name, " (");
-	size_t n = strcspn(name, "+.");
-
-	if (!by_symbol) {
+	if (by_symbol)
+		lock_object_key(name, 0, key,
+				len); /* the object, as the report's lock table has it */
+	else
 		key_without_addresses(name, key, len);
-		return;
-	}
-	if (label && (size_t)(label - name) < n)
-		n = label - name;
-	snprintf(key, len, "%.*s", (int)(n ? n : strlen(name)), name);
 }
 
 /* One futex word of one run, under its key. */
