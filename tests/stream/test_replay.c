@@ -583,3 +583,106 @@ Test(replay, damaged_meta_leaves_nothing)
 	cr_assert_eq(load_meta(&raw, msg), -EINVAL, "a byte left over");
 	bytes_free(&raw);
 }
+
+/*
+ * Hash flooding: keys crafted to collide in the tables a recording fills. Each inverts the hash
+ * as it was before the tables were keyed with a per-process seed, as an attacker with the
+ * source would; with the seed they spread, and a report of them takes linear time, not hours.
+ */
+static uint64_t inv_mul(uint64_t m)
+{
+	uint64_t x = m; /* Newton's iteration: correct bits double each step */
+
+	for (int i = 0; i < 6; i++)
+		x *= 2 - m * x;
+	return x;
+}
+
+static uint64_t inv_xorshift(uint64_t y, int s)
+{
+	uint64_t x = y;
+
+	for (int i = 0; i < 64 / s + 1; i++)
+		x = y ^ (x >> s);
+	return x;
+}
+
+#define GOLD 0x9e3779b97f4a7c15ULL
+
+/* A user frame that makes a one-frame stack of tgid hash to h (model/stacks.c, unseeded). */
+static uint64_t stack_frame_for(uint32_t tgid, uint64_t h)
+{
+	uint64_t h1 = 1 ^ tgid * GOLD, y;
+
+	y = inv_xorshift(h ^ tgid * GOLD, 29) * inv_mul(0xff51afd7ed558ccdULL);
+	return (y ^ h1) - GOLD - (h1 << 6) - (h1 >> 2);
+}
+
+/* An address that puts key (a, addr) at hash y (util/hashmap.c, unseeded). */
+static uint64_t map_key_for(uint64_t a, uint64_t y)
+{
+	uint64_t x = inv_xorshift(y, 31);
+
+	x = inv_xorshift(x * inv_mul(0x94d049bb133111ebULL), 27);
+	x = inv_xorshift(x * inv_mul(0xbf58476d1ce4e5b9ULL), 30);
+	return (x ^ a * GOLD) - 0x632be59bd9b4e019ULL - (a << 6);
+}
+
+static void load_flood(const struct gp_bytes *raw, uint32_t type, struct gp_trace *t)
+{
+	struct gp_bytes real = {0}, file = {0};
+	struct gp_replay_info info;
+	struct gp_trace direct;
+	char msg[256];
+
+	rec_make(&full, &real, &direct);
+	forge(&real, raw, type, &file);
+	cr_assert_eq(load(file.p, file.len, t, &info, msg), 1, "%s", msg);
+	cr_assert_eq(info.chunks, 2, "%s", msg);
+	trace_free(&direct);
+	bytes_free(&real);
+	bytes_free(&file);
+}
+
+#define FLOOD 100000
+
+Test(replay, colliding_stacks, .timeout = 60)
+{
+	struct gp_bytes raw = {0};
+	struct gp_trace t;
+	uint32_t i;
+
+	bytes_u32(&raw, 0);
+	bytes_u32(&raw, FLOOD);
+	for (i = 0; i < FLOOD; i++) {
+		bytes_u32(&raw, i);
+		bytes_u32(&raw, 1);
+		bytes_u32(&raw, 0);
+		bytes_u64(&raw, stack_frame_for(i, 0x1234));
+	}
+	load_flood(&raw, GP_RC_STACKS, &t);
+	cr_assert_eq(stacks_count(t.stacks), FLOOD);
+	trace_free(&t);
+	bytes_free(&raw);
+}
+
+Test(replay, colliding_names, .timeout = 60)
+{
+	struct gp_bytes raw = {0};
+	struct gp_trace t;
+	uint32_t i;
+
+	bytes_u32(&raw, FLOOD);
+	for (i = 0; i < FLOOD; i++) { /* all at slot 0 of any table up to 2^24 slots */
+		bytes_u32(&raw, GP_NK_CODE);
+		bytes_u32(&raw, 7);
+		bytes_u64(&raw, map_key_for((uint64_t)GP_NK_CODE << 32 | 7, (i + 1ULL) << 24));
+		bytes_u32(&raw, 0);
+		bytes_str(&raw, "f");
+		bytes_str(&raw, "");
+	}
+	load_flood(&raw, GP_RC_NAMES, &t);
+	cr_assert_eq(t.names->n, FLOOD);
+	trace_free(&t);
+	bytes_free(&raw);
+}

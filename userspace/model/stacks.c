@@ -80,7 +80,9 @@ static int rec_add(struct gp_stacks *s, uint32_t tgid, const uint64_t *user, uin
 static uint64_t rec_hash(uint32_t tgid, const uint64_t *user, uint32_t nuser,
 			 const uint64_t *kernel, uint32_t nkernel)
 {
-	return frames_hash(tgid, kernel, nkernel, frames_hash(tgid, user, nuser, nuser));
+	uint64_t h = frames_hash(tgid, user, nuser, nuser ^ hashmap_seed());
+
+	return frames_hash(tgid, kernel, nkernel, h);
 }
 
 int stacks_intern(struct gp_stacks *s, uint32_t tgid, const uint64_t *user, uint32_t nuser,
