@@ -644,6 +644,25 @@ static void load_flood(const struct gp_bytes *raw, uint32_t type, struct gp_trac
 	bytes_free(&file);
 }
 
+/* The real recording's META, then a STACKS and an EVENTS chunk. */
+static void load_flood2(const struct gp_bytes *stacks, const struct gp_bytes *events,
+			struct gp_trace *t)
+{
+	struct gp_bytes real = {0}, file = {0};
+	struct gp_replay_info info;
+	struct gp_trace direct;
+	char msg[256];
+
+	rec_make(&full, &real, &direct);
+	forge(&real, stacks, GP_RC_STACKS, &file);
+	cr_assert_eq(recfmt_chunk_put(&file, GP_RC_EVENTS, events->p, events->len, 1), 0);
+	cr_assert_eq(load(file.p, file.len, t, &info, msg), 1, "%s", msg);
+	cr_assert_eq(info.chunks, 3, "%s", msg);
+	trace_free(&direct);
+	bytes_free(&real);
+	bytes_free(&file);
+}
+
 #define FLOOD 100000
 
 Test(replay, colliding_stacks, .timeout = 60)
@@ -684,5 +703,53 @@ Test(replay, colliding_names, .timeout = 60)
 	load_flood(&raw, GP_RC_NAMES, &t);
 	cr_assert_eq(t.names->n, FLOOD);
 	trace_free(&t);
+	bytes_free(&raw);
+}
+
+/* A lock with 300000 distinct waiters, each waiting once at a stack of its own: its waiters,
+ * pairs and stacks were searched in line at every wait (a minute without sanitizers). */
+Test(replay, many_waiters_on_one_lock, .timeout = 60)
+{
+	struct gp_bytes raw = {0}, recs = {0}, stacks = {0};
+	const struct gp_lock *l;
+	union gp_event e;
+	struct gp_trace t;
+	uint32_t i, n = 300000;
+
+	bytes_u32(&stacks, 0);
+	bytes_u32(&stacks, n);
+	for (i = 0; i < n; i++) {
+		bytes_u32(&stacks, 1);
+		bytes_u32(&stacks, 1);
+		bytes_u32(&stacks, 0);
+		bytes_u64(&stacks, 0x400000 + i);
+	}
+	for (i = 0; i < n; i++) {
+		memset(&e, 0, sizeof(e));
+		e.h = (struct gp_ev_hdr){
+			.ts = 2000 + 3 * i, .type = GP_EV_FUTEX_ENTER, .tid = 10 + i};
+		e.fenter.uaddr = 0x1000;
+		bytes_put(&recs, &e, event_size(GP_EV_FUTEX_ENTER));
+		memset(&e, 0, sizeof(e));
+		e.h = (struct gp_ev_hdr){.ts = 2001 + 3 * i, .type = GP_EV_STACKREF, .tid = 10 + i};
+		e.sref = (struct gp_ev_stackref){e.h, GP_STK_FUTEX_WAIT, 0, 0x1000, i, 0};
+		bytes_put(&recs, &e, event_size(GP_EV_STACKREF));
+		memset(&e, 0, sizeof(e));
+		e.h = (struct gp_ev_hdr){
+			.ts = 2002 + 3 * i, .type = GP_EV_FUTEX_EXIT, .tid = 10 + i};
+		bytes_put(&recs, &e, event_size(GP_EV_FUTEX_EXIT));
+	}
+	cr_assert_eq(recfmt_events_encode(recs.p, recs.len, 3 * n, &raw), 0);
+	load_flood2(&stacks, &raw, &t);
+	l = model_lock(t.model, 0, 0x1000);
+	cr_assert_not_null(l);
+	cr_assert_eq(l->waits, n);
+	cr_assert_eq(l->nwaiters, n);
+	cr_assert_eq(l->npairs, n);
+	cr_assert_eq(l->wait_stacks.n, n);
+	cr_assert_eq(l->wait_stacks.v[n - 1].stack, n - 1);
+	trace_free(&t);
+	bytes_free(&stacks);
+	bytes_free(&recs);
 	bytes_free(&raw);
 }
