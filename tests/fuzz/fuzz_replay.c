@@ -7,8 +7,9 @@
  *
  * Mutating the raw bytes almost never gets past a chunk's checksum and its zlib stream, so the
  * custom mutator mostly works beneath them: it takes a recording apart into chunks, mutates one
- * chunk's inflated bytes (an EVENTS chunk's as decoded records), or drops, repeats, swaps or
- * retypes chunks, and puts the file back together with valid checksums. One mutation in eight
+ * chunk's inflated bytes (an EVENTS chunk's as decoded records), drops, repeats, swaps or
+ * retypes chunks, or changes the header's version, and puts the file back together with valid
+ * checksums. One mutation in eight
  * is of the raw bytes, for the header and framing themselves.
  */
 #include <errno.h>
@@ -96,6 +97,7 @@ struct fz_chunk {
 };
 
 struct fz_file {
+	uint32_t version; /* of the header written back */
 	struct fz_chunk c[FZ_MAX_CHUNKS];
 	size_t n;
 	const uint8_t *tail;
@@ -116,6 +118,7 @@ static void fz_split(const uint8_t *p, size_t len, struct fz_file *f)
 	size_t off = GP_REC_HDR_LEN;
 
 	memset(f, 0, sizeof(*f));
+	f->version = GP_REC_VERSION;
 	while (f->n < FZ_MAX_CHUNKS && len - off >= GP_REC_CHUNK_HDR_LEN) {
 		struct fz_chunk *c = &f->c[f->n];
 		uint32_t h[5];
@@ -227,7 +230,7 @@ static int fz_mutate_file(struct fz_file *f, uint64_t *rs)
 	size_t i = fz_rand(rs) % f->n, j = fz_rand(rs) % f->n;
 	struct fz_chunk tmp, *c = &f->c[i];
 
-	switch (fz_rand(rs) % 8) {
+	switch (fz_rand(rs) % 16) { /* one in three rearranges, the rest mutate a chunk */
 	case 0: /* drop */
 		tmp = *c;
 		memmove(c, c + 1, (f->n - i - 1) * sizeof(*c));
@@ -247,6 +250,9 @@ static int fz_mutate_file(struct fz_file *f, uint64_t *rs)
 		return 0;
 	case 3:
 		c->type = fz_rand(rs) % (GP_RC_MAX + 1);
+		return 0;
+	case 4: /* a header of another version, or of none, with its checksum right */
+		f->version = fz_rand(rs) % 4;
 		return 0;
 	}
 	if (fz_inflate(c))
@@ -300,6 +306,13 @@ static size_t fz_join(const struct fz_file *f, uint8_t *data, size_t max)
 	size_t i, len = 0;
 
 	recfmt_header(&out);
+	if (!out.oom && f->version != GP_REC_VERSION) {
+		uint32_t crc;
+
+		memcpy(out.p + 8, &f->version, 4);
+		crc = crc32(0, out.p, 12);
+		memcpy(out.p + 12, &crc, 4);
+	}
 	for (i = 0; i < f->n; i++)
 		fz_chunk_put(&out, &f->c[i]);
 	bytes_put(&out, f->tail, f->taillen);
