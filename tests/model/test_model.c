@@ -663,3 +663,26 @@ Test(model, futex_wait_stack_taken_at_the_block_weighs_the_off_cpu_time)
 	sw(12 * MS, 0, 0, 0, false, 1, 0, 0);
 	cr_assert_eq(prof_weight(1, GP_PK_FUTEX, 9), 0);
 }
+
+/* A process's threads each born and dying in turn: the process has exited after each death, and
+ * as soon as a thread lives again it has not (each death searched the threads for a live one:
+ * quadratic, 70 s for 200000). */
+Test(model, threads_dying_in_birth_order, .timeout = 30)
+{
+	struct gp_process *p;
+	uint32_t tid, n = 200000;
+
+	for (tid = 1; tid <= n; tid++) {
+		union gp_event e = {0};
+
+		e.sw.prev_traced = 1;
+		e.sw.prev_state = GP_TASK_DEAD;
+		feed(&e, GP_EV_SWITCH, tid * 1000, 0, 1000 + tid, P);
+		p = model_process(m, P);
+		cr_assert(p->exited);
+		cr_assert_eq(p->end_ts, tid * 1000);
+	}
+	futex_in(n * 1000 + 1, 7, 0x1000, false); /* a thread seen alive */
+	cr_assert_not(p->exited);
+	cr_assert_eq(p->nthreads, n + 1);
+}
