@@ -308,3 +308,19 @@ Test(damaged, recorder_killed, .timeout = 180)
 	unlink(path);
 	unlink(errpath);
 }
+
+/* stdin that never ends and is no recording: read up to its header, not until memory runs out. */
+Test(damaged, endless_stdin, .timeout = 60)
+{
+	int fd = open("/dev/zero", O_RDONLY);
+	struct e2e_run *r;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(dup2(fd, STDIN_FILENO), STDIN_FILENO); /* gilprof inherits it */
+	close(fd);
+	r = e2e_gilprof_run(NULL, (const char *[]){"report", "-", NULL});
+	cr_assert_eq(r->status, 1, "exit %d: %s", r->status, r->err);
+	cr_assert_str_eq(r->err, "gilprof: stdin: not a gilprof recording\n");
+	cr_assert_str_eq(r->out, "");
+	e2e_free(r);
+}
