@@ -13,6 +13,7 @@ scratch=
 if [ -z "$corpus" ]; then
 	scratch=$(mktemp -d /tmp/gilprof-fuzz-XXXXXX)
 	corpus=$scratch
+	log=$dir/fuzz-smoke.log # make test beside a long make fuzz keeps the latter's log
 fi
 mkdir -p "$corpus"
 if [ -n "$seconds" ]; then
