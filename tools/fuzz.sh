@@ -41,5 +41,9 @@ if [ $rc -ne 0 ] || [ -z "$execs" ]; then
 		"the input is in $dir/artifacts/" >&2
 	exit 1
 fi
+# libFuzzer's last status line: the edges covered and the inputs it keeps of the files it wrote
+done=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n1)
+cov=$(printf '%s' "$done" | sed -nE 's/.* cov: ([0-9]+).*/\1/p')
+kept=$(printf '%s' "$done" | sed -nE 's/.* corp: ([0-9]+).*/\1/p')
 echo "fuzz: $execs executions in $secs s ($(stat average_exec_per_sec)/s), no failure;" \
-	"corpus $inputs inputs, peak RSS $(stat peak_rss_mb) MB"
+	"${cov:-?} edges covered, ${kept:-?} inputs kept ($inputs files), peak RSS $(stat peak_rss_mb) MB"
