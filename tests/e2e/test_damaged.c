@@ -42,8 +42,7 @@ static void file_write(const char *path, const char *buf, size_t len)
 	close(fd);
 }
 
-/* A recording of the countdown workload in 2 threads; a count of 100 M (2 s or more) makes
- * several EVENTS chunks, as the recorder writes one a second. */
+/* A recording of the countdown workload counting down from count in 2 threads. */
 static size_t record(char *path, size_t len, const char *count, char **buf)
 {
 	struct e2e_run *r;
@@ -57,24 +56,48 @@ static size_t record(char *path, size_t len, const char *count, char **buf)
 	return file_read(path, buf);
 }
 
-/* The offset of the chunk that holds byte at, checked to come after a chunk of events (type 4,
- * stream/recfmt.h): then the intact part before it has threads to report. */
-static size_t chunk_holding(const char *buf, size_t len, size_t at)
+/*
+ * A recording with two chunks of events or more however fast the machine is: the recorder writes
+ * one a second, and the countdown runs twice with 1.5 s between.
+ */
+static size_t record_twice(char *path, size_t len, char **buf)
 {
-	size_t off = 16;
-	uint32_t stored, type;
-	bool events = false;
+	char cmd[8192];
+	struct e2e_run *r;
+
+	e2e_require_root();
+	e2e_tmpname(path, len, "rec.gpd");
+	snprintf(cmd, sizeof(cmd),
+		 "%s --threads 2 --count 20000000 && sleep 1.5 && exec %s "
+		 "--threads 2 --count 20000000",
+		 e2e_bin("workloads/countdown"), e2e_bin("workloads/countdown"));
+	r = e2e_gilprof_run(
+		NULL, (const char *[]){"record", "-o", path, "--", "/bin/sh", "-c", cmd, NULL});
+	cr_assert_eq(r->status, 0, "gilprof record: %s", r->err);
+	e2e_free(r);
+	return file_read(path, buf);
+}
+
+/* The offset of the last chunk of events (type 4, stream/recfmt.h), checked to follow another:
+ * the intact part before it then has threads to report. */
+static size_t last_events_chunk(const char *buf, size_t len, uint32_t *stored)
+{
+	size_t off = 16, last = 0;
+	uint32_t n, type, events = 0;
 
 	while (off + 20 <= len) {
-		memcpy(&stored, buf + off + 12, 4);
-		if (off + 20 + stored > at)
-			break;
 		memcpy(&type, buf + off + 4, 4);
-		events |= type == 4;
-		off += 20 + stored;
+		memcpy(&n, buf + off + 12, 4);
+		if (type == 4) {
+			events++;
+			last = off;
+			*stored = n;
+		}
+		off += 20 + n;
 	}
-	cr_assert(events, "no chunk of events before byte %zu", at);
-	return off;
+	cr_assert_eq(off, len, "the recording frames to its end");
+	cr_assert_geq(events, 2, "%u chunks of events", events);
+	return last;
 }
 
 static struct e2e_run *report(const char *path)
@@ -141,14 +164,17 @@ static void expect_refused_at(const char *path, const char *msg)
 
 Test(damaged, truncated, .timeout = 180)
 {
-	char path[128], cut[128], *buf;
-	size_t len = record(path, sizeof(path), "100000000", &buf);
-	char want[128];
+	char path[128], cut[128], want[128], *buf;
+	size_t len = record_twice(path, sizeof(path), &buf), at;
+	uint32_t stored;
 
 	e2e_tmpname(cut, sizeof(cut), "cut.gpd");
-	file_write(cut, buf, len / 2);
-	snprintf(want, sizeof(want), "the recording is incomplete (a chunk is cut short (%zu of",
-		 len / 2 - chunk_holding(buf, len, len / 2) - 20);
+	at = last_events_chunk(buf, len, &stored);
+	file_write(cut, buf, at + 20 + stored / 2); /* half of the last chunk of events */
+	snprintf(want, sizeof(want),
+		 "the recording is incomplete (a chunk is cut short (%u of its %u bytes) at byte "
+		 "%zu)",
+		 stored / 2, stored, at);
 	expect_partial(cut, want);
 	/* all but the last byte: everything before END */
 	file_write(cut, buf, len - 1);
@@ -163,14 +189,13 @@ Test(damaged, truncated, .timeout = 180)
 
 Test(damaged, flipped_byte, .timeout = 180)
 {
-	char path[128], bad[128], *buf;
-	size_t len = record(path, sizeof(path), "100000000", &buf), at;
-	char want[128];
+	char path[128], bad[128], want[128], *buf;
+	size_t len = record_twice(path, sizeof(path), &buf), at;
+	uint32_t stored;
 
 	e2e_tmpname(bad, sizeof(bad), "flipped.gpd");
-	at = chunk_holding(buf, len, len / 2);
-	cr_assert_gt(len / 2, at + 20, "the flipped byte is in the chunk's data");
-	buf[len / 2] ^= 0x20;
+	at = last_events_chunk(buf, len, &stored);
+	buf[at + 20 + stored / 2] ^= 0x20;
 	file_write(bad, buf, len);
 	snprintf(want, sizeof(want),
 		 "the recording is incomplete (a chunk's checksum does not match at byte %zu)", at);
