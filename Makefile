@@ -6,6 +6,7 @@
 #   make run        deps + build + the embedded default experiment under tracing (root)
 #   make test       deps + build + unit tests (sanitizers) + end-to-end tests (root, real BPF)
 #   make bench      overhead and rendering benchmarks
+#   make fuzz       the recording reader under libFuzzer (FUZZ_RUNS=N or FUZZ_SECONDS=S)
 
 OUT := build
 CLANG ?= clang
@@ -53,11 +54,26 @@ E2E_BINS := $(patsubst tests/e2e/%.c,$(OUT)/tests/e2e/%,$(E2E_SRCS))
 E2E_PROG_SRCS := $(filter-out $(E2E_SRCS),$(wildcard tests/e2e/*.c))
 E2E_PROGS := $(patsubst tests/e2e/%.c,$(OUT)/tests/e2e/%,$(E2E_PROG_SRCS))
 
+# The recording reader's fuzzer (libFuzzer, so clang): every layer below the collector, built
+# with coverage and sanitizers into an archive that the harness and the seed writer link from.
+FUZZ_CC ?= clang
+# clang, unlike gcc, counts a brace with fewer fields than the struct as missing initialisers.
+FUZZ_CFLAGS := -std=gnu11 -g -O1 $(WARN) -Wno-missing-field-initializers -fno-omit-frame-pointer \
+	-MMD -MP -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SRCS := $(filter-out userspace/collect/% userspace/cli/%,$(US_SRCS))
+FUZZ_OBJS := $(patsubst userspace/%.c,$(OUT)/fuzz/obj/%.o,$(FUZZ_SRCS))
+FUZZ_BIN := $(OUT)/fuzz/fuzz_replay
+FUZZ_SEEDS := $(OUT)/fuzz/seeds/.made
+FUZZ_RUNS ?= 10000000
+FUZZ_SECONDS ?=
+FUZZ_SMOKE_SECONDS ?= 25
+
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps run test unit e2e bench clean format check-format
+.PHONY: all deps run test unit e2e bench clean format check-format fuzz fuzz-smoke
 
-all: $(OUT)/gilprof $(OUT)/san/gilprof $(WL_PROGS) $(UNIT_BINS) $(E2E_BINS) $(E2E_PROGS)
+all: $(OUT)/gilprof $(OUT)/san/gilprof $(WL_PROGS) $(UNIT_BINS) $(E2E_BINS) $(E2E_PROGS) \
+	$(FUZZ_BIN) $(FUZZ_SEEDS)
 
 deps:
 	$(Q)tools/deps.sh
@@ -141,6 +157,29 @@ $(OUT)/tests/e2e/%: tests/e2e/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $< -lpthread -lm -o $@
 
+$(OUT)/fuzz/obj/%.o: userspace/%.c
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(CPPFLAGS) -c $< -o $@
+
+$(OUT)/fuzz/libgilprof.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(OUT)/fuzz/%: tests/fuzz/%.c tests/recsynth.h $(OUT)/fuzz/libgilprof.a
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(CPPFLAGS) \
+		$(if $(filter fuzz_%,$*),-fsanitize=fuzzer,-fsanitize=fuzzer-no-link) \
+		$< $(OUT)/fuzz/libgilprof.a $(LDLIBS) -o $@
+
+# The seeds are written by the real recorder at build time: they follow the format.
+$(FUZZ_SEEDS): $(OUT)/fuzz/gen_seeds
+	$(call msg,SEEDS,$(@D))
+	$(Q)rm -rf $(@D) && mkdir -p $(@D)
+	$(Q)$(OUT)/fuzz/gen_seeds $(@D)
+	$(Q)touch $@
+
 run: deps all
 	$(OUT)/gilprof run
 
@@ -154,7 +193,18 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/check-format.sh
 	$(Q)tools/check-layers.sh
+	$(Q)tools/fuzz.sh $(FUZZ_BIN) $(OUT)/fuzz/seeds "" $(FUZZ_SMOKE_SECONDS)
 	$(Q)tools/run-tests.sh all $(UNIT_BINS) $(E2E_BINS)
+
+# FUZZ_SECONDS, when set, bounds the run by time instead of FUZZ_RUNS; the corpus grows in
+# build/fuzz/corpus across runs, and what fails is kept in build/fuzz/artifacts.
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BIN) $(FUZZ_SEEDS)
+	$(Q)tools/fuzz.sh $(FUZZ_BIN) $(OUT)/fuzz/seeds $(OUT)/fuzz/corpus "$(FUZZ_SECONDS)" \
+		$(FUZZ_RUNS)
+
+fuzz-smoke: $(FUZZ_BIN) $(FUZZ_SEEDS)
+	$(Q)tools/fuzz.sh $(FUZZ_BIN) $(OUT)/fuzz/seeds "" $(FUZZ_SMOKE_SECONDS)
 
 bench: deps all
 	$(Q)tools/bench.sh
@@ -169,4 +219,5 @@ check-format:
 clean:
 	rm -rf $(OUT)
 
--include $(wildcard $(OUT)/obj/*/*.d $(OUT)/san/*/*.d $(OUT)/wl/*.d $(OUT)/wlsan/*.d $(OUT)/tests/*/*.d)
+-include $(wildcard $(OUT)/obj/*/*.d $(OUT)/san/*/*.d $(OUT)/wl/*.d $(OUT)/wlsan/*.d \
+	$(OUT)/tests/*/*.d $(OUT)/fuzz/obj/*/*.d $(OUT)/fuzz/*.d)

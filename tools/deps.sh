@@ -3,9 +3,11 @@
 # Install the Debian packages gilprof builds, tests and benchmarks with. A no-op when all are there.
 set -euo pipefail
 
-pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev pkg-config
-      libcriterion-dev libjson-c-dev linux-perf libxml2-utils python3 golang-go libc6-dbg
-      clang-format)
+# libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (make fuzz), which clang itself only
+# recommends, so an install without recommends lacks them.
+pkgs=(make gcc clang libclang-rt-dev llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
+      pkg-config libcriterion-dev libjson-c-dev linux-perf libxml2-utils python3 golang-go
+      libc6-dbg clang-format)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -17,6 +17,9 @@
 
 #define E2E_OUT_MAX (1 << 20)
 
+/* When set, gilprof gets SIGALRM after this many seconds (exit 128 + 14): a hang fails a test. */
+static unsigned e2e_alarm_s __attribute__((unused));
+
 struct e2e_run {
 	int status; /* gilprof's exit status */
 	char out[E2E_OUT_MAX]; /* stdout */
@@ -81,6 +84,7 @@ static inline struct e2e_run *e2e_gilprof_run(const char *json_path, const char 
 		dup2(errfd, 2);
 		setenv("ASAN_OPTIONS", "exitcode=86", 1);
 		setenv("LSAN_OPTIONS", "exitcode=86", 1);
+		alarm(e2e_alarm_s); /* survives the exec; 0 sets none */
 		execv(argv[0], (char *const *)argv);
 		_exit(99);
 	}

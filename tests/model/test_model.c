@@ -690,3 +690,26 @@ Test(model, timeline_follows_the_states)
 	cr_assert(s[3].ts == 6 * MS && s[3].bucket == GP_B_RUNNING && s[3].cpu == 0);
 	cr_assert(s[4].ts == 8 * MS && s[4].bucket == GP_B_RUNQ_PREEMPT);
 }
+
+/* A process's threads each born and dying in turn: the process has exited after each death, and
+ * as soon as a thread lives again it has not (each death searched the threads for a live one:
+ * quadratic, 70 s for 200000). */
+Test(model, threads_dying_in_birth_order, .timeout = 30)
+{
+	struct gp_process *p;
+	uint32_t tid, n = 200000;
+
+	for (tid = 1; tid <= n; tid++) {
+		union gp_event e = {0};
+
+		e.sw.prev_traced = 1;
+		e.sw.prev_state = GP_TASK_DEAD;
+		feed(&e, GP_EV_SWITCH, tid * 1000, 0, 1000 + tid, P);
+		p = model_process(m, P);
+		cr_assert(p->exited);
+		cr_assert_eq(p->end_ts, tid * 1000);
+	}
+	futex_in(n * 1000 + 1, 7, 0x1000, false); /* a thread seen alive */
+	cr_assert_not(p->exited);
+	cr_assert_eq(p->nthreads, n + 1);
+}

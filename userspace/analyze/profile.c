@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "analyze/profile.h"
+#include "util/hashmap.h"
 
 #define NAME_CHUNK (1u << 20)
 #define TABLE_MIN 1024u
@@ -56,6 +57,7 @@ struct id_table {
 struct gp_profile {
 	char *unit;
 	gp_hash_fn hash;
+	uint64_t seed; /* a secret of the process: names from files cannot be made to collide */
 	struct name_chunk *names;
 	struct frame_rec *frames;
 	size_t nframes, frames_cap;
@@ -150,8 +152,8 @@ static inline uint32_t profile_hash(const struct gp_profile *p, const void *data
 				    uint64_t seed)
 {
 	if (p->hash == profile_hash_bytes)
-		return (uint32_t)hash_inline(data, len, seed);
-	return (uint32_t)p->hash(data, len, seed);
+		return (uint32_t)hash_inline(data, len, seed ^ p->seed);
+	return (uint32_t)p->hash(data, len, seed ^ p->seed);
 }
 
 /* memcmp() for the few bytes of a frame name, without the call. */
@@ -261,6 +263,7 @@ struct gp_profile *profile_new(const char *unit, struct prof_err *pe)
 	if (!p)
 		goto nomem;
 	p->hash = profile_hash_bytes;
+	p->seed = hashmap_seed();
 	p->unit = strdup(unit);
 	if (!p->unit || table_init(&p->frame_tab) || table_init(&p->stack_tab))
 		goto nomem;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli/recording.h"
+#include "stream/recfmt.h"
 #include "stream/replay.h"
 #include "util/asuser.h"
 #include "util/bytes.h"
@@ -25,8 +26,14 @@ int recording_begin(void)
 	return 0;
 }
 
+/*
+ * The whole file, or only its header when that is not one of a recording this gilprof reads
+ * (replay_load() then says so): `report - </dev/zero` would otherwise read until memory ran out.
+ */
 static int read_all(int fd, struct gp_bytes *b)
 {
+	uint32_t version;
+
 	for (;;) {
 		unsigned char *at = bytes_extend(b, 1 << 20);
 		ssize_t n;
@@ -39,7 +46,7 @@ static int read_all(int fd, struct gp_bytes *b)
 		if (n < 0)
 			return -errno;
 		b->len -= (1 << 20) - n;
-		if (!n)
+		if (!n || (b->len >= GP_REC_HDR_LEN && recfmt_header_check(b->p, b->len, &version)))
 			return 0;
 	}
 }

@@ -109,55 +109,121 @@ void lock_wait_begin(struct gp_lock *l, uint64_t ts)
 		l->max_depth = l->depth;
 }
 
-static int waiter_add(struct gp_lock *l, uint32_t tid)
+/*
+ * A lock's waiters, pairs and stacks are searched in line while there are few, as most locks have
+ * a handful and a hash table each would cost them more than the search. Past LINE_MAX they are
+ * indexed: a program (or a recording) can give one lock a hundred thousand waiters, and a search
+ * in line at each wait then takes quadratic time.
+ */
+#define LINE_MAX 16
+
+typedef void (*entry_key_fn)(const void *v, size_t i, uint64_t *a, uint64_t *b);
+
+/* The position of key (a, b) in idx, -1 if absent; -2 when not indexed: search in line. */
+static long idx_find(const struct gp_hashmap *idx, uint64_t a, uint64_t b)
+{
+	return idx->len ? (long)(uintptr_t)hashmap_get(idx, a, b) - 1 : -2;
+}
+
+/* Entry n - 1 of v, of key (a, b), was appended: index it, or all once past LINE_MAX. */
+static int idx_added(struct gp_hashmap *idx, const void *v, size_t n, uint64_t a, uint64_t b,
+		     entry_key_fn key)
 {
 	size_t i;
 
-	for (i = 0; i < l->nwaiters; i++) {
-		if (l->waiters[i] == tid)
-			return 0;
+	if (n <= LINE_MAX)
+		return 0;
+	if (idx->len)
+		return hashmap_put(idx, a, b, (void *)(uintptr_t)n);
+	for (i = 0; i < n; i++) {
+		key(v, i, &a, &b);
+		if (hashmap_put(idx, a, b, (void *)(uintptr_t)(i + 1)))
+			return -ENOMEM;
 	}
+	return 0;
+}
+
+static void waiter_key(const void *v, size_t i, uint64_t *a, uint64_t *b)
+{
+	*a = ((const uint32_t *)v)[i];
+	*b = 0;
+}
+
+static int waiter_add(struct gp_lock *l, uint32_t tid)
+{
+	long at = idx_find(&l->waiters_idx, tid, 0);
+	size_t i;
+
+	for (i = 0; at == -2 && i < l->nwaiters; i++) {
+		if (l->waiters[i] == tid)
+			at = i;
+	}
+	if (at >= 0)
+		return 0;
 	if (vec_reserve((void **)&l->waiters, &l->capwaiters, l->nwaiters, sizeof(*l->waiters), 8))
 		return -ENOMEM;
 	l->waiters[l->nwaiters++] = tid;
-	return 0;
+	return idx_added(&l->waiters_idx, l->waiters, l->nwaiters, tid, 0, waiter_key);
+}
+
+static void pair_key(const void *v, size_t i, uint64_t *a, uint64_t *b)
+{
+	*a = ((const struct gp_lock_pair *)v)[i].waiter;
+	*b = ((const struct gp_lock_pair *)v)[i].waker;
 }
 
 static int pair_add(struct gp_lock *l, uint32_t waiter, uint32_t waker, uint64_t dur)
 {
+	long at = idx_find(&l->pairs_idx, waiter, waker);
 	struct gp_lock_pair *p;
 	size_t i;
 
-	for (i = 0; i < l->npairs; i++) {
+	for (i = 0; at == -2 && i < l->npairs; i++) {
 		if (l->pairs[i].waiter == waiter && l->pairs[i].waker == waker)
-			break;
+			at = i;
 	}
-	if (i == l->npairs) {
+	if (at < 0) {
 		if (vec_reserve((void **)&l->pairs, &l->cappairs, l->npairs, sizeof(*l->pairs), 8))
 			return -ENOMEM;
+		at = l->npairs;
 		l->pairs[l->npairs++] = (struct gp_lock_pair){waiter, waker, 0, 0};
+		if (idx_added(&l->pairs_idx, l->pairs, l->npairs, waiter, waker, pair_key))
+			return -ENOMEM;
 	}
-	p = &l->pairs[i];
+	p = &l->pairs[at];
 	p->count++;
 	p->wait_ns += dur;
 	return 0;
 }
 
+static void stack_key(const void *v, size_t i, uint64_t *a, uint64_t *b)
+{
+	*a = ((const struct gp_lock_stack *)v)[i].stack;
+	*b = 0;
+}
+
 static int stack_add(struct gp_lock_stacks *st, uint32_t id1, uint64_t ns)
 {
+	long at;
 	size_t i;
 
 	if (!id1)
 		return 0;
-	for (i = 0; i < st->n && st->v[i].stack != id1 - 1; i++)
-		;
-	if (i == st->n) {
+	at = idx_find(&st->idx, id1 - 1, 0);
+	for (i = 0; at == -2 && i < st->n; i++) {
+		if (st->v[i].stack == id1 - 1)
+			at = i;
+	}
+	if (at < 0) {
 		if (vec_reserve((void **)&st->v, &st->cap, st->n, sizeof(*st->v), 8))
 			return -ENOMEM;
+		at = st->n;
 		st->v[st->n++] = (struct gp_lock_stack){id1 - 1, 0, 0};
+		if (idx_added(&st->idx, st->v, st->n, id1 - 1, 0, stack_key))
+			return -ENOMEM;
 	}
-	st->v[i].count++;
-	st->v[i].ns += ns;
+	st->v[at].count++;
+	st->v[at].ns += ns;
 	return 0;
 }
 
@@ -227,6 +293,10 @@ void lock_free(struct gp_lock *l)
 	free(l->pairs);
 	free(l->wait_stacks.v);
 	free(l->release_stacks.v);
+	hashmap_free(&l->waiters_idx);
+	hashmap_free(&l->pairs_idx);
+	hashmap_free(&l->wait_stacks.idx);
+	hashmap_free(&l->release_stacks.idx);
 	free(l);
 }
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "gilprof.h"
+#include "util/hashmap.h"
 
 /* A growable array of durations with nearest-rank percentiles. */
 struct gp_u64vec {
@@ -63,6 +64,7 @@ struct gp_lock_stack {
 struct gp_lock_stacks {
 	struct gp_lock_stack *v;
 	size_t n, cap;
+	struct gp_hashmap idx; /* (stack, 0) -> position + 1, once there are many */
 };
 
 /* One finished wait. Stack ids are id + 1, 0 when none was taken. */
@@ -88,6 +90,7 @@ struct gp_lock {
 	size_t nwaiters, capwaiters;
 	struct gp_lock_pair *pairs; /* (waiter, what ended the wait) */
 	size_t npairs, cappairs;
+	struct gp_hashmap waiters_idx, pairs_idx; /* their positions + 1, once there are many */
 	uint64_t handoffs; /* waits ended by another thread's wakeup */
 	uint64_t futile; /* woken, then waiting on the word again with under 50 us on CPU between */
 	uint64_t at_attach; /* waits already in progress when tracing attached: timed from then */

@@ -191,6 +191,7 @@ static struct gp_thread *thread_new(struct gp_model *m, uint32_t tid, uint32_t t
 		p->nthreads--;
 		goto oom;
 	}
+	p->nlive++;
 	t->tid = tid;
 	t->tgid = tgid;
 	t->proc = p;
@@ -374,14 +375,12 @@ static struct gp_wake_pair *pair_get(struct gp_model *m, uint32_t waker, uint32_
 	return p;
 }
 
+/* Counted, not searched for: a process whose threads die in the order they were born would
+ * otherwise cost quadratic time (200000 threads: 70 s). */
 static void process_thread_died(struct gp_process *p, uint64_t ts)
 {
-	size_t i;
-
-	for (i = 0; i < p->nthreads; i++) {
-		if (!p->threads[i]->dead)
-			return;
-	}
+	if (p->nlive && --p->nlive)
+		return;
 	p->exited = true;
 	p->end_ts = ts;
 }
@@ -587,6 +586,8 @@ static void on_exec(struct gp_model *m, const struct gp_ev_exec *e)
 		if (leader && !leader->dead) {
 			thread_transition(m, leader, e->h.ts, GP_TS_DEAD);
 			leader->dead = true;
+			if (leader->proc->nlive) /* the process lives on in the execing thread */
+				leader->proc->nlive--;
 			leader->end_ts = e->h.ts;
 		}
 		hashmap_del(&m->thread_by_tid, e->old_tid, 0);

@@ -112,6 +112,7 @@ struct gp_process {
 	unsigned execs;
 	struct gp_thread **threads; /* in order of appearance */
 	size_t nthreads, capthreads;
+	size_t nlive; /* of them not dead */
 };
 
 struct gp_wake_pair {

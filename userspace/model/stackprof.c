@@ -20,7 +20,7 @@ void stackprof_free(struct gp_stackprof *p)
 
 static uint64_t cell_hash(const struct gp_prof_cell *c)
 {
-	uint64_t h = ((uint64_t)c->tid << 32 | c->kind) * 0x9e3779b97f4a7c15ULL;
+	uint64_t h = ((uint64_t)c->tid << 32 | c->kind) * 0x9e3779b97f4a7c15ULL ^ hashmap_seed();
 
 	h ^= ((uint64_t)c->stack << 32 | c->stack2) + 0x632be59bd9b4e019ULL + (h << 6) + (h >> 2);
 	h ^= (c->uaddr ^ (uint64_t)c->op << 48) * 0xbf58476d1ce4e5b9ULL + (h << 6) + (h >> 2);

@@ -77,10 +77,18 @@ static int rec_add(struct gp_stacks *s, uint32_t tgid, const uint64_t *user, uin
 	return 0;
 }
 
+static uint64_t rec_hash(uint32_t tgid, const uint64_t *user, uint32_t nuser,
+			 const uint64_t *kernel, uint32_t nkernel)
+{
+	uint64_t h = frames_hash(tgid, user, nuser, nuser ^ hashmap_seed());
+
+	return frames_hash(tgid, kernel, nkernel, h);
+}
+
 int stacks_intern(struct gp_stacks *s, uint32_t tgid, const uint64_t *user, uint32_t nuser,
 		  const uint64_t *kernel, uint32_t nkernel, uint32_t *id)
 {
-	uint64_t h = frames_hash(tgid, kernel, nkernel, frames_hash(tgid, user, nuser, nuser));
+	uint64_t h = rec_hash(tgid, user, nuser, kernel, nkernel);
 	uintptr_t v;
 	uint64_t k;
 
@@ -98,6 +106,24 @@ int stacks_intern(struct gp_stacks *s, uint32_t tgid, const uint64_t *user, uint
 	}
 	*id = s->n++;
 	return 0;
+}
+
+void stacks_truncate(struct gp_stacks *s, size_t n)
+{
+	while (s->n > n) {
+		struct gp_stack_rec *r = &s->recs[--s->n];
+		uint64_t h = rec_hash(r->tgid, r->user, r->nuser, r->kernel, r->nkernel), k;
+		uintptr_t v;
+
+		/* the newest stack of a hash ends its chain, so no later index is left behind */
+		for (k = 0; (v = (uintptr_t)hashmap_get(&s->by_hash, h, k)); k++) {
+			if (v == s->n + 1) {
+				hashmap_del(&s->by_hash, h, k);
+				break;
+			}
+		}
+		free(r->user);
+	}
 }
 
 const struct gp_stack_rec *stacks_get(const struct gp_stacks *s, uint32_t id)

@@ -21,6 +21,8 @@ void stacks_free(struct gp_stacks *s);
 /* The id of this stack, added if new. Returns 0 or -ENOMEM. */
 int stacks_intern(struct gp_stacks *s, uint32_t tgid, const uint64_t *user, uint32_t nuser,
 		  const uint64_t *kernel, uint32_t nkernel, uint32_t *id);
+/* Forget the stacks from id n on, the newest first (a reader's undo of a damaged chunk). */
+void stacks_truncate(struct gp_stacks *s, size_t n);
 const struct gp_stack_rec *stacks_get(const struct gp_stacks *s, uint32_t id);
 size_t stacks_count(const struct gp_stacks *s);
 

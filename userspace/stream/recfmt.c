@@ -8,6 +8,9 @@
 #include "util/vec.h"
 #include "stream/recfmt.h"
 
+/* Deflate codes at most 258 bytes in 2 bits (zlib's "technical details"). */
+#define ZLIB_MAX_RATIO 1032
+
 static uint32_t crc(uint32_t c, const void *p, size_t n)
 {
 	return (uint32_t)crc32(c, p, (uInt)n);
@@ -92,6 +95,11 @@ int recfmt_chunk_get(struct gp_cursor *c, uint32_t *type, struct gp_bytes *raw, 
 	}
 	if (crc(crc(0, hdr, 16), stored, hdr[3]) != hdr[4]) {
 		snprintf(why, whylen, "a chunk's checksum does not match");
+		goto bad;
+	}
+	/* checked before the room for it is taken: the size is the file's word, not a fact */
+	if (hdr[2] > (uint64_t)hdr[3] * ZLIB_MAX_RATIO) {
+		snprintf(why, whylen, "a chunk claims more bytes than it can inflate to");
 		goto bad;
 	}
 	bytes_reset(raw);

@@ -16,19 +16,40 @@ struct replay {
 	bool have_end;
 };
 
+/*
+ * Each chunk is read whole and checked before any of it is kept, so that a damaged chunk adds
+ * nothing to the trace: a report then holds exactly the intact chunks before the damage.
+ */
+
+/* META's strings, checked before the trace takes anything from it. */
+static int meta_check(struct gp_cursor c, uint32_t argc, struct gp_replay_info *info)
+{
+	char arg[4096];
+	uint32_t i;
+
+	for (i = 0; i < argc && !c.bad; i++)
+		cursor_str(&c, arg, sizeof(arg));
+	cursor_str(&c, info->host, sizeof(info->host));
+	cursor_str(&c, info->kernel, sizeof(info->kernel));
+	cursor_str(&c, info->version, sizeof(info->version));
+	return c.bad || cursor_left(&c) ? -EINVAL : 0;
+}
+
 static int get_meta(struct replay *rp, struct gp_cursor *c)
 {
 	struct gp_trace *t = rp->t;
-	uint32_t ncpus = cursor_u32(c), flags, argc, i;
+	uint32_t ncpus = cursor_u32(c), freq = cursor_u32(c), flags = cursor_u32(c), argc, i;
+	uint64_t start_ts = cursor_u64(c), wall = cursor_u64(c);
 	char arg[4096];
 
-	t->freq = cursor_u32(c);
-	flags = cursor_u32(c);
-	t->start_ts = cursor_u64(c);
-	rp->info->wall_start_ns = cursor_u64(c);
 	argc = cursor_u32(c);
-	if (c->bad || !ncpus || ncpus > GP_MAX_CPUS || argc > ARGC_MAX || t->freq > 100000)
+	/* a report names the command by argv[0]: a recording always has one */
+	if (c->bad || !ncpus || ncpus > GP_MAX_CPUS || !argc || argc > ARGC_MAX || freq > 100000 ||
+	    meta_check(*c, argc, rp->info))
 		return -EINVAL;
+	t->freq = freq;
+	t->start_ts = rp->last_ts = start_ts;
+	rp->info->wall_start_ns = wall;
 	t->lines = flags & GP_REC_F_LINES;
 	t->attached = flags & GP_REC_F_ATTACHED;
 	t->argv = calloc(argc + 1, sizeof(*t->argv));
@@ -39,65 +60,94 @@ static int get_meta(struct replay *rp, struct gp_cursor *c)
 		return -ENOMEM;
 	for (i = 0; i < argc; i++) {
 		cursor_str(c, arg, sizeof(arg));
-		if (c->bad)
-			return -EINVAL;
 		t->argv[i] = strdup(arg);
 		if (!t->argv[i])
 			return -ENOMEM;
 	}
-	cursor_str(c, rp->info->host, sizeof(rp->info->host));
-	cursor_str(c, rp->info->kernel, sizeof(rp->info->kernel));
-	cursor_str(c, rp->info->version, sizeof(rp->info->version));
-	rp->last_ts = t->start_ts;
-	return c->bad || cursor_left(c) ? -EINVAL : 0;
+	return 0;
+}
+
+/* One stack's frames: NULL when they are out of range or cut short. */
+static const void *stack_take(struct gp_cursor *c, uint32_t *tgid, uint32_t *nu, uint32_t *nk)
+{
+	*tgid = cursor_u32(c);
+	*nu = cursor_u32(c);
+	*nk = cursor_u32(c);
+	if (c->bad || *nu > GP_STACK_USER_MAX || *nk > GP_STACK_KERNEL_MAX)
+		return NULL;
+	return cursor_take(c, (*nu + *nk) * 8ul);
+}
+
+static int stacks_check(struct gp_cursor c, uint32_t n)
+{
+	uint32_t k, tgid, nu, nk;
+
+	for (k = 0; k < n; k++)
+		if (!stack_take(&c, &tgid, &nu, &nk))
+			return -EINVAL;
+	return cursor_left(&c) ? -EINVAL : 0;
 }
 
 static int get_stacks(struct replay *rp, struct gp_cursor *c)
 {
-	uint32_t first = cursor_u32(c), n = cursor_u32(c), k, id;
+	uint32_t first = cursor_u32(c), n = cursor_u32(c), k, id, tgid, nu, nk;
+	uint64_t frames[GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX];
 
-	if (c->bad || first != stacks_count(rp->t->stacks))
+	if (c->bad || first != stacks_count(rp->t->stacks) || stacks_check(*c, n))
 		return -EINVAL;
 	for (k = 0; k < n; k++) {
-		uint32_t tgid = cursor_u32(c), nu = cursor_u32(c), nk = cursor_u32(c);
-		const uint64_t *u, *kf;
-		uint64_t user[GP_STACK_USER_MAX], kernel[GP_STACK_KERNEL_MAX];
+		const void *f = stack_take(c, &tgid, &nu, &nk); /* checked whole above */
 
-		if (c->bad || nu > GP_STACK_USER_MAX || nk > GP_STACK_KERNEL_MAX)
-			return -EINVAL;
-		u = cursor_take(c, nu * 8ul);
-		kf = cursor_take(c, nk * 8ul);
-		if (c->bad)
-			return -EINVAL;
-		memcpy(user, u, nu * 8ul);
-		memcpy(kernel, kf, nk * 8ul);
-		if (stacks_intern(rp->t->stacks, tgid, user, nu, kernel, nk, &id))
+		memcpy(frames, f, (nu + nk) * 8ul);
+		if (stacks_intern(rp->t->stacks, tgid, frames, nu, frames + nu, nk, &id)) {
+			stacks_truncate(rp->t->stacks, first);
 			return -ENOMEM;
+		}
 		/* a recorder writes each distinct stack once: a repeat is damage */
-		if (id != first + k)
+		if (id != first + k) {
+			stacks_truncate(rp->t->stacks, first);
 			return -EINVAL;
+		}
 	}
-	return cursor_left(c) ? -EINVAL : 0;
+	return 0;
+}
+
+/* One name fact: 0, or -EINVAL when it is out of range or cut short. */
+static int name_take(struct gp_cursor *c, struct gp_name *e, char name[512], char obj[128])
+{
+	e->kind = cursor_u32(c);
+	e->tgid = cursor_u32(c);
+	e->addr = cursor_u64(c);
+	e->rc = (int32_t)cursor_u32(c);
+	cursor_str(c, name, 512);
+	cursor_str(c, obj, 128);
+	return c->bad || e->kind >= GP_NK_COUNT ? -EINVAL : 0;
+}
+
+static int names_check(struct gp_cursor c, uint32_t n)
+{
+	char name[512], obj[128];
+	struct gp_name e;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (name_take(&c, &e, name, obj))
+			return -EINVAL;
+	return cursor_left(&c) ? -EINVAL : 0;
 }
 
 static int get_names(struct replay *rp, struct gp_cursor *c)
 {
 	uint32_t n = cursor_u32(c), i;
 	char name[512], obj[128];
+	struct gp_name e;
+	int err = c->bad ? -EINVAL : names_check(*c, n);
 
-	for (i = 0; i < n && !c->bad; i++) {
-		uint32_t kind = cursor_u32(c), tgid = cursor_u32(c);
-		uint64_t addr = cursor_u64(c);
-		int rc = (int)cursor_u32(c);
-
-		cursor_str(c, name, sizeof(name));
-		cursor_str(c, obj, sizeof(obj));
-		if (c->bad || kind >= GP_NK_COUNT)
-			return -EINVAL;
-		if (nametab_put(rp->t->names, kind, tgid, addr, rc, name, obj))
-			return -ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		name_take(c, &e, name, obj);
+		err = nametab_put(rp->t->names, e.kind, e.tgid, e.addr, e.rc, name, obj);
 	}
-	return c->bad || cursor_left(c) ? -EINVAL : 0;
+	return err;
 }
 
 static int get_events(struct replay *rp, const void *p, size_t len)
@@ -131,25 +181,18 @@ static int get_events(struct replay *rp, const void *p, size_t len)
 	return 0;
 }
 
-static int get_end(struct replay *rp, struct gp_cursor *c)
-{
-	struct gp_trace *t = rp->t;
-	struct gp_trace_stats *st = &t->stats;
-	uint32_t n, k, cpu;
+/* END's figures, kept only once all of them have been read and checked. */
+struct end {
+	uint64_t end_ts;
+	int exit_status;
+	struct gp_trace_stats stats;
+	uint64_t unwind_stops[GP_UNWIND_STOPS];
+};
 
-	t->end_ts = cursor_u64(c);
-	t->exit_status = (int)cursor_u32(c);
-	n = cursor_u32(c);
-	if (n != GP_DROP_CAUSE_MAX_BPF)
-		return -EINVAL;
-	for (k = 0; k < n; k++)
-		st->drops[k] = cursor_u64(c);
-	st->invalid = cursor_u64(c);
-	st->stacks_dropped = cursor_u64(c);
-	st->received = cursor_u64(c);
-	st->ncpus = cursor_u32(c);
-	if (st->ncpus > GP_MAX_CPUS)
-		return -EINVAL;
+static void end_cpus(struct gp_cursor *c, struct gp_trace_stats *st)
+{
+	uint32_t cpu, k;
+
 	for (cpu = 0; cpu < st->ncpus; cpu++) {
 		st->cpu[cpu].last_ts = cursor_u64(c);
 		st->cpu[cpu].cur_kind = cursor_u32(c);
@@ -157,13 +200,45 @@ static int get_end(struct replay *rp, struct gp_cursor *c)
 		for (k = 0; k < GP_CPU_KINDS; k++)
 			st->cpu[cpu].ns[k] = cursor_u64(c);
 	}
+}
+
+static int end_take(struct gp_cursor *c, struct end *e)
+{
+	struct gp_trace_stats *st = &e->stats;
+	uint32_t k;
+
+	e->end_ts = cursor_u64(c);
+	e->exit_status = (int)cursor_u32(c);
+	if (cursor_u32(c) != GP_DROP_CAUSE_MAX_BPF)
+		return -EINVAL;
+	for (k = 0; k < GP_DROP_CAUSE_MAX_BPF; k++)
+		st->drops[k] = cursor_u64(c);
+	st->invalid = cursor_u64(c);
+	st->stacks_dropped = cursor_u64(c);
+	st->received = cursor_u64(c);
+	st->ncpus = cursor_u32(c);
+	if (st->ncpus > GP_MAX_CPUS)
+		return -EINVAL;
+	end_cpus(c, st);
 	if (cursor_u32(c) != GP_UNWIND_STOPS)
 		return -EINVAL;
 	for (k = 0; k < GP_UNWIND_STOPS; k++)
-		t->unwind_stops[k] = cursor_u64(c);
-	if (c->bad || cursor_left(c) || t->end_ts < t->start_ts || t->exit_status < -1 ||
-	    t->exit_status > 255)
+		e->unwind_stops[k] = cursor_u64(c);
+	return c->bad || cursor_left(c) || e->exit_status < -1 || e->exit_status > 255 ? -EINVAL
+										       : 0;
+}
+
+static int get_end(struct replay *rp, struct gp_cursor *c)
+{
+	struct gp_trace *t = rp->t;
+	struct end e = {0};
+
+	if (end_take(c, &e) || e.end_ts < t->start_ts)
 		return -EINVAL;
+	t->end_ts = e.end_ts;
+	t->exit_status = e.exit_status;
+	t->stats = e.stats;
+	memcpy(t->unwind_stops, e.unwind_stops, sizeof(e.unwind_stops));
 	rp->have_end = true;
 	return 0;
 }

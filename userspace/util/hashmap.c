@@ -1,12 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
 #include "util/hashmap.h"
+
+/*
+ * Keys come from recordings and traced programs: a hash anyone can invert lets a file put every
+ * key in one probe run (or hash chain), and a report then takes quadratic time. A secret per
+ * process keeps that from being planned; nothing depends on the order the hash gives.
+ */
+static uint64_t hash_seed;
+
+__attribute__((constructor)) static void hashmap_seed_init(void)
+{
+	struct timespec ts;
+
+	if (getrandom(&hash_seed, sizeof(hash_seed), GRND_NONBLOCK) == sizeof(hash_seed))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* no entropy yet: better than none */
+	hash_seed = (uint64_t)(uintptr_t)&ts ^ (uint64_t)ts.tv_nsec << 20 ^ (uint64_t)ts.tv_sec;
+}
+
+uint64_t hashmap_seed(void)
+{
+	return hash_seed;
+}
 
 static uint64_t hkey_hash(uint64_t a, uint64_t b)
 {
 	/* splitmix64 finaliser over both words: tids and addresses cluster in low bits */
-	uint64_t x = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL + (a << 6));
+	uint64_t x = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL + (a << 6)) ^ hash_seed;
 
 	x ^= x >> 30;
 	x *= 0xbf58476d1ce4e5b9ULL;

@@ -22,6 +22,10 @@ struct gp_hashmap {
 	size_t len;
 };
 
+/* The secret that keys every hash of this process, for tables that chain on a hash of their
+ * own (stacks, profile cells): the same for the whole run, another for the next. */
+uint64_t hashmap_seed(void);
+
 void hashmap_init(struct gp_hashmap *m);
 void hashmap_free(struct gp_hashmap *m);
 void *hashmap_get(const struct gp_hashmap *m, uint64_t a, uint64_t b);
