@@ -163,21 +163,24 @@ static int diff_write(const struct diff_cli *o, struct gp_trace t[GP_DIFF_SIDES]
 	int s, err = 0;
 
 	for (s = 0; s < GP_DIFF_SIDES; s++) {
-		report_init(&r[s], &t[s], &ro);
+		err |= report_init(&r[s], &t[s], &ro);
 		dopt.label[s] = strcmp(o->in[s], "-") ? o->in[s] : "stdin";
 		dopt.incomplete[s] = t[s].truncated;
 	}
-	if (diff_build(&d, &r[GP_DIFF_BASE], &r[GP_DIFF_NEW], &dopt)) {
+	if (err || diff_build(&d, &r[GP_DIFF_BASE], &r[GP_DIFF_NEW], &dopt)) {
 		fprintf(stderr, "gilprof diff: out of memory\n");
 		output_discard(&out[OUT_TEXT]);
 		output_discard(&out[OUT_JSON]);
-		return 1;
+		err = 1;
+	} else {
+		if (out[OUT_JSON].open && output_write(&out[OUT_JSON], write_json, &d))
+			err = 1;
+		if (output_write(&out[OUT_TEXT], write_text, &d))
+			err = 1;
+		diff_free(&d);
 	}
-	if (out[OUT_JSON].open && output_write(&out[OUT_JSON], write_json, &d))
-		err = 1;
-	if (output_write(&out[OUT_TEXT], write_text, &d))
-		err = 1;
-	diff_free(&d);
+	for (s = 0; s < GP_DIFF_SIDES; s++)
+		report_free(&r[s]);
 	return err;
 }
 
