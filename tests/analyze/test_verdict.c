@@ -159,8 +159,9 @@ static void serialised_three(void)
 
 Test(verdict, whatif_without_a_serialising_lock)
 {
-	const uint64_t words[] = {0x2000};
-	struct gp_whatif_lock l = {P, words, 1};
+	/* thread 2's acquisition ends when it is back on a CPU, at 10 ms; thread 3's at 20 ms */
+	const struct gp_whatif_span spans[] = {{2, 0, 10 * MS}, {3, 0, 20 * MS}};
+	struct gp_whatif_lock l = {spans, 2};
 	struct gp_whatif w;
 
 	serialised_three();

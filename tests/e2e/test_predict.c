@@ -106,8 +106,8 @@ Test(predict, cpython_threads_vs_processes, .timeout = 300)
 	e2e_require_root();
 	if (access(py, X_OK))
 		cr_skip_test("%s is not installed", py);
-	prediction_holds((const char *[]){py, script, "2", "12000000", NULL},
-			 (const char *[]){py, script, "2", "12000000", "processes", NULL},
+	prediction_holds((const char *[]){py, script, "2", "40000000", NULL},
+			 (const char *[]){py, script, "2", "40000000", "processes", NULL},
 			 "CPython GIL");
 }
 

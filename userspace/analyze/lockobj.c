@@ -204,6 +204,9 @@ static int chain_close(struct objs_builder *b, const struct gp_thread *t, struct
 	o->acquisitions++;
 	o->acquire_ns += d;
 	o->exit_released += released_at_exit(b->m, c->ender, c->last_wait_end);
+	if (vec_reserve((void **)&o->spans, &o->capspans, o->nspans, sizeof(*o->spans), 16))
+		return -ENOMEM;
+	o->spans[o->nspans++] = (struct gp_whatif_span){t->tid, c->start, c->end};
 	if (u64vec_push(&o->durations, d) || waiter_add(o, t->tid))
 		return -ENOMEM;
 	return waker_is_task(c->ender) ? holder_add(o, c->ender, d) : 0;
@@ -271,6 +274,15 @@ static int obj_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+static int span_cmp(const void *a, const void *b)
+{
+	const struct gp_whatif_span *x = a, *y = b;
+
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
 static int word_cmp(const void *a, const void *b)
 {
 	const struct gp_lock *x = *(struct gp_lock *const *)a, *y = *(struct gp_lock *const *)b;
@@ -295,6 +307,8 @@ static void objs_finish(struct gp_lock_objs *o)
 		qsort(o->v, o->n, sizeof(*o->v), obj_cmp);
 	for (i = 0; i < o->n; i++) {
 		qsort(o->v[i].words, o->v[i].nwords, sizeof(*o->v[i].words), word_cmp);
+		if (o->v[i].nspans)
+			qsort(o->v[i].spans, o->v[i].nspans, sizeof(*o->v[i].spans), span_cmp);
 		if (!o->v[i].join) {
 			o->nlocks++;
 			o->acquire_ns += o->v[i].acquire_ns;
@@ -358,6 +372,7 @@ void lock_objs_free(struct gp_lock_objs *o)
 		free(o->v[i].words);
 		free(o->v[i].waiters);
 		free(o->v[i].holders);
+		free(o->v[i].spans);
 		u64vec_free(&o->v[i].durations);
 	}
 	free(o->v);

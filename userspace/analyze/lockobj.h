@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "analyze/analysis.h"
+#include "analyze/whatif.h"
 #include "model/model.h"
 
 /* Woken, a thread that waits on the object again with less CPU than this between was not let
@@ -51,6 +52,8 @@ struct gp_lock_obj {
 	size_t nwaiters, capwaiters;
 	struct gp_obj_holder *holders;
 	size_t nholders, capholders;
+	struct gp_whatif_span *spans; /* each acquisition: by tid, then start */
+	size_t nspans, capspans;
 };
 
 struct gp_lock_objs {

@@ -166,24 +166,17 @@ static double waiters_share(const struct gp_model *m, const struct gp_lock_obj *
 
 static int verdict_lock(const struct gp_model *m, struct gp_verdict *v, const struct gp_lock_obj *o)
 {
-	uint64_t *uaddrs = calloc(o->nwords, sizeof(*uaddrs));
-	struct gp_whatif_lock wl = {o->tgid, uaddrs, o->nwords};
+	struct gp_whatif_lock wl = {o->spans, o->nspans};
 	double capacity = v->whatif.capacity;
-	size_t i;
 	int err;
 
-	if (!uaddrs)
-		return -ENOMEM;
 	v->lock = o;
 	v->lock_share = waiters_share(m, o);
 	v->release_word = o->words[0];
 	v->retry_share = o->waits ? (double)o->retries / o->waits : 0;
 	v->wake_to_run_p50 = u64vec_percentile((struct gp_u64vec *)&o->words[0]->wake_to_run, 50);
 	holders_top(o, v);
-	for (i = 0; i < o->nwords; i++)
-		uaddrs[i] = o->words[i]->uaddr;
 	err = whatif_run(m, capacity, &wl, &v->whatif);
-	free(uaddrs);
 	if (err)
 		return err == -ENODATA ? 0 : err;
 	v->predicted = true;

@@ -53,16 +53,28 @@ static uint64_t seg_end(const struct gp_thread *t, size_t i)
 	return i + 1 < t->tl.n ? t->tl.v[i + 1].ts : t->end_ts;
 }
 
-static bool lock_removed(const struct replay *r, const struct gp_thread *t, const struct gp_seg *s)
+/* The first span of tid's in the lock, or n. */
+static size_t spans_of(const struct gp_whatif_lock *l, uint32_t tid)
 {
-	size_t i;
+	size_t lo = 0, hi = l->n;
 
-	if (!r->lock || s->bucket != GP_B_FUTEX || t->tgid != r->lock->tgid)
-		return false;
-	for (i = 0; i < r->lock->n; i++)
-		if (r->lock->uaddrs[i] == s->uaddr)
-			return true;
-	return false;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (l->spans[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Is segment s, starting at ts, inside one of the thread's removed spans (from *k on)? */
+static bool seg_removed(const struct gp_whatif_lock *l, uint32_t tid, size_t *k, uint64_t ts)
+{
+	while (*k < l->n && l->spans[*k].tid == tid && l->spans[*k].end <= ts)
+		(*k)++;
+	return *k < l->n && l->spans[*k].tid == tid && l->spans[*k].start <= ts;
 }
 
 static long thread_index(const struct replay *r, uint32_t tid)
@@ -87,19 +99,19 @@ static int item_push(struct rthread *rt, enum item_kind kind, uint64_t len, uint
 static int items_build(struct replay *r, struct rthread *rt)
 {
 	const struct gp_thread *t = rt->t;
-	size_t i;
+	size_t i, k = r->lock ? spans_of(r->lock, t->tid) : 0;
 	int err = 0;
 
 	for (i = 0; i < t->tl.n && !err; i++) {
 		const struct gp_seg *s = &t->tl.v[i];
 		uint64_t len = seg_end(t, i) - s->ts;
 
-		if (s->bucket == GP_B_RUNNING || s->bucket == GP_B_SWITCHING)
+		if (r->lock && seg_removed(r->lock, t->tid, &k, s->ts))
+			r->removed_ns += len;
+		else if (s->bucket == GP_B_RUNNING || s->bucket == GP_B_SWITCHING)
 			err = item_push(rt, IT_CPU, len, s->ts);
 		else if (s->bucket == GP_B_RUNQ_WAKE || s->bucket == GP_B_RUNQ_PREEMPT)
 			continue;
-		else if (lock_removed(r, t, s))
-			r->removed_ns += len;
 		else if (i + 1 < t->tl.n || waker_is_task(s->waker))
 			err = item_push(rt, IT_WAIT, len, s->ts);
 	}

@@ -7,7 +7,8 @@
  * its length; a thread forked by a traced one starts when its parent reaches the fork. Run-queue
  * time is not replayed: the replay shares the CPUs out itself (processor sharing over the CPU
  * capacity the traced program had: the CPUs less what other tasks used). The replay runs twice,
- * as recorded and without the lock's waits, and the prediction is the ratio of the two, so that
+ * as recorded and without the lock's acquisitions (the waits, and the CPU and run-queue time of
+ * the retries between them), and the prediction is the ratio of the two, so that
  * what the replay does not model (caches, the lock's own cost) cancels out.
  * (wPerf's wait-for graph and Coz's virtual speedup are the models followed.)
  */
@@ -18,10 +19,16 @@
 #include <stdint.h>
 #include "model/model.h"
 
-/* The futex words whose waits are removed, all of one process. */
+/* A span of a thread's life to remove: an acquisition of the lock (analyze/lockobj.h), from its
+ * first futex wait to the thread's return to a CPU, the retries between included. */
+struct gp_whatif_span {
+	uint32_t tid;
+	uint64_t start, end;
+};
+
+/* What the lock cost its waiters: spans sorted by tid, then start. */
 struct gp_whatif_lock {
-	uint32_t tgid;
-	const uint64_t *uaddrs;
+	const struct gp_whatif_span *spans;
 	size_t n;
 };
 
