@@ -454,11 +454,18 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	    !(prev->flags & (PF_KTHREAD | PF_IO_WORKER)) && futex_wait_of(prev, &fenter)) {
 		pm = bpf_task_storage_get(&traced, prev, 0, 0);
 		if (pm) {
-			pm->in_futex = 1;
 			pm->futex_uaddr = fenter.uaddr;
 			pm->futex_timeout = fenter.has_timeout;
-			/* until its wakeup says, unless it came already (on_waking) */
-			pm->futex_ret = pm->pending ? pm->pending_ret : GP_FUTEX_RET_UNSEEN;
+			pm->futex_ret = GP_FUTEX_RET_UNSEEN; /* until its wakeup says */
+			/*
+			 * Its waker may be in on_waking on another CPU right now (try_to_wake_up
+			 * traces the wakeup before it waits for this switch to finish): publish the
+			 * wait, then take what the waker left; it does the converse, and the
+			 * atomic adds' full barriers (lock xadd) let at least one see the other.
+			 */
+			__sync_fetch_and_add(&pm->in_futex, 1);
+			if (pm->pending)
+				pm->futex_ret = pm->pending_ret;
 			pm->pending = 0;
 			n++;
 		}
@@ -657,7 +664,10 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	} else if (p->on_cpu && futex_wait_pending(p, &uaddr, &timed)) {
 		/* still on its way into the wait: its switch-out takes this */
 		ret = m->pending_ret = wake_reason(timed, irq, timer);
-		m->pending = 1;
+		__sync_fetch_and_add(&m->pending, 1);
+		/* its switch-out may have published the wait meanwhile, without seeing this */
+		if (m->in_futex)
+			m->futex_ret = ret;
 	} else {
 		return 0;
 	}

@@ -82,6 +82,8 @@ const char *waker_label(uint32_t waker)
 		return "no sleep";
 	case GP_WAKER_UNSEEN:
 		return "unseen";
+	case GP_WAKER_UNKNOWN:
+		return "unknown waker";
 	case GP_WAKER_ONGOING:
 		return "still waiting";
 	case GP_WAKER_IRQ:

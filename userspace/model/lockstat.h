@@ -35,7 +35,8 @@ enum gp_wait_outcome {
 #define GP_WAKER_TIMEOUT 0xffffffffu
 #define GP_WAKER_SIGNAL 0xfffffffeu
 #define GP_WAKER_NONE 0xfffffffdu /* returned without sleeping (EAGAIN, error) */
-#define GP_WAKER_UNSEEN 0xfffffffcu /* woken, but the wakeup was not traced */
+#define GP_WAKER_UNSEEN 0xfffffffcu /* how it ended is unknown: its wakeup was not reported */
+#define GP_WAKER_UNKNOWN 0xfffffffau /* woken (it returned 0), by a wakeup that was not seen */
 #define GP_WAKER_ONGOING 0xfffffffbu /* not ended: still waiting when tracing ended */
 /* GP_WAKER_IRQ 0xfffffff0 and GP_WAKER_TIMER 0xfffffff1 (bpf/gilprof.h) come from the kernel. */
 #define GP_WAKER_LABEL_MIN GP_WAKER_IRQ

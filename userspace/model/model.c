@@ -761,7 +761,9 @@ static uint32_t futex_ender(const struct gp_thread *t, int64_t ret)
 	case GP_WO_INTR:
 		return GP_WAKER_SIGNAL;
 	case GP_WO_WOKEN:
-		return t->futex_waker ? t->futex_waker : GP_WAKER_UNSEEN;
+		/* the outcome is known (it returned 0), its waker not (a switch-in the kernel did
+		 * not report carried it): an ender of its own, so that enders add up to outcomes */
+		return t->futex_waker ? t->futex_waker : GP_WAKER_UNKNOWN;
 	case GP_WO_UNSEEN:
 		return GP_WAKER_UNSEEN;
 	case GP_WO_ONGOING:
