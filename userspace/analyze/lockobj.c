@@ -35,7 +35,6 @@ struct objs_builder {
 	const struct gp_model *m;
 	size_t cap;
 	struct gp_hashmap by_name, by_word;
-	struct gp_hashmap releases; /* (releaser tid, object) -> struct gp_u64vec of times */
 };
 
 static long obj_find(struct objs_builder *b, uint32_t tgid, const char *key)
@@ -105,44 +104,61 @@ static int releases_collect(struct objs_builder *b, const struct gp_model *m)
 		for (k = 0; k < t->tl.n; k++) {
 			const struct gp_seg *s = &t->tl.v[k];
 			long ob = s->bucket == GP_B_FUTEX ? word_obj(b, t->tgid, s->uaddr) : -1;
-			struct gp_u64vec *v;
+			struct gp_lock_obj *o;
 
 			if (ob < 0 || !waker_is_task(s->waker) || s->waker == t->tid)
 				continue;
-			v = hashmap_get(&b->releases, s->waker, (uint64_t)ob);
-			if (!v && (!(v = calloc(1, sizeof(*v))) ||
-				   hashmap_put(&b->releases, s->waker, (uint64_t)ob, v))) {
-				free(v);
+			o = &b->o->v[ob];
+			if (vec_reserve((void **)&o->releases, &o->capreleases, o->nreleases,
+					sizeof(*o->releases), 16))
 				return -ENOMEM;
-			}
-			if (u64vec_push(v, seg_end(t, k)))
-				return -ENOMEM;
+			o->releases[o->nreleases++] = (struct gp_release){s->waker, seg_end(t, k)};
 		}
 	}
 	return 0;
+}
+
+static int release_cmp(const void *a, const void *b)
+{
+	const struct gp_release *x = a, *y = b;
+
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+static void releases_sort(struct gp_lock_objs *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (o->v[i].nreleases)
+			qsort(o->v[i].releases, o->v[i].nreleases, sizeof(*o->v[i].releases),
+			      release_cmp);
+}
+
+size_t lock_obj_releases_after(const struct gp_lock_obj *o, uint32_t tid, uint64_t after)
+{
+	size_t lo = 0, hi = o->nreleases;
+
+	while (lo < hi) { /* the first of tid's releases later than after */
+		size_t mid = (lo + hi) / 2;
+		const struct gp_release *r = &o->releases[mid];
+
+		if (r->tid < tid || (r->tid == tid && r->ts <= after))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* Did tid release object ob in (after, upto]? */
 static bool released(const struct objs_builder *b, uint32_t tid, long ob, uint64_t after,
 		     uint64_t upto)
 {
-	struct gp_u64vec *v = hashmap_get(&b->releases, tid, (uint64_t)ob);
-	size_t lo = 0, hi;
+	const struct gp_lock_obj *o = &b->o->v[ob];
+	size_t k = lock_obj_releases_after(o, tid, after);
 
-	if (!v || !v->n)
-		return false;
-	if (v->nsorted != v->n)
-		u64vec_percentile(v, 0); /* sorts it */
-	hi = v->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (v->v[mid] <= after)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < v->n && v->v[lo] <= upto;
+	return k < o->nreleases && o->releases[k].tid == tid && o->releases[k].ts <= upto;
 }
 
 /* One thread's open acquisition: a chain of waits on one object. */
@@ -151,6 +167,8 @@ struct chain {
 	uint64_t start, end; /* first wait's start; back on a CPU after the last */
 	uint64_t last_wait_end, cpu_since; /* the last wait's end, and CPU since */
 	uint32_t ender; /* what ended the last wait */
+	uint32_t waits, timeouts;
+	bool after_block; /* blocked elsewhere right before its first wait */
 };
 
 static int holder_add(struct gp_lock_obj *o, uint32_t tid, uint64_t ns)
@@ -204,9 +222,10 @@ static int chain_close(struct objs_builder *b, const struct gp_thread *t, struct
 	o->acquisitions++;
 	o->acquire_ns += d;
 	o->exit_released += released_at_exit(b->m, c->ender, c->last_wait_end);
-	if (vec_reserve((void **)&o->spans, &o->capspans, o->nspans, sizeof(*o->spans), 16))
+	if (vec_reserve((void **)&o->acqs, &o->capacqs, o->nacqs, sizeof(*o->acqs), 16))
 		return -ENOMEM;
-	o->spans[o->nspans++] = (struct gp_whatif_span){t->tid, c->start, c->end};
+	o->acqs[o->nacqs++] = (struct gp_acq){t->tid,	c->ender,    c->start,	    c->end,
+					      c->waits, c->timeouts, c->after_block};
 	if (u64vec_push(&o->durations, d) || waiter_add(o, t->tid))
 		return -ENOMEM;
 	return waker_is_task(c->ender) ? holder_add(o, c->ender, d) : 0;
@@ -225,6 +244,7 @@ static uint64_t wait_return(const struct gp_thread *t, size_t k)
 static int thread_chains(struct objs_builder *b, const struct gp_thread *t)
 {
 	struct chain c = {.ob = -1};
+	bool blocked = false; /* in or just out of a block elsewhere (I/O, a sleep) */
 	size_t k;
 	int err = 0;
 
@@ -237,8 +257,10 @@ static int thread_chains(struct objs_builder *b, const struct gp_thread *t)
 			continue;
 		}
 		if (s->bucket != GP_B_FUTEX) {
-			if (s->bucket == GP_B_SLEEP || s->bucket == GP_B_DWAIT)
+			if (s->bucket == GP_B_SLEEP || s->bucket == GP_B_DWAIT) {
 				err = chain_close(b, t, &c);
+				blocked = true;
+			}
 			continue;
 		}
 		ob = word_obj(b, t->tgid, s->uaddr);
@@ -248,10 +270,13 @@ static int thread_chains(struct objs_builder *b, const struct gp_thread *t)
 		if (c.ob != ob || c.cpu_since >= GP_ACQ_RETRY_CPU_NS ||
 		    released(b, t->tid, ob, c.last_wait_end, s->ts)) {
 			err = chain_close(b, t, &c);
-			c = (struct chain){.ob = ob, .start = s->ts};
+			c = (struct chain){.ob = ob, .start = s->ts, .after_block = blocked};
 		} else {
 			b->o->v[ob].retries++;
 		}
+		blocked = false;
+		c.waits++;
+		c.timeouts += s->waker == GP_WAKER_TIMEOUT;
 		b->o->v[ob].sleep_ns += seg_end(t, k) - s->ts;
 		c.last_wait_end = seg_end(t, k);
 		c.end = wait_return(t, k);
@@ -274,9 +299,9 @@ static int obj_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static int span_cmp(const void *a, const void *b)
+static int acq_cmp(const void *a, const void *b)
 {
-	const struct gp_whatif_span *x = a, *y = b;
+	const struct gp_acq *x = a, *y = b;
 
 	if (x->tid != y->tid)
 		return x->tid < y->tid ? -1 : 1;
@@ -307,8 +332,8 @@ static void objs_finish(struct gp_lock_objs *o)
 		qsort(o->v, o->n, sizeof(*o->v), obj_cmp);
 	for (i = 0; i < o->n; i++) {
 		qsort(o->v[i].words, o->v[i].nwords, sizeof(*o->v[i].words), word_cmp);
-		if (o->v[i].nspans)
-			qsort(o->v[i].spans, o->v[i].nspans, sizeof(*o->v[i].spans), span_cmp);
+		if (o->v[i].nacqs)
+			qsort(o->v[i].acqs, o->v[i].nacqs, sizeof(*o->v[i].acqs), acq_cmp);
 		if (!o->v[i].join) {
 			o->nlocks++;
 			o->acquire_ns += o->v[i].acquire_ns;
@@ -318,15 +343,6 @@ static void objs_finish(struct gp_lock_objs *o)
 
 static void builder_free(struct objs_builder *b)
 {
-	struct gp_hkey key;
-	size_t pos = 0;
-	void *v;
-
-	while (hashmap_next(&b->releases, &pos, &key, &v)) {
-		u64vec_free(v);
-		free(v);
-	}
-	hashmap_free(&b->releases);
 	hashmap_free(&b->by_name);
 	hashmap_free(&b->by_word);
 }
@@ -341,7 +357,6 @@ int lock_objs_build(const struct gp_model *m, gp_namer_fn name, void *ctx, struc
 	memset(out, 0, sizeof(*out));
 	hashmap_init(&b.by_name);
 	hashmap_init(&b.by_word);
-	hashmap_init(&b.releases);
 	for (i = 0; i < m->nlocks && !err; i++) {
 		buf[0] = 0;
 		rc = name ? name(ctx, m->locks[i]->tgid, m->locks[i]->uaddr, buf, sizeof(buf)) : -1;
@@ -353,6 +368,8 @@ int lock_objs_build(const struct gp_model *m, gp_namer_fn name, void *ctx, struc
 	}
 	if (!err)
 		err = releases_collect(&b, m);
+	if (!err)
+		releases_sort(out);
 	for (i = 0; i < m->nthreads && !err; i++)
 		err = thread_chains(&b, m->threads[i]);
 	builder_free(&b);
@@ -372,7 +389,8 @@ void lock_objs_free(struct gp_lock_objs *o)
 		free(o->v[i].words);
 		free(o->v[i].waiters);
 		free(o->v[i].holders);
-		free(o->v[i].spans);
+		free(o->v[i].acqs);
+		free(o->v[i].releases);
 		u64vec_free(&o->v[i].durations);
 	}
 	free(o->v);

@@ -20,7 +20,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "analyze/analysis.h"
-#include "analyze/whatif.h"
 #include "model/model.h"
 
 /* Woken, a thread that waits on the object again with less CPU than this between was not let
@@ -28,6 +27,21 @@
 #define GP_ACQ_RETRY_CPU_NS 50000
 /* A release this close before the releaser's end is part of its exit. */
 #define GP_ACQ_EXIT_NS 2000000
+
+/* One contended acquisition: a chain of waits on the object. */
+struct gp_acq {
+	uint32_t tid;
+	uint32_t ender; /* what ended its last wait: a releasing thread, or a GP_WAKER_* label */
+	uint64_t start, end; /* first wait's start; back on a CPU after the last */
+	uint32_t waits, timeouts;
+	bool after_block; /* the thread blocked elsewhere (I/O, a sleep) just before it */
+};
+
+/* A thread released the object at ts: a waiter of it was woken by that thread. */
+struct gp_release {
+	uint32_t tid;
+	uint64_t ts;
+};
 
 struct gp_obj_holder {
 	uint32_t tid; /* the thread whose release ended acquisitions (a waker of its waits) */
@@ -52,8 +66,10 @@ struct gp_lock_obj {
 	size_t nwaiters, capwaiters;
 	struct gp_obj_holder *holders;
 	size_t nholders, capholders;
-	struct gp_whatif_span *spans; /* each acquisition: by tid, then start */
-	size_t nspans, capspans;
+	struct gp_acq *acqs; /* each acquisition, by tid then start */
+	size_t nacqs, capacqs;
+	struct gp_release *releases; /* by tid then ts */
+	size_t nreleases, capreleases;
 };
 
 struct gp_lock_objs {
@@ -68,6 +84,8 @@ struct gp_lock_objs {
  * GIL"; a word named only by its mapping is its own object.
  */
 void lock_object_key(const char *name, int rc, char *key, size_t len);
+/* The index of tid's first release of o later than after (o->nreleases when none). */
+size_t lock_obj_releases_after(const struct gp_lock_obj *o, uint32_t tid, uint64_t after);
 /* The model's locks as objects; 0 or -ENOMEM. */
 int lock_objs_build(const struct gp_model *m, gp_namer_fn name, void *ctx,
 		    struct gp_lock_objs *out);

@@ -166,10 +166,17 @@ static double waiters_share(const struct gp_model *m, const struct gp_lock_obj *
 
 static int verdict_lock(const struct gp_model *m, struct gp_verdict *v, const struct gp_lock_obj *o)
 {
-	struct gp_whatif_lock wl = {o->spans, o->nspans};
+	struct gp_whatif_span *spans = calloc(o->nacqs + 1, sizeof(*spans));
+	struct gp_whatif_lock wl = {spans, o->nacqs};
 	double capacity = v->whatif.capacity;
+	size_t i;
 	int err;
 
+	if (!spans)
+		return -ENOMEM;
+	for (i = 0; i < o->nacqs; i++) /* in the acquisitions' order: by tid, then start */
+		spans[i] =
+			(struct gp_whatif_span){o->acqs[i].tid, o->acqs[i].start, o->acqs[i].end};
 	v->lock = o;
 	v->lock_share = waiters_share(m, o);
 	v->release_word = o->words[0];
@@ -177,6 +184,7 @@ static int verdict_lock(const struct gp_model *m, struct gp_verdict *v, const st
 	v->wake_to_run_p50 = u64vec_percentile((struct gp_u64vec *)&o->words[0]->wake_to_run, 50);
 	holders_top(o, v);
 	err = whatif_run(m, capacity, &wl, &v->whatif);
+	free(spans);
 	if (err)
 		return err == -ENODATA ? 0 : err;
 	v->predicted = true;
