@@ -112,7 +112,8 @@ static int releases_collect(struct objs_builder *b, const struct gp_model *m)
 			if (vec_reserve((void **)&o->releases, &o->capreleases, o->nreleases,
 					sizeof(*o->releases), 16))
 				return -ENOMEM;
-			o->releases[o->nreleases++] = (struct gp_release){s->waker, seg_end(t, k)};
+			o->releases[o->nreleases++] =
+				(struct gp_release){s->waker, seg_end(t, k), s->uaddr};
 		}
 	}
 	return 0;
@@ -144,6 +145,21 @@ size_t lock_obj_releases_after(const struct gp_lock_obj *o, uint32_t tid, uint64
 		const struct gp_release *r = &o->releases[mid];
 
 		if (r->tid < tid || (r->tid == tid && r->ts <= after))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+size_t lock_obj_acqs_of(const struct gp_lock_obj *o, uint32_t tid)
+{
+	size_t lo = 0, hi = o->nacqs;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (o->acqs[mid].tid < tid)
 			lo = mid + 1;
 		else
 			hi = mid;

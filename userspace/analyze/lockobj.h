@@ -37,10 +37,11 @@ struct gp_acq {
 	bool after_block; /* the thread blocked elsewhere (I/O, a sleep) just before it */
 };
 
-/* A thread released the object at ts: a waiter of it was woken by that thread. */
+/* A thread released the object at ts: a waiter of its word uaddr was woken by that thread. */
 struct gp_release {
 	uint32_t tid;
 	uint64_t ts;
+	uint64_t uaddr;
 };
 
 struct gp_obj_holder {
@@ -86,6 +87,8 @@ struct gp_lock_objs {
 void lock_object_key(const char *name, int rc, char *key, size_t len);
 /* The index of tid's first release of o later than after (o->nreleases when none). */
 size_t lock_obj_releases_after(const struct gp_lock_obj *o, uint32_t tid, uint64_t after);
+/* The index of tid's first acquisition of o (o->nacqs when none). */
+size_t lock_obj_acqs_of(const struct gp_lock_obj *o, uint32_t tid);
 /* The model's locks as objects; 0 or -ENOMEM. */
 int lock_objs_build(const struct gp_model *m, gp_namer_fn name, void *ctx,
 		    struct gp_lock_objs *out);

@@ -235,12 +235,14 @@ int report_init(struct gp_report *r, const struct gp_trace *t, const struct gp_r
 		.top_pairs = o->top_pairs,
 		.sample_period_ns = 1000000000ULL / (t->freq ? t->freq : 99),
 	};
-	if (lock_objs_build(r->model, r->name_lock, r->namer_ctx, &r->objs))
+	if (lock_objs_build(r->model, r->name_lock, r->namer_ctx, &r->objs) ||
+	    gil_stats_build(r->model, &r->objs, r->name_lock, r->namer_ctx, &r->gil))
 		return -ENOMEM;
 	return verdict_build(r->model, r->stats, r->start_ts, r->end_ts, &r->objs, &r->verdict);
 }
 
 void report_free(struct gp_report *r)
 {
+	gil_stats_free(&r->gil);
 	lock_objs_free(&r->objs);
 }

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include "analyze/analysis.h"
+#include "analyze/gilstats.h"
 #include "analyze/lockobj.h"
 #include "analyze/verdict.h"
 #include "model/event.h"
@@ -42,6 +43,7 @@ struct gp_report {
 	uint64_t sample_period_ns; /* of the on-CPU samples */
 	struct gp_lock_objs objs; /* the locks as objects, with their acquisitions */
 	struct gp_verdict verdict;
+	struct gp_gil_stats gil; /* per thread, when the trace has a GIL */
 };
 
 struct gp_trace;

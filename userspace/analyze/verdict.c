@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "analyze/gilstats.h"
 #include "analyze/verdict.h"
 #include "stream/trace.h"
 
@@ -131,11 +132,6 @@ static void holders_top(const struct gp_lock_obj *o, struct gp_verdict *v)
 		v->holders[v->nholders++] = all[i];
 }
 
-static bool is_gil(const char *name)
-{
-	return !strncmp(name, "CPython GIL", 11) || !strcmp(name, "gil");
-}
-
 /*
  * What to do: CPU-bound Python threads taking turns on a GIL want processes or a free-threaded
  * build; a lock whose waiters were mostly woken only to lose it again is a convoy (short holds,
@@ -143,7 +139,7 @@ static bool is_gil(const char *name)
  */
 static enum gp_advice advice_for(const struct gp_verdict *v, const struct gp_lock_obj *o)
 {
-	if (is_gil(o->name))
+	if (gil_object(o))
 		return GP_ADV_GIL;
 	if (v->retry_share > 0.3 && o->acquisitions &&
 	    v->wake_to_run_p50 * 4 > o->acquire_ns / o->acquisitions)

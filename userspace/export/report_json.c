@@ -337,6 +337,41 @@ static void json_verdict(struct gp_json *j, const struct gp_report *r)
 	json_obj_end(j);
 }
 
+static void json_gil(struct gp_json *j, const struct gp_report *r)
+{
+	const struct gp_gil_stats *g = &r->gil;
+	size_t i;
+
+	json_key(j, "gil");
+	if (!g->gil) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	json_ku64(j, "pid", g->gil->tgid);
+	json_kstr(j, "name", g->gil->name);
+	json_key(j, "threads");
+	json_arr_begin(j);
+	for (i = 0; i < g->n; i++) {
+		const struct gp_gil_thread *t = &g->t[i];
+
+		json_obj_begin(j);
+		json_ku64(j, "tid", t->tid);
+		json_ku64(j, "held_ns", t->held_ns);
+		json_ku64(j, "waited_ns", t->waited_ns);
+		json_ku64(j, "acquisitions", t->acquisitions);
+		json_ku64(j, "drop_requests", t->drop_requests);
+		json_ku64(j, "forced_switches", t->forced_switches);
+		json_ku64(j, "handoffs", t->handoffs);
+		json_ku64(j, "after_io", t->after_io);
+		json_ku64(j, "after_io_p50_ns",
+			  u64vec_percentile((struct gp_u64vec *)&t->after_io_ns, 50));
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
 /* Locks as objects with their acquisitions; thread joins after them, flagged. */
 static void json_objs(struct gp_json *j, const struct gp_report *r)
 {
@@ -463,6 +498,7 @@ int report_json(FILE *f, const struct gp_report *r)
 	json_arr_end(&j);
 	json_locks(&j, r);
 	json_objs(&j, r);
+	json_gil(&j, r);
 	json_pairs(&j, r);
 	json_cpus(&j, r, &tot);
 	json_losses(&j, r);

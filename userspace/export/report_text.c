@@ -346,6 +346,38 @@ static size_t top_words(const struct gp_report *r, struct gp_lock_obj **shown, s
 	return n;
 }
 
+/* The GIL's figures per thread (analyze/gilstats.h says how each is read from the trace). */
+static void print_gil(FILE *f, const struct gp_report *r)
+{
+	const struct gp_gil_stats *g = &r->gil;
+	char b[3][24], io[48];
+	size_t i;
+
+	if (!g->gil || !obj_matches(r, g->gil))
+		return;
+	fprintf(f,
+		"\nGIL per thread (%s): held from an acquisition to its release, waited to "
+		"acquire it\n",
+		g->gil->name);
+	fprintf(f, "  %-8s %-16s %10s %10s %8s %8s %6s  %s\n", "TID", "THREAD", "HELD", "WAITED",
+		"ACQUIRED", "DROP-REQ", "FORCED", "AFTER-I/O (P50 WAIT)");
+	for (i = 0; i < g->n; i++) {
+		const struct gp_gil_thread *t = &g->t[i];
+		const struct gp_thread *th = model_thread(r->model, t->tid);
+
+		snprintf(io, sizeof(io), "%" PRIu64, t->after_io);
+		if (t->after_io)
+			snprintf(
+				io, sizeof(io), "%" PRIu64 " (%s)", t->after_io,
+				fmt_ns(b[2], 24,
+				       u64vec_percentile((struct gp_u64vec *)&t->after_io_ns, 50)));
+		fprintf(f, "  %-8u %-16.16s %10s %10s %8" PRIu64 " %8" PRIu64 " %6" PRIu64 "  %s\n",
+			t->tid, th ? th->comm : "?", fmt_ns(b[0], 24, t->held_ns),
+			fmt_ns(b[1], 24, t->waited_ns), t->acquisitions, t->drop_requests,
+			t->forced_switches, io);
+	}
+}
+
 static void print_locks(FILE *f, const struct gp_report *r)
 {
 	const struct gp_lock_objs *objs = &r->objs;
@@ -375,6 +407,7 @@ static void print_locks(FILE *f, const struct gp_report *r)
 		print_handoffs(f, r, hot, top_words(r, shown, max, hot, 5));
 	}
 	free(shown);
+	print_gil(f, r);
 	print_joins(f, r);
 }
 
