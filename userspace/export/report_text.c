@@ -74,7 +74,7 @@ static void print_verdict_holders(FILE *f, const struct gp_report *r)
 	for (i = 0; i < v->nholders; i++) {
 		const struct gp_thread *t = model_thread(r->model, v->holders[i].tid);
 
-		fprintf(f, "%s %s %.0f%%", i ? "," : "", t ? t->comm : "?",
+		fprintf(f, "%s %u %s %.0f%%", i ? "," : "", v->holders[i].tid, t ? t->comm : "?",
 			pct(v->holders[i].ns, all));
 	}
 	if (!report_release_site(r, v->release_word, site, sizeof(site)))
