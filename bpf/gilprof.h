@@ -221,6 +221,9 @@ enum gp_drop_cause {
 	GP_DROP_TGID_MAP_FULL = 1, /* a forked task could not be marked traced (storage) */
 	GP_DROP_STACK_USER = 2, /* a user stack could not be taken (bpf_get_stack failed) */
 	GP_DROP_STACK_KERNEL = 3, /* a kernel stack could not be taken */
+	/* a program did not run for an event: the kernel skips a tracing program that would run
+	 * inside itself on one CPU (its recursion_misses, read by userspace at the end) */
+	GP_DROP_PROG_MISSED = 4,
 	GP_DROP_CAUSE_MAX_BPF,
 };
 

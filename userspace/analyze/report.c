@@ -163,6 +163,8 @@ size_t report_losses(const struct gp_report *r, struct gp_loss *out, size_t max)
 		{"kernel_stack_failed", "kernel stacks not taken",
 		 st ? st->drops[GP_DROP_STACK_KERNEL] : 0},
 		{"stack_not_kept", "stacks not kept", st ? st->stacks_dropped : 0},
+		{"probe_runs_missed", "probe runs the kernel skipped",
+		 st ? st->drops[GP_DROP_PROG_MISSED] : 0},
 		/* unwinds that stopped short of the outermost frame, by why */
 		{"unwind_no_cfi", "unwinds stopped without CFI",
 		 r->unwind_stops ? r->unwind_stops[GP_UNWIND_NO_CFI] : 0},

@@ -430,6 +430,24 @@ uint64_t collector_lost(const struct gp_collector *c)
 	return total;
 }
 
+/* Runs the kernel skipped, over every program: each was an event gilprof did not see. */
+static uint64_t progs_missed(struct gp_collector *c)
+{
+	struct bpf_program *prog;
+	uint64_t n = 0;
+
+	bpf_object__for_each_program(prog, c->skel->obj)
+	{
+		struct bpf_prog_info info = {0};
+		__u32 len = sizeof(info);
+
+		if (bpf_program__fd(prog) >= 0 &&
+		    !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 int collector_read_stats(struct gp_collector *c, uint64_t end_ts, struct gp_trace_stats *st)
 {
 	int ncpus = libbpf_num_possible_cpus();
@@ -446,6 +464,7 @@ int collector_read_stats(struct gp_collector *c, uint64_t end_ts, struct gp_trac
 	st->stacks_dropped = c->stacks_dropped;
 	for (k = 0; k < GP_DROP_CAUSE_MAX_BPF; k++)
 		percpu_sum(bpf_map__fd(c->skel->maps.drops), k, ncpus, &st->drops[k]);
+	st->drops[GP_DROP_PROG_MISSED] = progs_missed(c);
 	acct = calloc(ncpus, sizeof(*acct));
 	if (!acct)
 		return -ENOMEM;
