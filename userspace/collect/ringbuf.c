@@ -53,6 +53,9 @@ int ringbuf_open(int map_fd, gp_ringbuf_fn fn, void *ctx, struct gp_ringbuf **ou
 	}
 	rb->producer_pos = p;
 	rb->data = (unsigned char *)p + rb->page;
+	/* the command and the guardian are forked after this: copying up to 2 GiB of page tables
+	 * into each, and freeing them again, took seconds with --buffer-mb 1024 */
+	madvise(p, rb->page + 2 * rb->size, MADV_DONTFORK);
 	rb->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (rb->epfd < 0 || epoll_ctl(rb->epfd, EPOLL_CTL_ADD, map_fd, &ev)) {
 		err = -errno;

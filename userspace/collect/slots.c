@@ -79,6 +79,7 @@ int slots_open(int slots_fd, int ctl_fd, unsigned ncpus, unsigned shift, gp_ring
 		goto fail;
 	}
 	s->ring = p;
+	madvise(p, s->ring_len, MADV_DONTFORK); /* see ringbuf.c: nothing forked needs them */
 	*out = s;
 	return 0;
 fail:
