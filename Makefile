@@ -265,7 +265,9 @@ install: programs
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)
 	$(Q)$(INSTALL) -m 0755 $(OUT)/gilprof $(DESTDIR)$(BINDIR)/gilprof
 	$(Q)$(INSTALL) -m 0755 $(WL_PROGS) $(DESTDIR)$(LIBEXECDIR)/
-	$(Q)$(INSTALL) -m 0644 doc/gilprof.1 $(DESTDIR)$(MANDIR)/man1/gilprof.1
+	$(Q)sed -e 's|/usr/local/libexec/gilprof|$(LIBEXECDIR)|g' \
+		-e 's|/usr/local/share/doc/gilprof|$(DOCDIR)|g' doc/gilprof.1 > $(OUT)/gilprof.1
+	$(Q)$(INSTALL) -m 0644 $(OUT)/gilprof.1 $(DESTDIR)$(MANDIR)/man1/gilprof.1
 	$(Q)$(INSTALL) -m 0644 doc/gilprof.bash $(DESTDIR)$(BASHCOMPDIR)/gilprof
 	$(Q)$(INSTALL) -m 0644 README.md $(SCHEMAS) $(DESTDIR)$(DOCDIR)/
 
