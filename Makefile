@@ -9,6 +9,7 @@
 #   make fuzz       the recording reader under libFuzzer (FUZZ_RUNS=N or FUZZ_SECONDS=S)
 #   make install    gilprof, its workloads, man page, completion, docs under DESTDIR/PREFIX
 #   make uninstall  what make install put there
+#   make deb        a Debian package, build/deb/gilprof_VERSION_ARCH.deb (dpkg-buildpackage)
 #
 # CFLAGS, CPPFLAGS and LDFLAGS from the environment or the command line (as distributions pass
 # them) are used for every program built with CC; gilprof's own flags are added to them.
@@ -108,7 +109,7 @@ FUZZ_SMOKE_SECONDS ?= 25
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all programs deps run test unit e2e bench clean format check-format fuzz fuzz-smoke \
-	install uninstall
+	install uninstall deb
 
 all: $(OUT)/gilprof $(OUT)/san/gilprof $(WL_PROGS) $(UNIT_BINS) $(E2E_BINS) $(E2E_PROGS) \
 	$(FUZZ_BIN) $(FUZZ_SEEDS)
@@ -278,6 +279,24 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man1/gilprof.1 $(DESTDIR)$(BASHCOMPDIR)/gilprof \
 		$(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/*.schema.json
 	$(Q)rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# dpkg-buildpackage writes beside the source tree, so it builds a copy inside build/deb/. The
+# package's version (debian/changelog) must be gilprof's own.
+GP_VERSION := $(shell sed -n 's/^\#define GP_VERSION "\(.*\)"/\1/p' userspace/util/version.h)
+DEB_SRC := $(OUT)/deb/gilprof-$(GP_VERSION)
+
+deb:
+	$(Q)command -v dh >/dev/null && command -v lintian >/dev/null || { \
+		echo "make deb: needs debhelper and lintian: sudo apt-get install debhelper lintian" >&2; \
+		exit 1; }
+	$(Q)v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(GP_VERSION)" ] || { \
+		echo "make deb: debian/changelog says $$v, userspace/util/version.h $(GP_VERSION)" >&2; \
+		exit 1; }
+	$(Q)rm -rf $(OUT)/deb && mkdir -p $(DEB_SRC)
+	$(Q)tar -c --exclude=./$(OUT) --exclude=./.git . | tar -x -C $(DEB_SRC)
+	$(Q)cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	$(Q)lintian --info $(OUT)/deb/gilprof_$(GP_VERSION)_*.changes
+	$(Q)ls $(OUT)/deb/*.deb
 
 format:
 	clang-format -i $(wildcard bpf/*.[ch] userspace/*/*.[ch] workloads/*.[ch] tests/*.h tests/*/*.[ch] tools/*.c)
