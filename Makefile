@@ -7,6 +7,12 @@
 #   make test       deps + build + unit tests (sanitizers) + end-to-end tests (root, real BPF)
 #   make bench      overhead and rendering benchmarks
 #   make fuzz       the recording reader under libFuzzer (FUZZ_RUNS=N or FUZZ_SECONDS=S)
+#   make install    gilprof, its workloads, man page, completion, docs under DESTDIR/PREFIX
+#   make uninstall  what make install put there
+#   make deb        a Debian package, build/deb/gilprof_VERSION_ARCH.deb (dpkg-buildpackage)
+#
+# CFLAGS, CPPFLAGS and LDFLAGS from the environment or the command line (as distributions pass
+# them) are used for every program built with CC; gilprof's own flags are added to them.
 
 OUT := build
 CLANG ?= clang
@@ -22,11 +28,43 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
+# Where make install puts things; the installed gilprof looks for its workloads in LIBEXECDIR,
+# compiled in. DESTDIR only stages: it is not compiled in.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/gilprof
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/gilprof
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+INSTALL ?= install
+# gilprof runs as root and executes what it finds there: a relative path would depend on the
+# directory it was started from.
+ifneq ($(patsubst /%,/,$(LIBEXECDIR)),/)
+$(error LIBEXECDIR must be an absolute path, not '$(LIBEXECDIR)' (PREFIX=$(PREFIX)))
+endif
+
+# The caller's flags first, then gilprof's: what it needs (C dialect, warnings as errors, frame
+# pointers for the stacks of the workloads and tests, dependency files) holds whatever comes
+# before. The defaults apply only when the caller gives none.
+CFLAGS ?= -g -O2
+CPPFLAGS ?=
+LDFLAGS ?=
 WARN := -Wall -Wextra -Werror
-CFLAGS := -std=gnu11 -g -O2 $(WARN) -fno-omit-frame-pointer -MMD -MP
-CPPFLAGS := -I$(OUT) -Ibpf -Iuserspace -Iworkloads -Itests -D_GNU_SOURCE
+GP_CFLAGS = $(CFLAGS) -std=gnu11 $(WARN) -fno-omit-frame-pointer -MMD -MP
+GP_INC := -I$(OUT) -Ibpf -Iuserspace -Iworkloads -Itests -D_GNU_SOURCE
+GP_CPPFLAGS = $(GP_INC) $(CPPFLAGS)
 LDLIBS := -lbpf -lelf -ldw -lz -lpthread -lm
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+# Programs are rebuilt when the flags or the compiled-in paths change, not only their sources:
+# each is kept in a file that is rewritten only when it differs (as the kernel's build does).
+gp_stamp = $(shell mkdir -p $(OUT) && printf '%s\n' '$(subst ','\'',$(2))' | cmp -s - $(1) || \
+	printf '%s\n' '$(subst ','\'',$(2))' > $(1))
+gp_hash := \#
+ifeq ($(filter clean format check-format,$(MAKECMDGOALS)),)
+$(call gp_stamp,$(OUT)/flags,$(CC) $(GP_CFLAGS) $(GP_CPPFLAGS) $(LDFLAGS) $(SANFLAGS))
+$(call gp_stamp,$(OUT)/gp_paths.h,$(gp_hash)define GP_LIBEXECDIR "$(LIBEXECDIR)")
+endif
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -70,10 +108,14 @@ FUZZ_SMOKE_SECONDS ?= 25
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps run test unit e2e bench clean format check-format fuzz fuzz-smoke
+.PHONY: all programs deps run test unit e2e bench clean format check-format fuzz fuzz-smoke \
+	install uninstall deb
 
 all: $(OUT)/gilprof $(OUT)/san/gilprof $(WL_PROGS) $(UNIT_BINS) $(E2E_BINS) $(E2E_PROGS) \
 	$(FUZZ_BIN) $(FUZZ_SEEDS)
+
+# What make install installs, and nothing else (no tests, no fuzzer).
+programs: $(OUT)/gilprof $(WL_PROGS)
 
 deps:
 	$(Q)tools/deps.sh
@@ -95,72 +137,77 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-# Only the collector includes the skeleton.
+# Only the collector includes the skeleton; only the workload finder, the installed paths.
 $(OUT)/obj/collect/collector.o $(OUT)/san/collect/collector.o: $(SKELS)
+$(OUT)/obj/cli/workloads.o $(OUT)/san/cli/workloads.o: $(OUT)/gp_paths.h
 
-$(OUT)/obj/%.o: userspace/%.c
+$(OUT)/obj/%.o: userspace/%.c $(OUT)/flags
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(GP_CFLAGS) $(GP_CPPFLAGS) -c $< -o $@
 
-$(OUT)/san/%.o: userspace/%.c
+$(OUT)/san/%.o: userspace/%.c $(OUT)/flags
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -O1 $(SANFLAGS) $(CPPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(GP_CFLAGS) -O1 $(SANFLAGS) $(GP_CPPFLAGS) -c $< -o $@
 
-$(OUT)/gilprof: $(US_OBJS)
+$(OUT)/gilprof: $(US_OBJS) $(OUT)/flags
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(GP_CFLAGS) $(LDFLAGS) $(filter %.o,$^) $(LDLIBS) -o $@
 
-$(OUT)/san/gilprof: $(SAN_OBJS)
+$(OUT)/san/gilprof: $(SAN_OBJS) $(OUT)/flags
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(GP_CFLAGS) $(SANFLAGS) $(LDFLAGS) $(filter %.o,$^) $(LDLIBS) -o $@
 
-$(OUT)/wl/%.o: workloads/%.c
+$(OUT)/wl/%.o: workloads/%.c $(OUT)/flags
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(GP_CFLAGS) $(GP_CPPFLAGS) -c $< -o $@
 
-$(OUT)/wlsan/%.o: workloads/%.c
+$(OUT)/wlsan/%.o: workloads/%.c $(OUT)/flags
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -O1 $(SANFLAGS) $(CPPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(GP_CFLAGS) -O1 $(SANFLAGS) $(GP_CPPFLAGS) -c $< -o $@
 
-$(OUT)/workloads/%: $(OUT)/wl/%.o $(WL_LIB_OBJS)
+$(OUT)/workloads/%: $(OUT)/wl/%.o $(WL_LIB_OBJS) $(OUT)/flags
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $^ -lpthread -lm -o $@
+	$(Q)$(CC) $(GP_CFLAGS) $(LDFLAGS) $(filter %.o,$^) -lpthread -lm -o $@
 
 # Unit tests are built with ASan+UBSan and link the pure userspace code and the GIL library.
-$(OUT)/tests/%: tests/%.c $(SAN_LIB_OBJS) $(WL_SAN_LIB_OBJS)
+$(OUT)/tests/%: tests/%.c $(SAN_LIB_OBJS) $(WL_SAN_LIB_OBJS) $(OUT)/flags
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -O1 $(SANFLAGS) $(CPPFLAGS) $(filter %.c %.o,$^) -lcriterion $(TEST_LIBS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(GP_CFLAGS) -O1 $(SANFLAGS) $(GP_CPPFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -lcriterion $(TEST_LIBS) $(LDLIBS) -o $@
 
 # The diff writers' tests read the JSON back with json-c, as a user's script would.
 $(OUT)/tests/export/test_diff_writers: TEST_LIBS := -ljson-c
 
-$(OUT)/tests/e2e/test_%: tests/e2e/test_%.c tests/e2e/e2e.h
+# The install test runs make in the source tree, wherever the build tree is.
+$(OUT)/tests/e2e/test_install: TEST_DEFS := -DGP_SRCDIR='"$(CURDIR)"'
+
+$(OUT)/tests/e2e/test_%: tests/e2e/test_%.c tests/e2e/e2e.h $(OUT)/flags
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -Itests/e2e $< -lcriterion -ljson-c -lm -o $@
+	$(Q)$(CC) $(GP_CFLAGS) $(GP_CPPFLAGS) $(TEST_DEFS) -Itests/e2e $(LDFLAGS) $< -lcriterion -ljson-c -lm -o $@
 
 # Programs that the end-to-end tests trace: no sanitizer (it would add threads); frame pointers
 # on, except in *_nofp programs, which stand for the distribution code that has none.
-$(OUT)/tests/e2e/%_nofp: tests/e2e/%_nofp.c
+$(OUT)/tests/e2e/%_nofp: tests/e2e/%_nofp.c $(OUT)/flags
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(filter-out -fno-omit-frame-pointer,$(CFLAGS)) -fomit-frame-pointer $(CPPFLAGS) $< -lpthread -o $@
+	$(Q)$(CC) $(filter-out -fno-omit-frame-pointer,$(GP_CFLAGS)) -fomit-frame-pointer $(GP_CPPFLAGS) $(LDFLAGS) $< -lpthread -o $@
 
-$(OUT)/tests/e2e/%: tests/e2e/%.c
+$(OUT)/tests/e2e/%: tests/e2e/%.c $(OUT)/flags
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $< -lpthread -lm -o $@
+	$(Q)$(CC) $(GP_CFLAGS) $(GP_CPPFLAGS) $(LDFLAGS) $< -lpthread -lm -o $@
 
+# The fuzzer is clang's, with flags of its own: the caller's are for CC.
 $(OUT)/fuzz/obj/%.o: userspace/%.c
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(CPPFLAGS) -c $< -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(GP_INC) -c $< -o $@
 
 $(OUT)/fuzz/libgilprof.a: $(FUZZ_OBJS)
 	$(call msg,AR,$@)
@@ -169,7 +216,7 @@ $(OUT)/fuzz/libgilprof.a: $(FUZZ_OBJS)
 
 $(OUT)/fuzz/%: tests/fuzz/%.c tests/recsynth.h $(OUT)/fuzz/libgilprof.a
 	$(call msg,FUZZ,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(CPPFLAGS) \
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(GP_INC) \
 		$(if $(filter fuzz_%,$*),-fsanitize=fuzzer,-fsanitize=fuzzer-no-link) \
 		$< $(OUT)/fuzz/libgilprof.a $(LDLIBS) -o $@
 
@@ -208,6 +255,48 @@ fuzz-smoke: $(FUZZ_BIN) $(FUZZ_SEEDS)
 
 bench: deps all
 	$(Q)tools/bench.sh
+
+# DESTDIR stages a tree for a package; the paths compiled into gilprof are without it.
+WL_NAMES := $(notdir $(WL_PROGS))
+SCHEMAS := $(wildcard doc/*.schema.json)
+
+install: programs
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)
+	$(Q)$(INSTALL) -m 0755 $(OUT)/gilprof $(DESTDIR)$(BINDIR)/gilprof
+	$(Q)$(INSTALL) -m 0755 $(WL_PROGS) $(DESTDIR)$(LIBEXECDIR)/
+	$(Q)sed -e 's|/usr/local/libexec/gilprof|$(LIBEXECDIR)|g' \
+		-e 's|/usr/local/share/doc/gilprof|$(DOCDIR)|g' doc/gilprof.1 > $(OUT)/gilprof.1
+	$(Q)$(INSTALL) -m 0644 $(OUT)/gilprof.1 $(DESTDIR)$(MANDIR)/man1/gilprof.1
+	$(Q)$(INSTALL) -m 0644 doc/gilprof.bash $(DESTDIR)$(BASHCOMPDIR)/gilprof
+	$(Q)$(INSTALL) -m 0644 README.md $(SCHEMAS) $(DESTDIR)$(DOCDIR)/
+
+# Schemas by pattern: one that a later version no longer has is removed too.
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/gilprof $(addprefix $(DESTDIR)$(LIBEXECDIR)/,$(WL_NAMES)) \
+		$(DESTDIR)$(MANDIR)/man1/gilprof.1 $(DESTDIR)$(BASHCOMPDIR)/gilprof \
+		$(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/*.schema.json
+	$(Q)rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# dpkg-buildpackage writes beside the source tree, so it builds a copy inside build/deb/. The
+# package's version (debian/changelog) must be gilprof's own.
+GP_VERSION := $(shell sed -n 's/^\#define GP_VERSION "\(.*\)"/\1/p' userspace/util/version.h)
+DEB_SRC := $(OUT)/deb/gilprof-$(GP_VERSION)
+
+deb:
+	$(Q)command -v dh >/dev/null && command -v lintian >/dev/null || { \
+		echo "make deb: needs debhelper and lintian: sudo apt-get install debhelper lintian" >&2; \
+		exit 1; }
+	$(Q)v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(GP_VERSION)" ] || { \
+		echo "make deb: debian/changelog says $$v, userspace/util/version.h $(GP_VERSION)" >&2; \
+		exit 1; }
+	$(Q)rm -rf $(OUT)/deb && mkdir -p $(DEB_SRC)
+	$(Q)tar -c --exclude=./$(OUT) --exclude=./.git . | tar -x -C $(DEB_SRC)
+	$(Q)cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	$(Q)lintian --info $(OUT)/deb/gilprof_$(GP_VERSION)_*.changes
+	$(Q)ls $(OUT)/deb/*.deb
 
 format:
 	clang-format -i $(wildcard bpf/*.[ch] userspace/*/*.[ch] workloads/*.[ch] tests/*.h tests/*/*.[ch] tools/*.c)

@@ -5,9 +5,11 @@ set -euo pipefail
 
 # libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (make fuzz), which clang itself only
 # recommends, so an install without recommends lacks them.
+# man-db and groff-base render the man page (its test renders it with warnings on); binutils'
+# readelf checks that the caller's flags reach the installed binary.
 pkgs=(make gcc clang libclang-rt-dev llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
       pkg-config libcriterion-dev libjson-c-dev linux-perf libxml2-utils python3 golang-go
-      libc6-dbg clang-format)
+      libc6-dbg clang-format man-db groff-base binutils)
 
 missing=()
 for p in "${pkgs[@]}"; do

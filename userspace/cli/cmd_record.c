@@ -104,8 +104,7 @@ int cmd_record(int argc, char **argv)
 		return ret;
 	if (argv[0] && !dashdash && workload_find(argv[0])) {
 		if (workload_path(argv[0], path, sizeof(path))) {
-			fprintf(stderr, "gilprof: workload '%s' is not built (%s): run 'make'\n",
-				argv[0], path);
+			fprintf(stderr, "gilprof: workload '%s' %s\n", argv[0], path);
 			asuser_stop();
 			return 1;
 		}

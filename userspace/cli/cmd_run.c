@@ -122,8 +122,7 @@ static int workload_argv(struct run_args *a, char *path, size_t len)
 	if (a->dashdash || !workload_find(a->argv[0]))
 		return 0;
 	if (workload_path(a->argv[0], path, len)) {
-		fprintf(stderr, "gilprof: workload '%s' is not built (%s): run 'make'\n",
-			a->argv[0], path);
+		fprintf(stderr, "gilprof: workload '%s' %s\n", a->argv[0], path);
 		return 1;
 	}
 	a->argv[0] = path;

@@ -15,27 +15,68 @@ static const struct gp_cmd cmds[] = {
 	{"diff", cmd_diff, "compare two recordings: what got faster or slower, and which lock"},
 	{"workloads", cmd_workloads, "list the bundled workloads"},
 	{"flamegraph", cmd_flamegraph, "render folded stacks to an interactive SVG flame graph"},
-	{"help", cmd_help, "show this help"},
+	{"help", cmd_help, "show this help, or a command's ('help COMMAND')"},
 	{"version", cmd_version, "print the version"},
 };
 
+static const struct gp_cmd *cmd_find(const char *name);
+
+static void cmd_names(char *buf, size_t len)
+{
+	size_t i, off = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "", cmds[i].name);
+}
+
+/* gilprof help COMMAND is gilprof COMMAND --help, with the same prefixes as the commands. */
 int cmd_help(int argc, char **argv)
 {
+	static char help_opt[] = "--help";
+	const struct gp_cmd *cmd;
+	char names[256];
 	size_t i;
 
-	(void)argc;
-	(void)argv;
+	if (argc > 2) {
+		fprintf(stderr, "gilprof help: one command at a time, not '%s %s'\n", argv[1],
+			argv[2]);
+		return 2;
+	}
+	if (argc == 2 && strcmp(argv[1], "--help") && strcmp(argv[1], "-h")) {
+		cmd = cmd_find(argv[1]);
+		if (!cmd) {
+			cmd_names(names, sizeof(names));
+			fprintf(stderr,
+				"gilprof help: unknown or ambiguous command '%s' (commands: %s)\n",
+				argv[1], names);
+			return 2;
+		}
+		if (cmd->fn != cmd_help) {
+			char *args[] = {(char *)cmd->name, help_opt, NULL};
+
+			return cmd->fn(2, args);
+		}
+	}
 	printf("usage: gilprof COMMAND [OPTIONS]\n\ncommands (any unique prefix works):\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		printf("  %-10s %s\n", cmds[i].name, cmds[i].help);
-	printf("\n'gilprof COMMAND --help' shows a command's options.\n");
+	printf("\n'gilprof help COMMAND' (or 'gilprof COMMAND --help') shows a command's options;\n"
+	       "'man gilprof' is the manual.\n");
 	return 0;
 }
 
 int cmd_version(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: gilprof version\n\nPrint gilprof's version (also "
+		       "'gilprof --version').\n");
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "gilprof version: unexpected argument '%s'\n", argv[1]);
+		return 2;
+	}
 	printf("gilprof %s\n", GP_VERSION);
 	return 0;
 }

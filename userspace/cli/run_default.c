@@ -186,8 +186,7 @@ int run_default(const struct gp_session_opts *o)
 	int ret;
 
 	if (workload_path("countdown", path, sizeof(path))) {
-		fprintf(stderr, "gilprof: the countdown workload is not built (%s): run 'make'\n",
-			path);
+		fprintf(stderr, "gilprof: the countdown workload %s\n", path);
 		return 1;
 	}
 	q.status = false;
