@@ -275,40 +275,112 @@ static const char *chunk_name(uint32_t type)
 	return type < GP_RC_MAX && names[type] ? names[type] : "unknown";
 }
 
-int replay_load(const void *buf, size_t len, struct gp_trace *t, struct gp_replay_info *info,
-		char *msg, size_t msglen)
+/* Exactly len bytes from rd into buf: len, fewer at the end of the input, or -errno. */
+static ssize_t read_full(gp_read_fn rd, void *ctx, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = rd(ctx, (unsigned char *)buf + got, len - got);
+
+		if (n < 0)
+			return n;
+		if (!n)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+/* What follows the end chunk, counted up to a limit: the input may be endless (a pipe). */
+#define TRAILING_MAX (16u << 20)
+
+static size_t trailing_count(gp_read_fn rd, void *ctx, bool *more)
+{
+	unsigned char sink[4096];
+	size_t n = 0;
+	ssize_t k;
+
+	while (n < TRAILING_MAX && (k = rd(ctx, sink, sizeof(sink))) > 0)
+		n += k;
+	*more = n >= TRAILING_MAX;
+	return n;
+}
+
+/*
+ * The next chunk, read whole (header and stored bytes, never more than GP_REC_CHUNK_MAX) into
+ * one, and inflated into raw: 1, 0 at a clean end, -EINVAL with why, -errno of the input.
+ */
+static int chunk_next(gp_read_fn rd, void *ctx, struct gp_bytes *one, uint32_t *type,
+		      struct gp_bytes *raw, char *why, size_t whylen)
+{
+	uint32_t hdr[5];
+	struct gp_cursor c;
+	ssize_t n = read_full(rd, ctx, hdr, sizeof(hdr)), m = 0;
+
+	if (n <= 0)
+		return n;
+	bytes_reset(one);
+	bytes_put(one, hdr, n);
+	/* Memory grows with the bytes that came, not the size the header claims. */
+	if (n == sizeof(hdr) && hdr[0] == GP_REC_CHUNK_MAGIC && hdr[3] <= GP_REC_CHUNK_MAX) {
+		for (size_t left = hdr[3]; left; left -= m) {
+			size_t step = left < (1u << 20) ? left : 1u << 20;
+			unsigned char *at = bytes_extend(one, step);
+
+			if (!at)
+				return -ENOMEM;
+			m = read_full(rd, ctx, at, step);
+			if (m < 0)
+				return m;
+			one->len -= step - m;
+			if ((size_t)m < step)
+				break;
+		}
+	}
+	cursor_init(&c, one->p, one->len);
+	return recfmt_chunk_get(&c, type, raw, why, whylen);
+}
+
+int replay_stream(gp_read_fn rd, void *ctx, struct gp_trace *t, struct gp_replay_info *info,
+		  char *msg, size_t msglen)
 {
 	struct replay rp = {.t = t, .info = info};
-	struct gp_bytes raw = {0};
-	struct gp_cursor c;
+	struct gp_bytes raw = {0}, one = {0};
+	unsigned char head[GP_REC_HDR_LEN];
 	uint32_t version = 0, type = 0;
 	char why[160] = "";
+	size_t at = GP_REC_HDR_LEN, extra = 0;
+	bool more = false;
+	ssize_t n;
 	int ret, err = 0;
 
 	memset(t, 0, sizeof(*t));
 	memset(info, 0, sizeof(*info));
 	t->exit_status = -1;
-	ret = recfmt_header_check(buf, len, &version);
+	n = read_full(rd, ctx, head, sizeof(head));
+	ret = n < 0 ? (int)n : recfmt_header_check(head, n, &version);
 	if (ret) {
 		if (ret == -EPROTONOSUPPORT)
 			snprintf(msg, msglen, "recording format version %u; this gilprof reads %u",
 				 version, GP_REC_VERSION);
-		else
+		else if (ret == -EPROTO)
 			snprintf(msg, msglen, "not a gilprof recording");
-		return ret;
+		else
+			snprintf(msg, msglen, "cannot read it: %s", strerror(-ret));
+		return ret == -EPROTO || ret == -EPROTONOSUPPORT ? ret : -EIO;
 	}
-	cursor_init(&c, buf, len);
-	cursor_take(&c, GP_REC_HDR_LEN);
 	while (!rp.have_end) {
-		size_t at = c.off;
-
-		ret = recfmt_chunk_get(&c, &type, &raw, why, sizeof(why));
+		ret = chunk_next(rd, ctx, &one, &type, &raw, why, sizeof(why));
 		if (ret <= 0) {
 			if (!ret)
 				snprintf(why, sizeof(why), "it ends before its end chunk");
-			else if (strlen(why) + 20 < sizeof(why))
+			else if (ret == -EINVAL && strlen(why) + 20 < sizeof(why))
 				snprintf(why + strlen(why), sizeof(why) - strlen(why),
 					 " at byte %zu", at);
+			else if (ret != -EINVAL)
+				snprintf(why, sizeof(why), "%s at byte %zu", strerror(-ret), at);
+			err = ret == -ENOMEM ? ret : 0;
 			break;
 		}
 		err = get_chunk(&rp, type, &raw);
@@ -318,10 +390,14 @@ int replay_load(const void *buf, size_t len, struct gp_trace *t, struct gp_repla
 				 err == -ENOMEM ? "too large for memory" : "inconsistent");
 			break;
 		}
+		at += one.len;
 		info->chunks++;
-		info->bytes_used = c.off;
+		info->bytes_used = at;
 	}
+	if (rp.have_end)
+		extra = trailing_count(rd, ctx, &more);
 	bytes_free(&raw);
+	bytes_free(&one);
 	bytes_free(&rp.recs);
 	if (!t->model || err == -ENOMEM) {
 		snprintf(msg, msglen, "%s%s",
@@ -336,11 +412,34 @@ int replay_load(const void *buf, size_t len, struct gp_trace *t, struct gp_repla
 		snprintf(msg, msglen,
 			 "the recording is incomplete (%s): this reports its %llu intact chunks",
 			 why, (unsigned long long)info->chunks);
-	} else if (cursor_left(&c)) {
+	} else if (extra) {
 		t->truncated = true;
-		snprintf(msg, msglen, "%zu bytes after the end of the recording are ignored",
-			 cursor_left(&c));
+		snprintf(msg, msglen, "%s%zu bytes after the end of the recording are ignored",
+			 more ? "more than " : "", extra);
 	}
 	model_finish(t->model, t->end_ts);
 	return t->truncated ? 1 : 0;
+}
+
+struct mem_reader {
+	const unsigned char *p;
+	size_t len, off;
+};
+
+static ssize_t mem_read(void *ctx, void *buf, size_t len)
+{
+	struct mem_reader *m = ctx;
+	size_t n = m->len - m->off < len ? m->len - m->off : len;
+
+	memcpy(buf, m->p + m->off, n);
+	m->off += n;
+	return n;
+}
+
+int replay_load(const void *buf, size_t len, struct gp_trace *t, struct gp_replay_info *info,
+		char *msg, size_t msglen)
+{
+	struct mem_reader m = {buf, len, 0};
+
+	return replay_stream(mem_read, &m, t, info, msg, msglen);
 }

@@ -7,6 +7,7 @@
 #define GP_REPLAY_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include "stream/trace.h"
 
 /* What the reader found, beyond the trace. */
@@ -24,5 +25,15 @@ struct gp_replay_info {
  */
 int replay_load(const void *buf, size_t len, struct gp_trace *t, struct gp_replay_info *info,
 		char *msg, size_t msglen);
+
+/* Like read(2): bytes read into buf (at most len), 0 at the end of the input, or -errno. */
+typedef ssize_t (*gp_read_fn)(void *ctx, void *buf, size_t len);
+/*
+ * The same from an input read as it comes, a chunk at a time: memory holds one chunk and the
+ * trace, never the file, so a pipe of endless data stops at its first bad chunk. -EIO when the
+ * input cannot be read (msg says why).
+ */
+int replay_stream(gp_read_fn rd, void *ctx, struct gp_trace *t, struct gp_replay_info *info,
+		  char *msg, size_t msglen);
 
 #endif
