@@ -95,6 +95,16 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
+# The HTML report's script and style sheet are files of their own, compiled in as C strings.
+HTML_ASSETS := userspace/export/html/page.js userspace/export/html/page.css
+$(OUT)/html_assets.h: $(HTML_ASSETS) tools/embed.sh
+	$(call msg,EMBED,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)tools/embed.sh html_page_js userspace/export/html/page.js \
+		html_page_css userspace/export/html/page.css > $@
+$(OUT)/obj/export/html.o $(OUT)/san/export/html.o $(OUT)/fuzz/obj/export/html.o: \
+	$(OUT)/html_assets.h
+
 # Only the collector includes the skeleton.
 $(OUT)/obj/collect/collector.o $(OUT)/san/collect/collector.o: $(SKELS)
 
