@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <string.h>
 #include "export/escape.h"
 
 size_t esc_utf8_next(const unsigned char *s, uint32_t *cp)
@@ -34,40 +35,53 @@ size_t esc_utf8_next(const unsigned char *s, uint32_t *cp)
 	return n;
 }
 
-static void esc_json_char(FILE *f, uint32_t cp, const unsigned char *u, size_t len,
-			  bool script_safe)
+/* One code point of a JSON string into out (12 bytes at most): its length. */
+static size_t esc_json_char(char *out, uint32_t cp, const unsigned char *u, size_t len,
+			    bool script_safe)
 {
 	if (cp == '"' || cp == '\\')
-		fprintf(f, "\\%c", (char)cp);
-	else if (cp == '\n')
-		fputs("\\n", f);
-	else if (cp == '\t')
-		fputs("\\t", f);
-	/* "</script" or "<!--" would end or upset the <script> element the JSON is in */
-	else if (cp < 0x20 || cp == 0x7f ||
-		 (script_safe && cp == '<' && (u[1] == '/' || u[1] == '!')))
-		fprintf(f, "\\u%04x", cp);
-	else if (cp == 0xfffd)
-		fputs("\\ufffd", f);
-	/* U+2028 and U+2029 are line ends to older JavaScript parsers */
-	else if (cp == 0x2028 || cp == 0x2029)
-		fprintf(f, "\\u%04x", cp);
-	else
-		fwrite(u, 1, len, f);
+		return (size_t)sprintf(out, "\\%c", (char)cp);
+	if (cp == '\n')
+		return (size_t)sprintf(out, "\\n");
+	if (cp == '\t')
+		return (size_t)sprintf(out, "\\t");
+	/* "</script" or "<!--" would end or upset the <script> element the JSON is in; U+2028 and
+	 * U+2029 are line ends to older JavaScript parsers */
+	if (cp < 0x20 || cp == 0x7f || cp == 0xfffd || cp == 0x2028 || cp == 0x2029 ||
+	    (script_safe && cp == '<' && (u[1] == '/' || u[1] == '!')))
+		return (size_t)sprintf(out, "\\u%04x", cp);
+	memcpy(out, u, len);
+	return len;
 }
 
 void esc_json(FILE *f, const char *s, bool script_safe)
 {
 	const unsigned char *u = (const unsigned char *)(s ? s : "");
+	char out[16];
 	uint32_t cp;
 	size_t len;
 
 	fputc('"', f);
 	for (; *u; u += len) {
 		len = esc_utf8_next(u, &cp);
-		esc_json_char(f, cp, u, len, script_safe);
+		fwrite(out, 1, esc_json_char(out, cp, u, len, script_safe), f);
 	}
 	fputc('"', f);
+}
+
+void esc_json_gz(struct gz_writer *w, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)(s ? s : "");
+	char out[16];
+	uint32_t cp;
+	size_t len;
+
+	gzwriter_putc(w, '"');
+	for (; *u; u += len) {
+		len = esc_utf8_next(u, &cp);
+		gzwriter_write(w, out, esc_json_char(out, cp, u, len, false));
+	}
+	gzwriter_putc(w, '"');
 }
 
 void esc_html(FILE *f, const char *s)

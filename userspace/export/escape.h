@@ -15,12 +15,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "util/gzfile.h"
 
 /* One code point of s (NUL-terminated): its length in bytes (at least 1); *cp is U+FFFD for a
  * byte that does not start a valid sequence, a surrogate or a non-character. */
 size_t esc_utf8_next(const unsigned char *s, uint32_t *cp);
 /* s as a JSON string, quotes included. */
 void esc_json(FILE *f, const char *s, bool script_safe);
+void esc_json_gz(struct gz_writer *w, const char *s);
 /* s as HTML text or a quoted attribute value. */
 void esc_html(FILE *f, const char *s);
 

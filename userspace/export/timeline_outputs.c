@@ -16,11 +16,12 @@ struct tlo_ctx {
 	struct gp_html_in *html;
 };
 
-static int tlo_write_trace(FILE *f, void *ctx)
+static int tlo_emit_trace(struct gz_writer *w, void *ctx, struct prof_err *pe)
 {
 	struct tlo_ctx *c = ctx;
 
-	return trace_event_write(f, c->r, c->v, c->verdict);
+	(void)pe;
+	return trace_event_emit(w, c->r, c->v, c->verdict);
 }
 
 static int tlo_write_html(FILE *f, void *ctx)
@@ -100,8 +101,8 @@ int timeline_outputs_write(const struct gp_report_opts *o, const struct gp_repor
 		output_discard(trace);
 		return 1;
 	}
-	if (trace->open)
-		err |= output_write(trace, tlo_write_trace, &c) ? 1 : 0;
+	if (trace->open && output_write_gz(trace, TRACE_EVENT_GZ_LEVEL, false, tlo_emit_trace, &c))
+		err = 1;
 	if (html->open)
 		err |= tlo_html(o, &c, html);
 	tlview_free(&v);

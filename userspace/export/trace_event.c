@@ -2,35 +2,38 @@
 #include <inttypes.h>
 #include <string.h>
 #include "export/escape.h"
+#include "util/gzfile.h"
 #include "export/trace_event.h"
 #include "model/lockstat.h"
 
 struct te_writer {
-	FILE *f;
+	struct gz_writer *f;
 	const struct gp_report *r;
 	const struct gp_tlview *v;
 	uint64_t flows; /* flow ids given so far */
 };
 
 /* ns from the trace's start as exact microseconds: "12.345" (sub-microsecond, no rounding). */
-static void te_us(FILE *f, uint64_t ts, uint64_t start)
+static void te_us(struct gz_writer *f, uint64_t ts, uint64_t start)
 {
 	uint64_t d = ts >= start ? ts - start : start - ts;
 
-	fprintf(f, "%s%" PRIu64 ".%03u", ts >= start ? "" : "-", d / 1000, (unsigned)(d % 1000));
+	gzwriter_printf(f, "%s%" PRIu64 ".%03u", ts >= start ? "" : "-", d / 1000,
+			(unsigned)(d % 1000));
 }
 
 static void te_meta(struct te_writer *w, uint32_t pid, uint32_t tid, const char *what,
 		    const char *key, const char *val, long num)
 {
-	fprintf(w->f,
+	gzwriter_printf(
+		w->f,
 		",\n{\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"ts\":0,\"name\":\"%s\",\"args\":{\"%s\":",
 		pid, tid, what, key);
 	if (val)
-		esc_json(w->f, val, false);
+		esc_json_gz(w->f, val);
 	else
-		fprintf(w->f, "%ld", num);
-	fputs("}}", w->f);
+		gzwriter_printf(w->f, "%ld", num);
+	gzwriter_puts(w->f, "}}");
 }
 
 static void te_names(struct te_writer *w)
@@ -40,10 +43,10 @@ static void te_names(struct te_writer *w)
 	size_t i;
 	unsigned c;
 
-	fprintf(w->f,
-		"{\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"ts\":0,\"name\":\"process_name\","
-		"\"args\":{\"name\":\"CPUs\"}}",
-		GP_TE_CPU_PID, GP_TE_CPU_PID);
+	gzwriter_printf(w->f,
+			"{\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"ts\":0,\"name\":\"process_name\","
+			"\"args\":{\"name\":\"CPUs\"}}",
+			GP_TE_CPU_PID, GP_TE_CPU_PID);
 	te_meta(w, GP_TE_CPU_PID, GP_TE_CPU_PID, "process_sort_index", "sort_index", NULL, -1);
 	for (c = 0; c < w->v->ncpus; c++) {
 		snprintf(name, sizeof(name), "cpu%u", c);
@@ -82,38 +85,37 @@ static void te_waker(struct te_writer *w, uint32_t waker, char *buf, size_t len)
 static void te_slice_begin(struct te_writer *w, uint32_t pid, uint32_t tid, uint64_t start,
 			   uint64_t end)
 {
-	fprintf(w->f, ",\n{\"ph\":\"X\",\"pid\":%u,\"tid\":%u,\"ts\":", pid, tid);
+	gzwriter_printf(w->f, ",\n{\"ph\":\"X\",\"pid\":%u,\"tid\":%u,\"ts\":", pid, tid);
 	te_us(w->f, start, w->v->start);
-	fputs(",\"dur\":", w->f);
+	gzwriter_puts(w->f, ",\"dur\":");
 	te_us(w->f, end, start);
 }
 
 /* The args of a state slice: its CPU, its futex word and who ended the block. */
 static void te_seg_args(struct te_writer *w, const struct gp_tl_seg *s)
 {
-	char who[64], addr[24];
+	const char *sep = ",\"args\":{";
+	char who[64];
 
 	if (s->state == GP_TL_RUN) {
-		fprintf(w->f, ",\"args\":{\"cpu\":%u}}", s->cpu);
-		return;
+		gzwriter_printf(w->f, "%s\"cpu\":%u", sep, s->cpu);
+		sep = ",";
 	}
-	fputs(",\"args\":{", w->f);
 	if (s->state == GP_TL_LOCK) {
-		snprintf(addr, sizeof(addr), "0x%" PRIx64, s->uaddr);
-		fprintf(w->f, "\"word\":\"%s\",", addr);
+		gzwriter_printf(w->f, "%s\"word\":\"0x%" PRIx64 "\"", sep, s->uaddr);
+		sep = ",";
 		if (s->word >= 0) {
-			fputs("\"word_name\":", w->f);
-			esc_json(w->f, w->v->words[s->word].name, false);
-			fputc(',', w->f);
+			gzwriter_puts(w->f, ",\"word_name\":");
+			esc_json_gz(w->f, w->v->words[s->word].name);
 		}
 	}
 	if (tlview_state_blocked(s->state) && s->waker) {
 		te_waker(w, s->waker, who, sizeof(who));
-		fputs("\"ended_by\":", w->f);
-		esc_json(w->f, who, false);
-		fputc(',', w->f);
+		gzwriter_printf(w->f, "%s\"ended_by\":", sep);
+		esc_json_gz(w->f, who);
+		sep = ",";
 	}
-	fprintf(w->f, "\"state\":\"%s\"}}", tlview_state_name(s->state));
+	gzwriter_puts(w->f, sep[1] ? "}" : "}}"); /* sep[1]: no args were written */
 }
 
 static void te_seg(struct te_writer *w, const struct gp_thread *t, const struct gp_tl_seg *s)
@@ -121,17 +123,17 @@ static void te_seg(struct te_writer *w, const struct gp_thread *t, const struct 
 	char name[48];
 
 	te_slice_begin(w, t->tgid, t->tid, s->start, s->end);
-	fputs(",\"name\":", w->f);
+	gzwriter_puts(w->f, ",\"name\":");
 	if (s->state == GP_TL_LOCK && s->lock >= 0) {
-		esc_json(w->f, w->v->locks[s->lock].name, false);
-		fputs(",\"cat\":\"lock\"", w->f);
+		esc_json_gz(w->f, w->v->locks[s->lock].name);
+		gzwriter_puts(w->f, ",\"cat\":\"lock\"");
 	} else {
 		if (s->state == GP_TL_LOCK)
 			snprintf(name, sizeof(name), "futex 0x%" PRIx64, s->uaddr);
 		else
 			snprintf(name, sizeof(name), "%s", tlview_state_name(s->state));
-		fprintf(w->f, "\"%s\",\"cat\":\"%s\"", name,
-			s->state == GP_TL_LOCK ? "lock" : "state");
+		gzwriter_printf(w->f, "\"%s\",\"cat\":\"%s\"", name,
+				s->state == GP_TL_LOCK ? "lock" : "state");
 	}
 	te_seg_args(w, s);
 }
@@ -146,10 +148,12 @@ static void te_flow(struct te_writer *w, const struct gp_thread *t, const struct
 	for (i = 0; i < 2; i++) {
 		const struct gp_thread *on = i ? t : waker;
 
-		fprintf(w->f, ",\n{\"ph\":\"%c\",\"pid\":%u,\"tid\":%u,\"ts\":", i ? 'f' : 's',
-			on->tgid, on->tid);
+		gzwriter_printf(w->f,
+				",\n{\"ph\":\"%c\",\"pid\":%u,\"tid\":%u,\"ts\":", i ? 'f' : 's',
+				on->tgid, on->tid);
 		te_us(w->f, s->end, w->v->start);
-		fprintf(w->f, ",\"id\":%" PRIu64 ",\"name\":\"wakeup\",\"cat\":\"wakeup\"}", id);
+		gzwriter_printf(w->f, ",\"id\":%" PRIu64 ",\"name\":\"wakeup\",\"cat\":\"wakeup\"}",
+				id);
 	}
 }
 
@@ -183,22 +187,22 @@ static void te_cpus(struct te_writer *w)
 
 			te_slice_begin(w, GP_TE_CPU_PID, GP_TE_CPU_TID(c), run->start, run->end);
 			snprintf(name, sizeof(name), "%s (%u)", t->comm, t->tid);
-			fputs(",\"name\":", w->f);
-			esc_json(w->f, name, false);
-			fprintf(w->f, ",\"cat\":\"cpu\",\"args\":{\"tid\":%u,\"pid\":%u}}", t->tid,
-				t->tgid);
+			gzwriter_puts(w->f, ",\"name\":");
+			esc_json_gz(w->f, name);
+			gzwriter_printf(w->f, ",\"cat\":\"cpu\",\"args\":{\"tid\":%u,\"pid\":%u}}",
+					t->tid, t->tgid);
 		}
 	}
 }
 
 /* The verdict's lines without the heading and their indent. */
-static void te_verdict_lines(FILE *f, const char *verdict)
+static void te_verdict_lines(struct gz_writer *f, const char *verdict)
 {
 	const char *p = verdict, *e;
 	char line[2048];
 	bool first = true;
 
-	fputc('[', f);
+	gzwriter_putc(f, '[');
 	for (; p && *p; p = *e ? e + 1 : e) {
 		e = strchr(p, '\n');
 		if (!e)
@@ -206,11 +210,11 @@ static void te_verdict_lines(FILE *f, const char *verdict)
 		snprintf(line, sizeof(line), "%.*s", (int)(e - p), p);
 		if (!line[0] || !strcmp(line, "verdict"))
 			continue;
-		fputs(first ? "" : ",", f);
-		esc_json(f, line + strspn(line, " "), false);
+		gzwriter_puts(f, first ? "" : ",");
+		esc_json_gz(f, line + strspn(line, " "));
 		first = false;
 	}
-	fputc(']', f);
+	gzwriter_putc(f, ']');
 }
 
 static void te_other(struct te_writer *w, const char *verdict)
@@ -222,42 +226,42 @@ static void te_other(struct te_writer *w, const char *verdict)
 
 	for (i = 0; r->argv && r->argv[i] && len < sizeof(cmd); i++)
 		len += snprintf(cmd + len, sizeof(cmd) - len, "%s%s", i ? " " : "", r->argv[i]);
-	fprintf(w->f,
-		",\n{\"ph\":\"i\",\"s\":\"g\",\"pid\":%u,\"tid\":%u,\"ts\":0,"
-		"\"name\":\"verdict\",\"cat\":\"verdict\",\"args\":{\"verdict\":",
-		GP_TE_CPU_PID, GP_TE_CPU_PID);
+	gzwriter_printf(w->f,
+			",\n{\"ph\":\"i\",\"s\":\"g\",\"pid\":%u,\"tid\":%u,\"ts\":0,"
+			"\"name\":\"verdict\",\"cat\":\"verdict\",\"args\":{\"verdict\":",
+			GP_TE_CPU_PID, GP_TE_CPU_PID);
 	te_verdict_lines(w->f, verdict);
-	fprintf(w->f,
-		",\"parallelism\":%.3f}}\n],\n\"displayTimeUnit\":\"ns\",\n"
-		"\"otherData\":{\"generator\":\"gilprof\",\"command\":",
-		vd->parallelism);
-	esc_json(w->f, cmd, false);
-	fprintf(w->f,
-		",\"start_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64 ",\"ncpus\":%u,"
-		"\"parallelism\":%.3f,\"serialising_lock\":",
-		r->start_ts, r->end_ts, vd->ncpus, vd->parallelism);
+	gzwriter_printf(w->f,
+			",\"parallelism\":%.3f}}\n],\n\"displayTimeUnit\":\"ns\",\n"
+			"\"otherData\":{\"generator\":\"gilprof\",\"command\":",
+			vd->parallelism);
+	esc_json_gz(w->f, cmd);
+	gzwriter_printf(w->f,
+			",\"start_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64 ",\"ncpus\":%u,"
+			"\"parallelism\":%.3f,\"serialising_lock\":",
+			r->start_ts, r->end_ts, vd->ncpus, vd->parallelism);
 	for (i = 0; i < w->v->nlocks && w->v->locks[i].obj != vd->lock; i++)
 		;
 	if (vd->lock && i < w->v->nlocks)
-		esc_json(w->f, w->v->locks[i].name, false);
+		esc_json_gz(w->f, w->v->locks[i].name);
 	else
-		fputs("null", w->f);
+		gzwriter_puts(w->f, "null");
 	if (vd->predicted)
-		fprintf(w->f, ",\"predicted_speedup\":%.3f", vd->predicted_speedup);
-	fputs(",\"verdict\":", w->f);
+		gzwriter_printf(w->f, ",\"predicted_speedup\":%.3f", vd->predicted_speedup);
+	gzwriter_puts(w->f, ",\"verdict\":");
 	te_verdict_lines(w->f, verdict);
-	fputs("}}\n", w->f);
+	gzwriter_puts(w->f, "}}\n");
 }
 
-int trace_event_write(FILE *f, const struct gp_report *r, const struct gp_tlview *v,
-		      const char *verdict)
+int trace_event_emit(struct gz_writer *f, const struct gp_report *r, const struct gp_tlview *v,
+		     const char *verdict)
 {
 	struct te_writer w = {.f = f, .r = r, .v = v};
 
-	fputs("{\"traceEvents\":[\n", f);
+	gzwriter_puts(f, "{\"traceEvents\":[\n");
 	te_names(&w);
 	te_threads(&w);
 	te_cpus(&w);
 	te_other(&w, verdict);
-	return ferror(f) ? -1 : 0;
+	return 0; /* the writer's errors are sticky: its close reports them */
 }

@@ -10,6 +10,8 @@
  *   {"ph":"M","pid":4242,"tid":4243,"ts":0,"name":"thread_name","args":{"name":"worker-0"}},
  *   {"ph":"X","pid":4242,"tid":4243,"ts":0.000,"dur":4012.345,"name":"running","cat":"state",
  *    "args":{"cpu":1}},
+ *   {"ph":"X","pid":4242,"tid":4243,"ts":4012.345,"dur":12.001,"name":"sleep","cat":"state",
+ *    "args":{"ended_by":"timer"}},
  *   {"ph":"X","pid":4242,"tid":4244,"ts":52.000,"dur":3960.345,"name":"gil","cat":"lock",
  *    "args":{"word":"0x55d0c0de0230","word_name":"gil.cond","ended_by":"4243 worker-0"}},
  *   {"ph":"s","pid":4242,"tid":4243,"ts":4012.345,"id":1,"name":"wakeup","cat":"wakeup"},
@@ -24,7 +26,8 @@
  * A thread's states are "X" slices that tile its lifetime (a lock wait is named by its lock
  * object); a wakeup that ended a block is a flow from the waker's thread at the wakeup to the
  * wakee's next slice; the pseudo-process "CPUs" (pid GP_TE_CPU_PID, above any real pid) has a
- * track per CPU with the thread that ran on it.
+ * track per CPU with the thread that ran on it. gzip when FILE ends in ".gz" (both viewers
+ * open it so).
  */
 #ifndef GP_TRACE_EVENT_H
 #define GP_TRACE_EVENT_H
@@ -37,8 +40,13 @@
 #define GP_TE_CPU_PID 4194305u
 #define GP_TE_CPU_TID(cpu) (GP_TE_CPU_PID + 1u + (cpu))
 
-/* verdict: the text report's verdict section, quoted line by line (may be NULL). */
-int trace_event_write(FILE *f, const struct gp_report *r, const struct gp_tlview *v,
-		      const char *verdict);
+/* .json.gz outputs: a million-event trace is about 400 MB of JSON. */
+#define TRACE_EVENT_GZ_LEVEL 3
+
+struct gz_writer;
+/* The file to w (plain or gzip: the writer's choice); verdict: the text report's verdict
+ * section, quoted line by line (may be NULL). 0; write errors are the writer's. */
+int trace_event_emit(struct gz_writer *w, const struct gp_report *r, const struct gp_tlview *v,
+		     const char *verdict);
 
 #endif
