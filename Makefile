@@ -149,6 +149,7 @@ $(OUT)/tests/%: tests/%.c $(SAN_LIB_OBJS) $(WL_SAN_LIB_OBJS)
 
 # The diff writers' tests read the JSON back with json-c, as a user's script would.
 $(OUT)/tests/export/test_diff_writers: TEST_LIBS := -ljson-c
+$(OUT)/tests/export/test_trace_event $(OUT)/tests/export/test_html: TEST_LIBS := -ljson-c
 
 $(OUT)/tests/e2e/test_%: tests/e2e/test_%.c tests/e2e/e2e.h
 	$(call msg,TEST,$@)

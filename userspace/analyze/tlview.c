@@ -170,7 +170,8 @@ static void tlview_cpu_settle(struct gp_tl_cpu *c)
 {
 	size_t i, n = 0;
 
-	qsort(c->v, c->n, sizeof(*c->v), tlview_run_cmp);
+	if (c->n > 1)
+		qsort(c->v, c->n, sizeof(*c->v), tlview_run_cmp);
 	for (i = 0; i < c->n; i++) {
 		if (n && c->v[n - 1].end > c->v[i].start)
 			c->v[n - 1].end = c->v[i].start;
