@@ -167,9 +167,8 @@
 		if (s === S_SLEEP) return D.states[4].name;
 		if (s === S_D) return D.states[5].name;
 		if (s === S_FUTEX) return "lock wait (a futex word of no lock object)";
-		const w = D.words[s - S_WORD0];
-		return "lock wait: " + str(D.locks[w.lock].name) + "\n  word " + str(w.name) + " (" +
-			w.addr + ")";
+		const w = D.words[s - S_WORD0], lock = str(D.locks[w.lock].name), word = str(w.name);
+		return "lock wait: " + lock + "\n  word " + (word === lock ? "" : word + " ") + w.addr;
 	}
 
 	// ---- layout: rows of CPUs, then per process a heading and its threads ----
@@ -484,6 +483,24 @@
 		tip.style.top = e.clientY + 14 + "px";
 	}
 
+	// Where the longest lock wait that a traced thread ended is drawn (page coordinates), a
+	// lock's before a join's, for a look at a hand-off: tools/browser/check-html.cjs hovers it.
+	function handoff() {
+		let best = null;
+		T.forEach((th, l) => {
+			for (let i = 0; i < th.n; i++) {
+				const w = th.wk[i] - WAKER_LANE0, s = th.st[i];
+				const d = th.ts[i + 1] - th.ts[i] + (s >= S_WORD0 && !D.locks[D.words[s - S_WORD0].lock].join ? 1e15 : 0);
+				if (s >= S_FUTEX && w >= 0 && w < NL && (!best || d > best.d))
+					best = { l: l, i: i, d: d };
+			}
+		});
+		if (!best) return null;
+		const th = T[best.l], rc = ov.getBoundingClientRect();
+		const t = (Math.max(th.ts[best.i], st.t0) + Math.min(th.ts[best.i + 1], st.t1)) / 2;
+		return [rc.left + xOf(t), rc.top + rowMid(rowOfLane[best.l])];
+	}
+
 	// ---- zoom (wheel, about the pointer) and pan (drag) ----
 	function setView(t0, span) {
 		span = Math.min(Math.max(span, MIN_SPAN), Math.max(D.dur, 1));
@@ -597,7 +614,7 @@
 	resize();
 	draw();
 	const drawn = performance.now();
-	window.gpTimeline = { drawnMs: drawn, segments: nseg, lanes: NL, state: st };
+	window.gpTimeline = { drawnMs: drawn, segments: nseg, lanes: NL, state: st, handoff: handoff };
 	document.getElementById("tl-status").textContent =
 		"\u00b7 " + nseg + " segments of " + NL + " threads, drawn " + Math.round(drawn) +
 		" ms after the page began loading";
