@@ -75,6 +75,7 @@ async function interact(p, found) {
 	await p.mouse.wheel(0, -600);
 	await settle(p);
 	const zoomed = await span(p);
+	found.zoomDrawMs = await p.evaluate(() => window.gpTimeline.state.drawMs);
 	found.zoom = { before: before, after: zoomed };
 	check(zoomed[1] - zoomed[0] < (before[1] - before[0]) * 0.8, "wheel did not zoom in");
 	await p.mouse.move(x, y);
@@ -134,6 +135,7 @@ async function main() {
 		Object.assign(found, await p.evaluate(() => ({
 			drawnMs: window.gpTimeline.drawnMs, firstPaintMs: window.gpTimeline.firstPaintMs,
 			segments: window.gpTimeline.segments, lanes: window.gpTimeline.lanes,
+			firstDrawMs: window.gpTimeline.state.drawMs,
 		})));
 		const text = await p.evaluate(() => document.body.innerText);
 		for (const l of locks) check(text.includes(l), `the page does not name the lock ${l}`);

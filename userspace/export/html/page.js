@@ -316,9 +316,10 @@
 		ctx.beginPath();
 		for (let t = Math.ceil(st.t0 / step) * step; t <= st.t1; t += step) {
 			const x = Math.round(xOf(t)) + 0.5;
+			const text = fmtNs(t);
 			ctx.moveTo(x, AXIS_H - 6);
 			ctx.lineTo(x, AXIS_H);
-			ctx.fillText(fmtNs(t), x + 3, AXIS_H - 9);
+			if (x + 3 + ctx.measureText(text).width <= st.W) ctx.fillText(text, x + 3, AXIS_H - 9);
 		}
 		ctx.moveTo(0, AXIS_H - 0.5);
 		ctx.lineTo(st.W, AXIS_H - 0.5);
@@ -326,7 +327,7 @@
 	}
 
 	function draw() {
-		const top = wrap.scrollTop;
+		const top = wrap.scrollTop, began = performance.now();
 		ctx.clearRect(0, 0, st.W, st.H);
 		ctx.save();
 		ctx.beginPath();
@@ -341,6 +342,7 @@
 		ctx.restore();
 		drawAxis();
 		st.draws++;
+		st.drawMs = performance.now() - began;
 		document.getElementById("tl-range").textContent =
 			fmtNs(st.t0) + " \u2013 " + fmtNs(st.t1) + " (" + fmtNs(st.t1 - st.t0) + " shown)";
 		drawOverlay();
