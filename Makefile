@@ -137,6 +137,16 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
+# The HTML report's script and style sheet are files of their own, compiled in as C strings.
+HTML_ASSETS := userspace/export/html/page.js userspace/export/html/page.css
+$(OUT)/html_assets.h: $(HTML_ASSETS) tools/embed.sh
+	$(call msg,EMBED,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)tools/embed.sh html_page_js userspace/export/html/page.js \
+		html_page_css userspace/export/html/page.css > $@
+$(OUT)/obj/export/html.o $(OUT)/san/export/html.o $(OUT)/fuzz/obj/export/html.o: \
+	$(OUT)/html_assets.h
+
 # Only the collector includes the skeleton; only the workload finder, the installed paths.
 $(OUT)/obj/collect/collector.o $(OUT)/san/collect/collector.o: $(SKELS)
 $(OUT)/obj/cli/workloads.o $(OUT)/san/cli/workloads.o: $(OUT)/gp_paths.h
@@ -182,6 +192,7 @@ $(OUT)/tests/%: tests/%.c $(SAN_LIB_OBJS) $(WL_SAN_LIB_OBJS) $(OUT)/flags
 
 # The diff writers' tests read the JSON back with json-c, as a user's script would.
 $(OUT)/tests/export/test_diff_writers: TEST_LIBS := -ljson-c
+$(OUT)/tests/export/test_trace_event $(OUT)/tests/export/test_html: TEST_LIBS := -ljson-c
 
 # The install test runs make in the source tree, wherever the build tree is.
 $(OUT)/tests/e2e/test_install: TEST_DEFS := -DGP_SRCDIR='"$(CURDIR)"'

@@ -9,18 +9,23 @@ set -euo pipefail
 # readelf checks that the caller's flags reach the installed binary.
 pkgs=(make gcc clang libclang-rt-dev llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
       pkg-config libcriterion-dev libjson-c-dev linux-perf libxml2-utils python3 golang-go
-      libc6-dbg clang-format man-db groff-base binutils)
+      libc6-dbg clang-format man-db groff-base binutils chromium fonts-dejavu-core)
+# The HTML report's browser test runs Node.js (the machine's own when it has one).
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
 
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "gilprof: missing packages: ${missing[*]}; run 'sudo make deps'" >&2
-	exit 1
+if [ ${#missing[@]} -ne 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "gilprof: missing packages: ${missing[*]}; run 'sudo make deps'" >&2
+		exit 1
+	fi
+	echo "deps: installing ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "deps: installing ${missing[*]}"
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# playwright-core from the npm registry, pinned, into build/browser: without it the HTML
+# report's browser test tries again, then skips saying why
+"$(dirname "$0")"/browser/install.sh || echo "deps: playwright-core not installed (see above)" >&2

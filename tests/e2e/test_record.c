@@ -339,6 +339,15 @@ Test(record, profiles_view_wake, .timeout = 120)
 	profiles("wake");
 }
 
+/* The timeline outputs: the page (with every view's flame graph) and the trace events, gzip too. */
+Test(record, timeline_outputs, .timeout = 120)
+{
+	identity_of((const char *[]){"--html", "@page.html", "--trace", "@trace.json", NULL},
+		    two_locks_cmd());
+	identity_of((const char *[]){"--trace", "@trace.json.gz", "--view", "lock", NULL},
+		    two_locks_cmd());
+}
+
 /*
  * run without a profile output takes only the futex waiter and waker stacks: its recording
  * reports the lock and wake views, and refuses those that need more (they would be partial).

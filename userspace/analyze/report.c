@@ -236,6 +236,7 @@ int report_init(struct gp_report *r, const struct gp_trace *t, const struct gp_r
 		.top_locks = o->top_locks,
 		.top_pairs = o->top_pairs,
 		.sample_period_ns = 1000000000ULL / (t->freq ? t->freq : 99),
+		.profile_stacks = t->freq != 0,
 	};
 	if (lock_objs_build(r->model, r->name_lock, r->namer_ctx, &r->objs) ||
 	    gil_stats_build(r->model, &r->objs, r->name_lock, r->namer_ctx, &r->gil))

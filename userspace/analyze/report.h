@@ -41,6 +41,7 @@ struct gp_report {
 	unsigned top_locks; /* rows in the lock table (0: all) */
 	unsigned top_pairs;
 	uint64_t sample_period_ns; /* of the on-CPU samples */
+	bool profile_stacks; /* on-CPU samples and off-CPU stacks were taken (views on/off/wall) */
 	struct gp_lock_objs objs; /* the locks as objects, with their acquisitions */
 	struct gp_verdict verdict;
 	struct gp_gil_stats gil; /* per thread, when the trace has a GIL */

@@ -10,6 +10,7 @@ static const char *const out_opt[GP_OUT_COUNT] = {
 	[GP_OUT_TEXT] = "-o",	      [GP_OUT_JSON] = "--json",
 	[GP_OUT_FOLDED] = "--folded", [GP_OUT_FLAMEGRAPH] = "--flamegraph",
 	[GP_OUT_PPROF] = "--pprof",   [GP_OUT_SPEEDSCOPE] = "--speedscope",
+	[GP_OUT_HTML] = "--html",     [GP_OUT_TRACE] = "--trace",
 	[GP_OUT_RECORD] = "--record",
 };
 
@@ -44,6 +45,12 @@ int opts_report(const char *cmd, int c, const char *arg, struct gp_cli_report *o
 	case OPT_SPEEDSCOPE:
 		o->path[GP_OUT_SPEEDSCOPE] = arg;
 		return 1;
+	case OPT_HTML:
+		o->path[GP_OUT_HTML] = arg;
+		return 1;
+	case OPT_TRACE:
+		o->path[GP_OUT_TRACE] = arg;
+		return 1;
 	case OPT_TOP_LOCKS:
 		return args_uint(cmd, "--top-locks", arg, 1000000, &o->r.top_locks) ? -1 : 1;
 	case OPT_TOP_WAKERS:
@@ -68,10 +75,11 @@ int opts_report(const char *cmd, int c, const char *arg, struct gp_cli_report *o
 	return 0;
 }
 
+/* --html shows every flame graph view, so it takes the stacks a profile output takes. */
 bool opts_report_profiles(const struct gp_cli_report *o)
 {
 	return o->path[GP_OUT_FOLDED] || o->path[GP_OUT_FLAMEGRAPH] || o->path[GP_OUT_PPROF] ||
-	       o->path[GP_OUT_SPEEDSCOPE];
+	       o->path[GP_OUT_SPEEDSCOPE] || o->path[GP_OUT_HTML];
 }
 
 bool opts_report_any_file(const struct gp_cli_report *o)
@@ -104,6 +112,10 @@ void opts_report_usage(FILE *f)
 		"      --pprof FILE      gzipped pprof: lock waits (contentions, delay) and CPU "
 		"time\n"
 		"      --speedscope FILE speedscope JSON of the --view, a profile per thread\n"
+		"      --html FILE       one HTML page: verdict, per-core timeline (zoom, pan,\n"
+		"                        hover), flame graph of every view, tables\n"
+		"      --trace FILE      the timeline as Chrome trace-event JSON (Perfetto UI,\n"
+		"                        chrome://tracing): thread states, locks, wakeups, CPUs\n"
 		"      --view VIEW       on (CPU samples), off (blocked time by reason), wall "
 		"(both,\n"
 		"                        in ns; default), lock (wait time, the lock as leaf),\n"

@@ -29,6 +29,8 @@ enum {
 	OPT_CALL_GRAPH,
 	OPT_NO_STATUS,
 	OPT_RECORD,
+	OPT_HTML,
+	OPT_TRACE,
 	OPT_CMD_BASE, /* a command's own options from here */
 };
 
@@ -42,6 +44,8 @@ enum {
 		{"pprof", required_argument, NULL, OPT_PPROF},                                 \
 		{"speedscope", required_argument, NULL, OPT_SPEEDSCOPE},                       \
 		{"view", required_argument, NULL, OPT_VIEW},                                   \
+		{"html", required_argument, NULL, OPT_HTML},                                   \
+		{"trace", required_argument, NULL, OPT_TRACE},                                 \
 	{                                                                                      \
 		"top-wakers", required_argument, NULL, OPT_TOP_WAKERS                          \
 	}

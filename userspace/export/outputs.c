@@ -16,6 +16,7 @@
 #include "export/outputs.h"
 #include "export/report_json.h"
 #include "export/report_text.h"
+#include "export/timeline_outputs.h"
 #include "analyze/views.h"
 
 int outputs_open(const struct gp_out_req req[GP_OUT_COUNT], struct gp_outputs *outs)
@@ -223,6 +224,8 @@ int outputs_write(const struct gp_report_opts *o, struct gp_report *r, struct gp
 		return 2;
 	}
 	if (profile_outputs(o, r, ro))
+		err = 1;
+	if (timeline_outputs_write(o, r, &ro->o[GP_OUT_HTML], &ro->o[GP_OUT_TRACE]))
 		err = 1;
 	if (output_write(&ro->o[GP_OUT_TEXT], write_text, r))
 		err = 1;

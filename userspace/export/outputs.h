@@ -13,6 +13,8 @@ enum gp_out_id {
 	GP_OUT_FLAMEGRAPH,
 	GP_OUT_PPROF,
 	GP_OUT_SPEEDSCOPE,
+	GP_OUT_HTML, /* the page: verdict, timeline, flame graph views, tables */
+	GP_OUT_TRACE, /* the timeline as Chrome trace events */
 	GP_OUT_RECORD, /* the recording (written by the session, not here) */
 	GP_OUT_COUNT
 };

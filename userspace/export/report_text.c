@@ -4,6 +4,7 @@
 #include <string.h>
 #include "analyze/analysis.h"
 #include "analyze/report.h"
+#include "export/report_strip.h"
 #include "export/report_text.h"
 #include "symbolize/unwind.h"
 
@@ -507,6 +508,16 @@ static void print_cpus(FILE *f, const struct gp_report *r)
 	print_cpus_vs_running(f, r);
 }
 
+/* Interleaving against parallelism at a glance: which thread ran on each CPU over time. */
+static void print_strip(FILE *f, const struct gp_report *r)
+{
+	struct gp_tlview v;
+
+	if (tlview_build(r, &v) || report_strip(f, &v, GP_STRIP_WIDTH))
+		fprintf(f, "\nthreads on each CPU: out of memory\n");
+	tlview_free(&v);
+}
+
 static const char *thread_comm(const struct gp_model *m, uint32_t tid)
 {
 	const struct gp_thread *t = model_thread(m, tid);
@@ -557,6 +568,12 @@ static void print_losses(FILE *f, const struct gp_report *r)
 	fprintf(f, ")\n");
 }
 
+int report_text_verdict(FILE *f, const struct gp_report *r)
+{
+	print_verdict(f, r);
+	return ferror(f) ? -1 : 0;
+}
+
 int report_text(FILE *f, const struct gp_report *r)
 {
 	struct gp_totals tot;
@@ -573,6 +590,7 @@ int report_text(FILE *f, const struct gp_report *r)
 	print_locks(f, r);
 	print_pairs(f, r);
 	print_cpus(f, r);
+	print_strip(f, r);
 	print_losses(f, r);
 	return ferror(f) ? -1 : 0;
 }

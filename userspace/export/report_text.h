@@ -7,5 +7,7 @@
 #include "analyze/report.h"
 
 int report_text(FILE *f, const struct gp_report *r);
+/* Its verdict section alone ("\nverdict\n  wall ..."), for the outputs that quote it. */
+int report_text_verdict(FILE *f, const struct gp_report *r);
 
 #endif
