@@ -185,7 +185,7 @@ static void tour_ctx_init(struct tour_ctx *c, const struct gp_session_opts *o)
 
 int tour_run(const struct gp_session_opts *o, const char *name, const char *json)
 {
-	struct gp_out_req req[GP_OUT_COUNT] = {{"-", "the tour"}, {json, "--json"}};
+	struct gp_out_req req[GP_OUT_COUNT] = {{"-", "the tour's text"}, {json, "--json"}};
 	const struct gp_tour_def *only = name ? tour_find(name) : NULL;
 	struct gp_outputs outs;
 	struct tour_ctx c;
