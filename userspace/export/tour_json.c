@@ -127,6 +127,7 @@ static void json_mode(struct gp_json *j, const struct gp_tour_run *r, unsigned i
 	json_ku64(j, "wall_ns", f->wall_ns);
 	json_ku64(j, "cpu_ns", f->cpu_ns);
 	json_kdouble(j, "parallelism", f->parallelism);
+	json_ku64(j, "cpus", d->pin ? 1 : f->ncpus);
 	json_kdouble(j, "free_cpus", f->free_cpus);
 	json_key(j, "running_ns");
 	json_arr_begin(j);

@@ -248,7 +248,7 @@ static const char *how_parallel(double parallelism)
 
 /*
  * When other tasks took the CPUs, what needed them (a speedup, the parallelism) says little:
- * name the runs that had less than want CPUs free.
+ * name the runs that had less than want CPUs free (one, pinned).
  */
 static void busy_note(FILE *f, const struct gp_tour_run *r, double want)
 {
@@ -259,7 +259,8 @@ static void busy_note(FILE *f, const struct gp_tour_run *r, double want)
 	for (i = 0; i < r->def->nmodes && used < sizeof(runs); i++) {
 		const struct gp_tour_fig *g = &r->fig[i];
 
-		if (g->free_cpus >= want - 0.25)
+		/* a pinned run needs its one CPU */
+		if (g->free_cpus >= (r->def->modes[i].pin ? 1 : want) - 0.25)
 			continue;
 		used += snprintf(runs + used, sizeof(runs) - used, "%s%.1f to \"%s\"",
 				 n++ ? ", " : "", g->free_cpus, g->label);
