@@ -3,7 +3,7 @@
 # Out-of-tree build into build/. `make V=1` shows full commands.
 #   make            gilprof, its sanitizer twin, workloads, test programs
 #   make deps       install missing Debian packages (no-op when all are there)
-#   make run        deps + build + the embedded default experiment under tracing (root)
+#   make run        deps + build + the tour of five GIL experiments under tracing (root)
 #   make test       deps + build + unit tests (sanitizers) + end-to-end tests (root, real BPF)
 #   make bench      overhead and rendering benchmarks
 #   make fuzz       the recording reader under libFuzzer (FUZZ_RUNS=N or FUZZ_SECONDS=S)
