@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The cost floor of gilprof's hooks, for make bench: the same tracepoints with nothing in them,
- * with only the clock read gilprof stamps every event with, and with one kind of stack taken at
+ * with only the clock read gilprof stamps every event with, with the clock and one lookup of
+ * whether the task is traced (what any tracer of chosen tasks must do), and with one kind of
+ * stack taken at
  * every blocking switch-out of a user task (the kernel's, the user's by frame pointers, or an
  * 8 KiB slice of the user stack), so each part of gilprof's cost can be set beside its floor.
  */
@@ -67,6 +69,37 @@ SEC("tp_btf/sched_waking")
 int BPF_PROG(waking_clock, struct task_struct *p)
 {
 	stamp();
+	return 0;
+}
+
+/*
+ * The least a tracer of chosen tasks does: ask whether the task is one of them. A task storage
+ * lookup is how gilprof asks; these never create one, so they find nothing.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} marks SEC(".maps");
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(switch_storage, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct scratch *s = stamp();
+
+	if (s && bpf_task_storage_get(&marks, next, 0, 0))
+		s->frames[0]++;
+	return 0;
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(waking_storage, struct task_struct *p)
+{
+	struct scratch *s = stamp();
+
+	if (s && bpf_task_storage_get(&marks, p, 0, 0))
+		s->frames[0]++;
 	return 0;
 }
 

@@ -2,8 +2,9 @@
 /*
  * floor MODE -- CMD [ARGS...]: run CMD with floor.bpf.c's hooks of one MODE attached, for make
  * bench to measure beside gilprof in the same rounds. Modes: empty (the dispatch alone), clock
- * (plus the clock read), kstack, ustack, slice (plus one stack of that kind at every blocking
- * switch-out). It exits with CMD's status.
+ * (plus the clock read), storage (plus a task storage lookup of the task switched to or woken),
+ * kstack, ustack, slice (the clock and one stack of that kind at every blocking switch-out).
+ * It exits with CMD's status.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,8 +18,11 @@
 static const struct {
 	const char *mode, *sw, *wk;
 } modes[] = {
-	{"empty", "switch_empty", "waking_empty"},   {"clock", "switch_clock", "waking_clock"},
-	{"kstack", "switch_kstack", "waking_clock"}, {"ustack", "switch_ustack", "waking_clock"},
+	{"empty", "switch_empty", "waking_empty"},
+	{"clock", "switch_clock", "waking_clock"},
+	{"storage", "switch_storage", "waking_storage"},
+	{"kstack", "switch_kstack", "waking_clock"},
+	{"ustack", "switch_ustack", "waking_clock"},
 	{"slice", "switch_slice", "waking_clock"},
 };
 
@@ -30,7 +34,8 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc < 4 || strcmp(argv[2], "--")) {
-		fprintf(stderr, "usage: floor empty|clock|kstack|ustack|slice -- CMD [ARGS...]\n");
+		fprintf(stderr,
+			"usage: floor empty|clock|storage|kstack|ustack|slice -- CMD [ARGS...]\n");
 		return 2;
 	}
 	for (m = 0; m < n && strcmp(modes[m].mode, argv[1]); m++)
