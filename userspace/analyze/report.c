@@ -9,12 +9,17 @@
 #include "analyze/report.h"
 #include "symbolize/unwind.h"
 
-/* gilprof's own probes: the BPF program and the kernel code that ran it, innermost. */
+/*
+ * gilprof's own probes: the BPF program and the kernel code that ran it, innermost. The
+ * tracepoint's iterator (__traceiter_sched_switch) is unwound on some stacks taken at a switch
+ * and not on others, so it goes too: the same blocking path then ends at the same frame.
+ */
 static bool frame_is_probe(const char *name)
 {
 	static const char *const prefixes[] = {"bpf_",		 "__bpf_",
 					       "trace_call_bpf", "perf_trace_",
 					       "perf_syscall_",	 "syscall_trace_enter",
+					       "__traceiter_",	 "__probestub_",
 					       "0xffffffff",	 "[kernel] 0x"};
 	size_t i;
 

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The profile views of a report, from a synthetic trace: a model fed events, a stack table and
+ * the name facts a session would have looked up. Each view is read back as the folded text its
+ * profile writes.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "analyze/report.h"
+#include "analyze/views.h"
+#include "export/folded.h"
+#include "feed.h"
+
+#define TGID P
+
+/* Kernel addresses, and their names as facts: the probe's own frames first. */
+#define K_BPF 0xffffffffa0001000ull
+#define K_ITER 0xffffffff81100040ull
+#define K_SCHED 0xffffffff81200627ull
+#define K_SCHEDULE 0xffffffff81200822ull
+/* User code: main at 0x1000, work at 0x2000 with two call sites. */
+#define U_MAIN 0x401050ull
+#define U_WORK_A 0x402074ull
+#define U_WORK_B 0x4020d1ull
+
+static struct gp_stacks *stacks;
+static struct gp_nametab *names;
+static struct gp_trace trace;
+static struct gp_report rep;
+
+static void fact(uint32_t kind, uint32_t tgid, uint64_t addr, int rc, const char *name)
+{
+	cr_assert_eq(
+		nametab_put(names, kind, tgid, addr, rc, name, kind == GP_NK_CODE ? "prog" : NULL),
+		0);
+}
+
+/* A kernel fact for the address and for the address one byte back, as a report asks both. */
+static void kfact(uint64_t addr, const char *fn, unsigned off)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "%s+0x%x", fn, off);
+	fact(GP_NK_KERNEL, 0, addr, 0, name);
+	snprintf(name, sizeof(name), "%s+0x%x", fn, off - 1);
+	fact(GP_NK_KERNEL, 0, addr - 1, 0, name);
+}
+
+static void views_setup(void)
+{
+	setup();
+	stacks = stacks_new();
+	names = nametab_new();
+	cr_assert(stacks && names);
+	kfact(K_BPF, "bpf_prog_6deef7357e7b4530_on_switch", 0x40);
+	kfact(K_ITER, "__traceiter_sched_switch", 0x40);
+	kfact(K_SCHED, "__schedule", 0x627);
+	kfact(K_SCHEDULE, "schedule", 0x22);
+	fact(GP_NK_CODE, TGID, U_MAIN - 1, 0, "main+0x4f");
+	fact(GP_NK_CODE, TGID, U_WORK_A, 0, "work+0x74");
+	fact(GP_NK_CODE, TGID, U_WORK_B, 0, "work+0xd1");
+}
+
+static void views_teardown(void)
+{
+	report_free(&rep);
+	free(trace.argv);
+	stacks_free(stacks);
+	nametab_free(names);
+	teardown();
+}
+
+TestSuite(views, .init = views_setup, .fini = views_teardown);
+
+static uint32_t stack(const uint64_t *user, uint32_t nuser, const uint64_t *kernel,
+		      uint32_t nkernel)
+{
+	uint32_t id;
+
+	cr_assert_eq(stacks_intern(stacks, TGID, user, nuser, kernel, nkernel, &id), 0);
+	return id;
+}
+
+static void stackref(uint64_t ts, uint32_t tid, enum gp_stack_kind kind, uint32_t id)
+{
+	union gp_event e = {0};
+
+	e.sref.kind = kind;
+	e.sref.stack_id = id;
+	feed(&e, GP_EV_STACKREF, ts, 0, tid, P);
+}
+
+/* The report of what was fed, ending at end_ms. */
+static void report_at(uint64_t end_ms)
+{
+	struct gp_report_opts o = {.top_locks = 20, .top_pairs = 10};
+
+	model_finish(m, end_ms * MS);
+	trace = (struct gp_trace){
+		.model = m,
+		.stacks = stacks,
+		.names = names,
+		.end_ts = end_ms * MS,
+		.freq = 100,
+		.argv = calloc(2, sizeof(char *)),
+	};
+	cr_assert_not_null(trace.argv);
+	trace.argv[0] = "prog";
+	cr_assert_eq(report_init(&rep, &trace, &o), 0);
+}
+
+/* The folded text of view v. */
+static char *folded_of(enum gp_view v)
+{
+	struct gp_profile *p = NULL;
+	struct prof_err pe = {0};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	cr_assert_not_null(f);
+	cr_assert_eq(view_build(&rep, v, rep.sample_period_ns, &p, &pe), 0, "%s", pe.msg);
+	cr_assert_eq(folded_write_fp(p, f, &pe), 0, "%s", pe.msg);
+	fclose(f);
+	profile_free(p);
+	return text;
+}
+
+/* t1 runs 0-10, sleeps 10-30 in the stack of one of its switches, runs 30-40, sleeps 40-60 in
+ * the other's, runs 60-70: the same path, unwound once through the tracepoint's iterator. */
+Test(views, the_tracepoint_iterator_is_trimmed_from_every_stack)
+{
+	const uint64_t user[] = {U_WORK_A, U_MAIN};
+	const uint64_t with_iter[] = {K_BPF, K_ITER, K_SCHED, K_SCHEDULE};
+	const uint64_t without[] = {K_BPF, K_SCHED, K_SCHEDULE};
+	uint32_t a = stack(user, 2, with_iter, 4), b = stack(user, 2, without, 3);
+	char *text;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	sw(10 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0);
+	stackref(10 * MS, 1, GP_STK_OFFCPU, a);
+	wake(30 * MS, 0, 1);
+	sw(30 * MS, 0, 0, 0, false, 1, 1, 0);
+	sw(40 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 2, 0);
+	stackref(40 * MS, 1, GP_STK_OFFCPU, b);
+	wake(60 * MS, 0, 1);
+	sw(60 * MS, 0, 0, 0, false, 1, 2, 0);
+	report_at(70);
+	text = folded_of(GP_VIEW_OFF);
+	cr_assert_str_eq(text, "t1;main+0x4f;work+0x74;schedule+0x21_[k];__schedule+0x626_[k] "
+			       "40000000\n");
+	free(text);
+}
