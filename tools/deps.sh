@@ -4,10 +4,11 @@
 set -euo pipefail
 
 # libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (make fuzz), which clang itself only
-# recommends, so an install without recommends lacks them.
+# recommends, so an install without recommends lacks them. python3-jsonschema: the tests validate
+# every JSON report against doc/*.schema.json.
 pkgs=(make gcc clang libclang-rt-dev llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
-      pkg-config libcriterion-dev libjson-c-dev linux-perf libxml2-utils python3 golang-go
-      libc6-dbg clang-format)
+      pkg-config libcriterion-dev libjson-c-dev linux-perf libxml2-utils python3
+      python3-jsonschema golang-go libc6-dbg clang-format)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -211,6 +211,7 @@ static struct json_object *identity(const char *const opts[], const char *const 
 	e2e_free(r);
 	for (int i = 0; i < o.n; i++)
 		same_file(o.what[i], o.live[i], o.rep[i]);
+	e2e_json_valid(o.rep[1], "../doc/gilprof-report.schema.json");
 	scratch_free(&s);
 	return json;
 }
