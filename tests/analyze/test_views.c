@@ -153,3 +153,91 @@ Test(views, the_tracepoint_iterator_is_trimmed_from_every_stack)
 			       "40000000\n");
 	free(text);
 }
+
+/*
+ * t1 runs 0-3 (samples at 1, 2 in work+0x74, at 2.5 in work+0xd1), is preempted 3-5, runs 5-8,
+ * sleeps 8-12, waits for a CPU 12-16, runs 16-20. t2 appears at 3, runs 3-5, sleeps 5-9 and
+ * waits 9-10 with no stack taken, runs 10-16 unsampled, is preempted 16-20 with no stack taken.
+ * The wall view holds both lifetimes, 20 + 17 ms.
+ */
+static void two_threads(void)
+{
+	const uint64_t s1[] = {U_WORK_A, U_MAIN}, s2[] = {U_WORK_B, U_MAIN};
+	const uint64_t preempted[] = {K_BPF, K_SCHED}, slept[] = {K_BPF, K_SCHED, K_SCHEDULE};
+	const uint64_t none[1] = {0};
+	uint32_t a = stack(s1, 2, none, 0), b = stack(s2, 2, none, 0);
+	uint32_t p = stack(s1, 2, preempted, 2), z = stack(s1, 2, slept, 3);
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	stackref(1 * MS, 1, GP_STK_SAMPLE, a);
+	stackref(2 * MS, 1, GP_STK_SAMPLE, a);
+	stackref(2 * MS + MS / 2, 1, GP_STK_SAMPLE, b);
+	sw(3 * MS, 0, 1, GP_TASK_RUNNING, true, 2, 0, 1);
+	stackref(3 * MS, 1, GP_STK_OFFCPU, p);
+	sw(5 * MS, 0, 2, GP_TASK_INTERRUPTIBLE, false, 1, 1, 0);
+	sw(8 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 1, 1);
+	stackref(8 * MS, 1, GP_STK_OFFCPU, z);
+	wake(9 * MS, 0, 2);
+	sw(10 * MS, 0, 0, 0, false, 2, 0, 0);
+	wake(12 * MS, 0, 1);
+	sw(16 * MS, 0, 2, GP_TASK_RUNNING, true, 1, 1, 1);
+	report_at(20);
+}
+
+static uint64_t lifetimes(void)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < m->nthreads; i++)
+		sum += thread_lifetime(m->threads[i]);
+	return sum;
+}
+
+Test(views, the_wall_view_holds_every_state_of_every_thread)
+{
+	struct gp_profile *p = NULL;
+	struct prof_err pe = {0};
+	char *text;
+
+	two_threads();
+	cr_assert_eq(lifetimes(), 37 * MS);
+	cr_assert_eq(view_build(&rep, GP_VIEW_WALL, rep.sample_period_ns, &p, &pe), 0, "%s",
+		     pe.msg);
+	cr_assert_eq(profile_total(p), 37 * MS);
+	cr_assert_eq(profile_kind_total(p, GP_SK_CPU), 18 * MS, "running, shared over samples");
+	cr_assert_eq(profile_kind_total(p, GP_SK_RUNQ_WAIT), 11 * MS);
+	cr_assert_eq(profile_kind_total(p, GP_SK_SLEEP), 8 * MS);
+	profile_free(p);
+	text = folded_of(GP_VIEW_WALL);
+	cr_assert_str_eq(text, "t1;main+0x4f;work+0x74;__schedule+0x626_[k] 2000000\n"
+			       "t1;main+0x4f;work+0x74;schedule+0x21_[k];__schedule+0x626_[k] "
+			       "8000000\n"
+			       "t2;[sleep, no stack] 4000000\n"
+			       "t2;[run queue, no stack] 5000000\n"
+			       "t2;[on CPU, not sampled] 8000000\n"
+			       "t1;main+0x4f;work+0x74 6666666\n"
+			       "t1;main+0x4f;work+0xd1 3333334\n");
+	free(text);
+}
+
+/* The off view: blocked time and the run-queue wait after it at one stack, the kinds kept. */
+Test(views, the_off_view_keeps_the_run_queue_wait_apart_in_one_stack)
+{
+	struct gp_profile *p = NULL;
+	struct prof_err pe = {0};
+	struct gp_stack s;
+
+	two_threads();
+	cr_assert_eq(view_build(&rep, GP_VIEW_OFF, rep.sample_period_ns, &p, &pe), 0, "%s", pe.msg);
+	cr_assert_eq(profile_nstacks(p), 2);
+	profile_stack(p, 0, &s);
+	cr_assert_eq(s.kind, GP_SK_SLEEP);
+	cr_assert_eq(s.weight, 4 * MS);
+	cr_assert_eq(s.tags.tid, 1);
+	cr_assert_eq(s.tags.pid, P);
+	cr_assert_str_eq(s.tags.thread, "t1");
+	profile_stack(p, 1, &s);
+	cr_assert_eq(s.kind, GP_SK_RUNQ_WAIT);
+	cr_assert_eq(s.weight, 4 * MS);
+	profile_free(p);
+}
