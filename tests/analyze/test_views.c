@@ -37,6 +37,15 @@ static void fact(uint32_t kind, uint32_t tgid, uint64_t addr, int rc, const char
 		0);
 }
 
+/* A func fact: the function, its source and line, the start of its mapping. */
+static void ffact(uint32_t tgid, uint64_t pc, const char *fn, const char *file, int line,
+		  uint64_t map)
+{
+	const uint64_t num[2] = {map, 0};
+
+	cr_assert_eq(nametab_put_num(names, GP_NK_FUNC, tgid, pc, line, fn, file, num), 0);
+}
+
 /* A kernel fact for the address and for the address one byte back, as a report asks both. */
 static void kfact(uint64_t addr, const char *fn, unsigned off)
 {
@@ -44,8 +53,10 @@ static void kfact(uint64_t addr, const char *fn, unsigned off)
 
 	snprintf(name, sizeof(name), "%s+0x%x", fn, off);
 	fact(GP_NK_KERNEL, 0, addr, 0, name);
+	ffact(0, addr, fn, "", 0, 0);
 	snprintf(name, sizeof(name), "%s+0x%x", fn, off - 1);
 	fact(GP_NK_KERNEL, 0, addr - 1, 0, name);
+	ffact(0, addr - 1, fn, "", 0, 0);
 }
 
 static void views_setup(void)
@@ -61,6 +72,12 @@ static void views_setup(void)
 	fact(GP_NK_CODE, TGID, U_MAIN - 1, 0, "main+0x4f");
 	fact(GP_NK_CODE, TGID, U_WORK_A, 0, "work+0x74");
 	fact(GP_NK_CODE, TGID, U_WORK_B, 0, "work+0xd1");
+	ffact(TGID, U_MAIN - 1, "main", "/src/prog.c", 12, 0x401000);
+	ffact(TGID, U_WORK_A, "work", "/src/prog.c", 38, 0x401000);
+	ffact(TGID, U_WORK_B, "work", "/src/prog.c", 44, 0x401000);
+	cr_assert_eq(nametab_put_num(names, GP_NK_MAPPING, TGID, 0x401000, 0, "/usr/bin/prog",
+				     "4f0c1d", (const uint64_t[2]){0x403000, 0x1000}),
+		     0);
 }
 
 static void views_teardown(void)
@@ -92,10 +109,12 @@ static void stackref(uint64_t ts, uint32_t tid, enum gp_stack_kind kind, uint32_
 	feed(&e, GP_EV_STACKREF, ts, 0, tid, P);
 }
 
-/* The report of what was fed, ending at end_ms. */
+static struct gp_report_opts opts = {.top_locks = 20, .top_pairs = 10};
+
+/* The report of what was fed, ending at end_ms, with opts. */
 static void report_at(uint64_t end_ms)
 {
-	struct gp_report_opts o = {.top_locks = 20, .top_pairs = 10};
+	struct gp_report_opts o = opts;
 
 	model_finish(m, end_ms * MS);
 	trace = (struct gp_trace){
@@ -149,8 +168,7 @@ Test(views, the_tracepoint_iterator_is_trimmed_from_every_stack)
 	sw(60 * MS, 0, 0, 0, false, 1, 2, 0);
 	report_at(70);
 	text = folded_of(GP_VIEW_OFF);
-	cr_assert_str_eq(text, "t1;main+0x4f;work+0x74;schedule+0x21_[k];__schedule+0x626_[k] "
-			       "40000000\n");
+	cr_assert_str_eq(text, "t1;main;work;schedule_[k];__schedule_[k] 40000000\n");
 	free(text);
 }
 
@@ -209,14 +227,12 @@ Test(views, the_wall_view_holds_every_state_of_every_thread)
 	cr_assert_eq(profile_kind_total(p, GP_SK_SLEEP), 8 * MS);
 	profile_free(p);
 	text = folded_of(GP_VIEW_WALL);
-	cr_assert_str_eq(text, "t1;main+0x4f;work+0x74;__schedule+0x626_[k] 2000000\n"
-			       "t1;main+0x4f;work+0x74;schedule+0x21_[k];__schedule+0x626_[k] "
-			       "8000000\n"
+	cr_assert_str_eq(text, "t1;main;work;__schedule_[k] 2000000\n"
+			       "t1;main;work;schedule_[k];__schedule_[k] 8000000\n"
 			       "t2;[sleep, no stack] 4000000\n"
 			       "t2;[run queue, no stack] 5000000\n"
 			       "t2;[on CPU, not sampled] 8000000\n"
-			       "t1;main+0x4f;work+0x74 6666666\n"
-			       "t1;main+0x4f;work+0xd1 3333334\n");
+			       "t1;main;work 10000000\n");
 	free(text);
 }
 
@@ -239,5 +255,91 @@ Test(views, the_off_view_keeps_the_run_queue_wait_apart_in_one_stack)
 	profile_stack(p, 1, &s);
 	cr_assert_eq(s.kind, GP_SK_RUNQ_WAIT);
 	cr_assert_eq(s.weight, 4 * MS);
+	profile_free(p);
+}
+
+/* --addresses keeps the offsets the function view aggregates; --lines adds the source line. */
+Test(views, addresses_keep_offsets_and_lines_name_the_line)
+{
+	char *text;
+
+	opts.addresses = true;
+	opts.lines = true;
+	fact(GP_NK_LINE, TGID, U_MAIN - 1, 0, "prog.c:12");
+	fact(GP_NK_LINE, TGID, U_WORK_A, 0, "prog.c:38");
+	fact(GP_NK_LINE, TGID, U_WORK_B, 0, "prog.c:44");
+	two_threads();
+	text = folded_of(GP_VIEW_ON);
+	cr_assert_str_eq(text, "t1;main+0x4f (prog.c:12);work+0x74 (prog.c:38) 2\n"
+			       "t1;main+0x4f (prog.c:12);work+0xd1 (prog.c:44) 1\n");
+	free(text);
+	report_free(&rep);
+	free(trace.argv);
+	opts.addresses = false;
+	report_at(20);
+	text = folded_of(GP_VIEW_ON);
+	cr_assert_str_eq(text, "t1;main (prog.c:12);work (prog.c:38) 2\n"
+			       "t1;main (prog.c:12);work (prog.c:44) 1\n");
+	free(text);
+}
+
+/* The pprof view: frames at their addresses, with function, line and mapping; a wait tagged
+ * with its lock object. */
+Test(views, the_pprof_view_locates_every_code_frame)
+{
+	const uint64_t user[] = {U_WORK_A, U_MAIN}, kernel[] = {K_BPF, K_SCHED, K_SCHEDULE};
+	uint32_t a = stack(user, 2, kernel, 3);
+	const struct gp_ploc *l;
+	struct gp_profile *p = NULL;
+	struct prof_err pe = {0};
+	struct gp_pmapping pm;
+	struct gp_pframe f;
+	struct gp_stack s;
+	union gp_event e = {0};
+
+	fact(GP_NK_LOCK, TGID, 0x5000, 0, "table_lock");
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	futex_in(1 * MS, 1, 0x5000, false);
+	sw(1 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 1, 0);
+	e.sref = (struct gp_ev_stackref){.kind = GP_STK_FUTEX_WAIT, .uaddr = 0x5000, .stack_id = a};
+	feed(&e, GP_EV_STACKREF, 1 * MS, 0, 1, P);
+	wake(4 * MS, 0, 1);
+	sw(4 * MS, 0, 0, 0, false, 1, 1, 0);
+	futex_out(4 * MS, 1, 0);
+	report_at(10);
+	cr_assert_eq(view_build(&rep, GP_VIEW_PPROF, rep.sample_period_ns, &p, &pe), 0, "%s",
+		     pe.msg);
+	cr_assert_eq(profile_nstacks(p), 1);
+	profile_stack(p, 0, &s);
+	cr_assert_eq(s.kind, GP_SK_LOCK_WAIT);
+	cr_assert_eq(s.weight, 3 * MS);
+	cr_assert_str_eq(s.tags.lock, "table_lock");
+	cr_assert_eq(s.tags.tid, 1);
+	/* t1; main; work; schedule; __schedule; futex(...); table_lock */
+	cr_assert_eq(s.depth, 7);
+	f = profile_frame(p, s.frames[2]);
+	cr_assert_str_eq(f.name, "work+0x74");
+	l = profile_frame_loc(p, s.frames[2]);
+	cr_assert_not_null(l);
+	cr_assert_eq(l->address, U_WORK_A);
+	cr_assert_str_eq(l->function, "work");
+	cr_assert_str_eq(l->file, "/src/prog.c");
+	cr_assert_eq(l->line, 38);
+	cr_assert_eq(l->mapping, 1);
+	pm = profile_mapping(p, 0);
+	cr_assert_eq(pm.start, 0x401000);
+	cr_assert_eq(pm.limit, 0x403000);
+	cr_assert_eq(pm.offset, 0x1000);
+	cr_assert_str_eq(pm.file, "/usr/bin/prog");
+	cr_assert_str_eq(pm.build_id, "4f0c1d");
+	l = profile_frame_loc(p, s.frames[1]);
+	cr_assert_eq(l->address, U_MAIN - 1, "a return address less one");
+	l = profile_frame_loc(p, s.frames[4]);
+	cr_assert_not_null(l);
+	cr_assert_eq(l->address, K_SCHED - 1);
+	cr_assert_str_eq(l->function, "__schedule");
+	cr_assert_eq(l->mapping, 0);
+	cr_assert_null(profile_frame_loc(p, s.frames[0]), "the thread is no code");
+	cr_assert_null(profile_frame_loc(p, s.frames[6]), "nor is the lock");
 	profile_free(p);
 }

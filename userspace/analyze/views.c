@@ -67,9 +67,13 @@ static int cell_kind(enum gp_view v, const struct gp_prof_cell *c)
 	}
 }
 
+/* A stack as it is handed to the profile; the pprof view also locates each code frame. */
 struct frames {
 	struct gp_pframe f[VIEW_MAX_FRAMES];
 	char names[VIEW_MAX_FRAMES][160];
+	const struct gp_ploc *locp[VIEW_MAX_FRAMES];
+	struct gp_ploc locs[VIEW_MAX_FRAMES];
+	struct gp_func_fact funcs[VIEW_MAX_FRAMES];
 	size_t n;
 };
 
@@ -93,6 +97,7 @@ struct view_ctx {
 	struct frames *fr;
 	struct gp_hashmap objs; /* (tgid, uaddr) -> the name of the lock object of the word */
 	struct gp_hashmap acc; /* tid -> struct thread_acc, for the wall view */
+	struct gp_hashmap maps; /* (tgid, start) -> profile mapping id + 1, for the pprof view */
 	struct prof_err *pe;
 };
 
@@ -103,32 +108,78 @@ static void frames_push(struct frames *fr, const char *name, enum gp_frame_kind 
 	snprintf(fr->names[fr->n], sizeof(fr->names[0]), "%s", name);
 	fr->f[fr->n].name = fr->names[fr->n];
 	fr->f[fr->n].kind = kind;
+	fr->locp[fr->n] = NULL;
 	fr->n++;
 }
 
-/* A stack, root first: user frames from the outermost, then the kernel's. */
-static void frames_push_stack(struct frames *fr, const struct gp_report *r, uint32_t id1,
-			      enum gp_frame_kind user_kind)
+/* The profile's id + 1 of the mapping of tgid that starts at start; 0 for none. */
+static uint32_t mapping_id(struct view_ctx *vc, uint32_t tgid, uint64_t start)
 {
-	char names[GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX][128];
+	const struct gp_report *r = vc->r;
+	struct gp_map_fact m;
+	struct gp_pmapping pm;
+	uintptr_t id1 = (uintptr_t)hashmap_get(&vc->maps, tgid, start);
+	uint32_t id;
+
+	if (id1 || !start || !r->name_map || r->name_map(r->namer_ctx, tgid, start, &m))
+		return id1;
+	pm = (struct gp_pmapping){start, m.limit, m.offset, m.path, m.build_id};
+	if (profile_mapping_add(vc->p, &pm, &id, NULL) ||
+	    hashmap_put(&vc->maps, tgid, start, (void *)(uintptr_t)(id + 1)))
+		return 0;
+	return id + 1;
+}
+
+/* Where the frame just pushed is: its address, mapping, function and source line. */
+static void frame_locate(struct view_ctx *vc, uint32_t tgid, const struct gp_report_frame *f)
+{
+	const struct gp_report *r = vc->r;
+	struct frames *fr = vc->fr;
+	size_t i = fr->n - 1;
+	struct gp_func_fact *fn = &fr->funcs[i];
+
+	if (!r->name_func || r->name_func(r->namer_ctx, f->kernel ? 0 : tgid, f->pc, fn))
+		return;
+	fr->locs[i] = (struct gp_ploc){
+		.address = f->pc,
+		.mapping = f->kernel ? 0 : mapping_id(vc, tgid, fn->map_start),
+		.line = fn->line > 0 ? (uint32_t)fn->line : 0,
+		.function = fn->name,
+		.file = fn->file[0] ? fn->file : NULL,
+	};
+	fr->locp[i] = &fr->locs[i];
+}
+
+/*
+ * A stack, root first: user frames from the outermost, then the kernel's. Frames are named by
+ * function, or with --addresses by code address; the pprof view names them by address and
+ * locates each, since pprof keeps the address and aggregates by function itself.
+ */
+static void frames_push_stack(struct view_ctx *vc, uint32_t id1, enum gp_frame_kind user_kind)
+{
+	struct gp_report_frame f[GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX];
+	const struct gp_report *r = vc->r;
+	bool pprof = vc->v == GP_VIEW_PPROF;
 	const struct gp_stack_rec *st;
 	size_t n, i;
 
 	if (!id1 || !(st = stacks_get(r->stacks, id1 - 1))) {
-		frames_push(fr, "[no stack]", user_kind);
+		frames_push(vc->fr, "[no stack]", user_kind);
 		return;
 	}
-	n = report_stack_names(r, id1 - 1, true, names, GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX);
-	/* names: user innermost..outermost, then kernel innermost..outermost */
-	for (i = st->nuser; i-- > 0;)
-		frames_push(fr, names[i], user_kind);
+	n = report_stack_frames(r, id1 - 1, true, !pprof && !r->addresses, f,
+				GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX);
+	/* f: user innermost..outermost, then kernel innermost..outermost */
+	for (i = n < st->nuser ? n : st->nuser; i-- > 0;) {
+		frames_push(vc->fr, f[i].name, user_kind);
+		if (pprof)
+			frame_locate(vc, st->tgid, &f[i]);
+	}
 	for (i = n; i-- > st->nuser;) {
-		char *k = names[i];
-		size_t len = strlen(k);
-
-		if (len > 4 && !strcmp(k + len - 4, "_[k]"))
-			k[len - 4] = 0; /* the kind carries it; the folded writer adds it back */
-		frames_push(fr, k, user_kind == GP_FK_WAKER ? GP_FK_WAKER : GP_FK_KERNEL);
+		frames_push(vc->fr, f[i].name,
+			    user_kind == GP_FK_WAKER ? GP_FK_WAKER : GP_FK_KERNEL);
+		if (pprof)
+			frame_locate(vc, st->tgid, &f[i]);
 	}
 }
 
@@ -193,13 +244,13 @@ static int cell_add(struct view_ctx *vc, const struct gp_prof_cell *c, int kind,
 
 	vc->fr->n = 0;
 	frames_push(vc->fr, t ? t->comm : "?", GP_FK_COMM);
-	frames_push_stack(vc->fr, r, c->stack, GP_FK_USER);
+	frames_push_stack(vc, c->stack, GP_FK_USER);
 	if (cell_is_wait(vc->v, c))
 		frames_push_lock(vc, t, c);
 	if (vc->v == GP_VIEW_WAKE)
-		frames_push_stack(vc->fr, r, c->stack2, GP_FK_WAKER);
-	return profile_add_tagged(vc->p, vc->fr->f, NULL, vc->fr->n, &tags, kind, weight, c->count,
-				  vc->pe);
+		frames_push_stack(vc, c->stack2, GP_FK_WAKER);
+	return profile_add_tagged(vc->p, vc->fr->f, vc->fr->locp, vc->fr->n, &tags, kind, weight,
+				  c->count, vc->pe);
 }
 
 static struct thread_acc *acc_get(struct view_ctx *vc, uint32_t tid)
@@ -362,6 +413,7 @@ static void ctx_free(struct view_ctx *vc)
 		free(a);
 	hashmap_free(&vc->acc);
 	hashmap_free(&vc->objs);
+	hashmap_free(&vc->maps);
 	free(vc->fr);
 }
 
@@ -375,6 +427,7 @@ int view_build(const struct gp_report *r, enum gp_view v, uint64_t sample_period
 		return prof_err_set(pe, EINVAL, "no stacks were taken");
 	hashmap_init(&vc.objs);
 	hashmap_init(&vc.acc);
+	hashmap_init(&vc.maps);
 	vc.p = profile_new(v == GP_VIEW_ON ? "samples" : "nanoseconds", pe);
 	vc.fr = malloc(sizeof(*vc.fr));
 	if (!vc.p || !vc.fr)

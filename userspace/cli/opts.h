@@ -29,6 +29,7 @@ enum {
 	OPT_CALL_GRAPH,
 	OPT_NO_STATUS,
 	OPT_RECORD,
+	OPT_ADDRESSES,
 	OPT_CMD_BASE, /* a command's own options from here */
 };
 
@@ -42,6 +43,7 @@ enum {
 		{"pprof", required_argument, NULL, OPT_PPROF},                                 \
 		{"speedscope", required_argument, NULL, OPT_SPEEDSCOPE},                       \
 		{"view", required_argument, NULL, OPT_VIEW},                                   \
+		{"addresses", no_argument, NULL, OPT_ADDRESSES},                               \
 	{                                                                                      \
 		"top-wakers", required_argument, NULL, OPT_TOP_WAKERS                          \
 	}
