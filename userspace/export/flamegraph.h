@@ -14,7 +14,7 @@
  * Frames narrower than min_width pixels are not drawn (with their callees); the subtitle says how
  * many. The cost is proportional to the stacks and the frames drawn, never to the full merged
  * tree: stacks are partitioned level by level and a partition narrower than min_width is not
- * descended into. 1 M mostly distinct stacks (171 MB folded) render in about 1 s and 180 MB.
+ * descended into. 1 M mostly distinct stacks (171 MB folded) render in about 1 s and 190 MB.
  */
 #ifndef GP_FLAMEGRAPH_H
 #define GP_FLAMEGRAPH_H
