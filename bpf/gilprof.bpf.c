@@ -539,9 +539,9 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 			nudge();
 		emit_stack(ctx, now, GP_STK_FUTEX_WAIT, fenter.uaddr, 0);
 	}
-	/* prev is still current here, so its stacks are the ones it blocks in */
-	else if (offcpu_stacks && prev_traced && !preempt && prev_state != TASK_RUNNING &&
-		 !(prev->flags & PF_KTHREAD))
+	/* prev is still current here, so its stacks are the ones it blocks in, or was preempted
+	 * in: the wall view places its run-queue wait there too */
+	else if (offcpu_stacks && prev_traced && !(prev->flags & PF_KTHREAD))
 		emit_stack(ctx, now, GP_STK_OFFCPU, 0, 0);
 	return 0;
 }

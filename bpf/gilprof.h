@@ -172,7 +172,7 @@ enum gp_stack_kind {
 	GP_STK_FUTEX_WAIT = 1, /* the waiter, entering a futex wait on uaddr */
 	GP_STK_WAKER = 2, /* the waker, waking target_tid out of a futex wait on uaddr */
 	GP_STK_SAMPLE = 3, /* an on-CPU sample (cpu-clock) */
-	GP_STK_OFFCPU = 4, /* switching out to block (not preempted) */
+	GP_STK_OFFCPU = 4, /* switching out: to block, or preempted */
 };
 
 /*

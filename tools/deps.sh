@@ -4,13 +4,15 @@
 set -euo pipefail
 
 # libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (make fuzz), which clang itself only
-# recommends, so an install without recommends lacks them.
-# man-db and groff-base render the man page (its test renders it with warnings on); binutils'
-# readelf checks that the caller's flags reach the installed binary.
+# recommends, so an install without recommends lacks them. python3-jsonschema: the tests validate
+# every JSON report against doc/*.schema.json. man-db and groff-base render the man page (its
+# test renders it with warnings on); binutils' readelf checks that the caller's flags reach the
+# installed binary. chromium and fonts-dejavu-core: the HTML report's browser test.
 pkgs=(make gcc clang libclang-rt-dev llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
-      pkg-config libcriterion-dev libjson-c-dev linux-perf libxml2-utils python3 golang-go
-      libc6-dbg clang-format man-db groff-base binutils chromium fonts-dejavu-core)
-# The HTML report's browser test runs Node.js (the machine's own when it has one).
+      pkg-config libcriterion-dev libjson-c-dev linux-perf libxml2-utils python3
+      python3-jsonschema golang-go libc6-dbg clang-format man-db groff-base binutils chromium
+      fonts-dejavu-core)
+# The browser test and speedscope's importer run Node.js (the machine's own when it has one).
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
 
 missing=()
@@ -26,6 +28,19 @@ if [ ${#missing[@]} -ne 0 ]; then
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# playwright-core from the npm registry, pinned, into build/browser: without it the HTML
-# report's browser test tries again, then skips saying why
+
+# From the npm registry, at the versions their lockfiles pin: playwright-core into build/browser
+# (without it the HTML report's browser test tries again, then skips saying why), and speedscope
+# for its own importer (tools/speedscope/import.js; without it the tests of --speedscope check
+# the file's structure only).
 "$(dirname "$0")"/browser/install.sh || echo "deps: playwright-core not installed (see above)" >&2
+speedscope_importer() {
+	local dir
+	dir="$(dirname "$0")/speedscope"
+	[ -d "$dir/node_modules/speedscope" ] && return 0
+	command -v npm >/dev/null 2>&1 || return 0
+	echo "deps: npm ci in $dir (speedscope's importer, for the tests)"
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+		echo "deps: npm ci failed: the tests check speedscope files' structure only" >&2
+}
+speedscope_importer

@@ -261,3 +261,90 @@ Test(profile, crafted_names_do_not_collide, .timeout = 30)
 	cr_assert_eq(id, 0, "the same name is the same frame");
 	profile_free(p);
 }
+
+Test(profile, tags_keep_threads_apart_and_read_back)
+{
+	struct gp_profile *p = profile_make("nanoseconds");
+	struct gp_ptags a = {.pid = 10, .tid = 11, .thread = "worker", .lock = "gil"};
+	struct gp_ptags b = {.pid = 10, .tid = 12, .thread = "worker", .lock = "gil"};
+	struct prof_err pe = {0};
+	struct gp_stack s;
+
+	cr_assert_eq(profile_add_tagged(p, stack_a, NULL, 4, &a, GP_SK_LOCK_WAIT, 5, 1, &pe), 0);
+	cr_assert_eq(profile_add_tagged(p, stack_a, NULL, 4, &b, GP_SK_LOCK_WAIT, 6, 1, &pe), 0);
+	cr_assert_eq(profile_add_tagged(p, stack_a, NULL, 4, &a, GP_SK_LOCK_WAIT, 7, 1, &pe), 0);
+	cr_assert_eq(profile_add(p, stack_a, 4, GP_SK_LOCK_WAIT, 1, 1, &pe), 0);
+	cr_assert_eq(profile_nstacks(p), 3);
+	profile_stack(p, 0, &s);
+	cr_assert_eq(s.weight, 12);
+	cr_assert_eq(s.tags.pid, 10);
+	cr_assert_eq(s.tags.tid, 11);
+	cr_assert_str_eq(s.tags.thread, "worker");
+	cr_assert_str_eq(s.tags.lock, "gil");
+	profile_stack(p, 2, &s);
+	cr_assert_eq(s.tags.tid, 0);
+	cr_assert_null(s.tags.thread);
+	cr_assert_null(s.tags.lock);
+	profile_free(p);
+}
+
+Test(profile, frames_with_locations_are_one_per_address)
+{
+	struct gp_profile *p = profile_make("nanoseconds");
+	struct gp_pmapping m = {0x1000, 0x2000, 0, "/bin/prog", "abcd"}, m2 = m;
+	struct gp_pframe f[] = {{"t", GP_FK_COMM}, {"work", GP_FK_USER}};
+	struct gp_ploc at1 = {0x1074, 1, 38, "work", "/src/prog.c"}, at2 = at1;
+	const struct gp_ploc *locs1[] = {NULL, &at1}, *locs2[] = {NULL, &at2}, *l;
+	struct prof_err pe = {0};
+	uint32_t id, id2;
+
+	cr_assert_eq(profile_mapping_add(p, &m, &id, &pe), 0);
+	cr_assert_eq(profile_mapping_add(p, &m2, &id2, &pe), 0);
+	cr_assert_eq(id, id2, "equal mappings share an id");
+	m2.start = 0x5000;
+	cr_assert_eq(profile_mapping_add(p, &m2, &id2, &pe), 0);
+	cr_assert_neq(id, id2);
+	cr_assert_eq(profile_nmappings(p), 2);
+	cr_assert_str_eq(profile_mapping(p, id).file, "/bin/prog");
+	cr_assert_str_eq(profile_mapping(p, id).build_id, "abcd");
+	at2.address = 0x10d1;
+	at2.line = 40;
+	cr_assert_eq(profile_add_tagged(p, f, locs1, 2, NULL, GP_SK_CPU, 1, 1, &pe), 0);
+	cr_assert_eq(profile_add_tagged(p, f, locs2, 2, NULL, GP_SK_CPU, 1, 1, &pe), 0);
+	cr_assert_eq(profile_add_tagged(p, f, locs1, 2, NULL, GP_SK_CPU, 1, 1, &pe), 0);
+	cr_assert_eq(profile_add(p, f, 2, GP_SK_CPU, 1, 1, &pe), 0);
+	cr_assert_eq(profile_nstacks(p), 3, "work at two addresses, and by name only");
+	cr_assert_eq(profile_nframes(p), 4);
+	l = profile_frame_loc(p, 1);
+	cr_assert_not_null(l);
+	cr_assert_eq(l->address, 0x1074);
+	cr_assert_eq(l->line, 38);
+	cr_assert_str_eq(l->function, "work");
+	cr_assert_str_eq(l->file, "/src/prog.c");
+	cr_assert_null(profile_frame_loc(p, 0));
+	cr_assert_null(profile_frame_loc(p, 3));
+	profile_free(p);
+}
+
+Test(profile, stack_groups_join_kinds_and_tags)
+{
+	struct gp_profile *p = profile_make("nanoseconds");
+	struct gp_ptags a = {.tid = 1}, b = {.tid = 2};
+	struct prof_err pe = {0};
+	uint32_t group[5];
+	size_t n;
+
+	cr_assert_eq(profile_add_tagged(p, stack_b, NULL, 3, &a, GP_SK_CPU, 1, 1, &pe), 0);
+	cr_assert_eq(profile_add_tagged(p, stack_a, NULL, 4, &a, GP_SK_SLEEP, 1, 1, &pe), 0);
+	cr_assert_eq(profile_add_tagged(p, stack_a, NULL, 4, &a, GP_SK_RUNQ_WAIT, 1, 1, &pe), 0);
+	cr_assert_eq(profile_add_tagged(p, stack_b, NULL, 3, &b, GP_SK_CPU, 1, 1, &pe), 0);
+	cr_assert_eq(profile_add_tagged(p, stack_a, NULL, 3, &b, GP_SK_CPU, 1, 1, &pe), 0);
+	cr_assert_eq(profile_stack_groups(p, group, &n, &pe), 0);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(group[0], 0);
+	cr_assert_eq(group[1], 1);
+	cr_assert_eq(group[2], 1);
+	cr_assert_eq(group[3], 0);
+	cr_assert_eq(group[4], 2);
+	profile_free(p);
+}

@@ -62,7 +62,53 @@ static inline void e2e_slurp(int fd, char *buf, size_t len)
 	buf[off] = 0;
 }
 
-/* Run gilprof with args (NULL-terminated), capturing stdout/stderr; json_path may be NULL. */
+/*
+ * path is UTF-8 JSON text that validates against doc/SCHEMA (gilprof-report.schema.json,
+ * gilprof-diff.schema.json), checked by Debian's python3-jsonschema (tools/validate-json.py).
+ */
+static inline void e2e_json_valid(const char *path, const char *schema)
+{
+	char cmd[1024], out[8192];
+	size_t n;
+	FILE *f;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 -I %s %s %s 2>&1",
+		 e2e_bin("../tools/validate-json.py"), e2e_bin(schema), path);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = 0;
+	st = pclose(f);
+	cr_assert_eq(st, 0,
+		     "%s does not validate against %s (make deps installs python3-jsonschema):\n%s",
+		     path, schema, out);
+}
+
+/* The same for JSON text gilprof wrote to stdout. */
+static inline void e2e_json_text_valid(const char *text, const char *schema)
+{
+	char path[] = "/tmp/gilprof-e2e-json-XXXXXX";
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	e2e_json_valid(path, schema);
+	unlink(path);
+}
+
+/* The JSON report at path, validated against its schema; NULL when there is none. */
+static inline struct json_object *e2e_json_report(const char *path, const char *schema)
+{
+	if (access(path, R_OK))
+		return NULL;
+	e2e_json_valid(path, schema);
+	return json_object_from_file(path);
+}
+
+/* Run gilprof with args (NULL-terminated), capturing stdout/stderr; json_path may be NULL. When
+ * json_path is written, it must validate against the schema of the command's JSON. */
 static inline struct e2e_run *e2e_gilprof_run(const char *json_path, const char *const args[])
 {
 	struct e2e_run *r = calloc(1, sizeof(*r));
@@ -99,8 +145,10 @@ static inline struct e2e_run *e2e_gilprof_run(const char *json_path, const char 
 	unlink(outpath);
 	unlink(errpath);
 	cr_assert_neq(r->status, 86, "gilprof hit a sanitizer error:\n%s", r->err);
-	if (json_path && !access(json_path, R_OK))
-		r->json = json_object_from_file(json_path);
+	if (json_path)
+		r->json = e2e_json_report(json_path, strcmp(args[0], "diff")
+							     ? "../doc/gilprof-report.schema.json"
+							     : "../doc/gilprof-diff.schema.json");
 	return r;
 }
 

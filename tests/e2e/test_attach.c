@@ -265,7 +265,7 @@ Test(attach, follows_later_threads_and_children, .timeout = 60)
 	cr_assert_eq(waitpid(g, &st, 0), g);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	r = calloc(1, sizeof(*r));
-	r->json = json_object_from_file(json);
+	r->json = e2e_json_report(json, "../doc/gilprof-report.schema.json");
 	cr_assert_not_null(r->json);
 	procs = jget(r->json, "processes");
 	cr_assert_eq(json_object_array_length(procs), 2, "the child process is traced");

@@ -211,6 +211,7 @@ static struct json_object *identity(const char *const opts[], const char *const 
 	e2e_free(r);
 	for (int i = 0; i < o.n; i++)
 		same_file(o.what[i], o.live[i], o.rep[i]);
+	e2e_json_valid(o.rep[1], "../doc/gilprof-report.schema.json");
 	scratch_free(&s);
 	return json;
 }
@@ -326,6 +327,14 @@ Test(record, profiles_view_wall_gzip_and_lines, .timeout = 120)
 {
 	identity_of((const char *[]){"--lines", "--folded", "@folded.gz", "--flamegraph",
 				     "@graph.svg.gz", NULL},
+		    two_locks_cmd());
+}
+
+/* Frames by address, and pprof's mappings, functions and source lines: facts of the recording. */
+Test(record, profiles_addresses_and_pprof_facts, .timeout = 120)
+{
+	identity_of((const char *[]){"--addresses", "--folded", "@folded", "--speedscope",
+				     "@speedscope.json", "--pprof", "@profile.pb.gz", NULL},
 		    two_locks_cmd());
 }
 
@@ -578,7 +587,7 @@ static void deleted_program(const char *prog, const char *const args[], const ch
 	same_file("--json", j1, j2);
 	same_file("--folded", f1, f2);
 	folded = slurp_file(f2, &len);
-	cr_assert_not_null(strstr(folded, ";worker+0x"), "no worker frame: %s", folded);
+	cr_assert_not_null(strstr(folded, ";worker ("), "no worker frame: %s", folded);
 	cr_assert_not_null(strstr(folded, source), "no source line of %s: %s", source, folded);
 	free(folded);
 	scratch_free(&s);

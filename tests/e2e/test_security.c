@@ -394,6 +394,7 @@ Test(security, every_format_belongs_to_the_user_and_dash_is_stdout, .timeout = 1
 						   "/dev/null", "--", "true", NULL});
 	cr_assert_eq(r->status, 0, "%d: %s", r->status, r->err);
 	cr_assert_not_null(strstr(r->out, "\"schema\":\"gilprof-report/1\""), "%s", r->out);
+	e2e_json_text_valid(r->out, "../doc/gilprof-report.schema.json");
 	e2e_free(r);
 	cr_assert(!exists("-"), "no file named '-'");
 	rmdir(user);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "analyze/diff.h"
 #include "export/diff_json.h"
 #include "export/diff_text.h"
@@ -150,11 +151,42 @@ static void jnull(struct json_object *o, const char *parent, const char *key)
 	cr_assert_null(v, "%s.%s is not null", parent, key);
 }
 
+/* out validates against doc/gilprof-diff.schema.json, by Debian's python3-jsonschema. */
+static void schema_valid(void)
+{
+	char self[1024], cmd[4096], path[] = "/tmp/gp-test-diff-json-XXXXXX", msg[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int fd = mkstemp(path), st;
+	size_t len;
+	FILE *f;
+
+	cr_assert(n > 0 && fd >= 0);
+	self[n] = 0;
+	*strrchr(self, '/') = 0; /* build/tests/export: the sources are three levels up */
+	cr_assert_eq(write(fd, out, strlen(out)), (ssize_t)strlen(out));
+	close(fd);
+	snprintf(cmd, sizeof(cmd),
+		 "/usr/bin/python3 -I %s/../../../tools/validate-json.py "
+		 "%s/../../../doc/gilprof-diff.schema.json %s 2>&1",
+		 self, self, path);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	len = fread(msg, 1, sizeof(msg) - 1, f);
+	msg[len] = 0;
+	st = pclose(f);
+	unlink(path);
+	cr_assert_eq(st, 0,
+		     "the diff JSON does not validate (make deps installs "
+		     "python3-jsonschema):\n%s",
+		     msg);
+}
+
 Test(diff_writers, json_is_valid_and_has_every_figure)
 {
 	struct json_object *j;
 
 	render(diff_json);
+	schema_valid();
 	j = json_tokener_parse(out);
 	cr_assert_not_null(j, "not JSON:\n%s", out);
 	cr_assert_str_eq(jstr(j, "schema"), "gilprof-diff/1");

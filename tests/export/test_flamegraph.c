@@ -234,6 +234,39 @@ Test(flamegraph, kinds_colours_and_split_tooltips)
 	profile_free(p);
 }
 
+/* An off view's stack: blocked, then the run-queue wait after it, one frame in two bands. */
+Test(flamegraph, blocked_and_run_queue_split_one_frame)
+{
+	struct gp_profile *p = profile_make("nanoseconds");
+	struct gp_pframe off[] = {{"t", GP_FK_COMM}, {"read_loop", GP_FK_USER}};
+	char *svg, *g;
+
+	stack_add(p, off, 2, GP_SK_SLEEP, 8000, 1);
+	stack_add(p, off, 2, GP_SK_RUNQ_WAIT, 2000, 1);
+	svg = svg_render(p, NULL);
+	cr_assert(strstr(svg, "<title>read_loop\n10.00 \xc2\xb5s (10,000 ns), 100.00%\n"
+			      "run-queue 20.0%, sleep/IO 80.0%</title>"),
+		  "split tooltip:\n%s", svg);
+	g = strstr(svg, "<title>read_loop");
+	cr_assert_not_null(g);
+	g = strstr(g, "<linearGradient id=\"k");
+	cr_assert_not_null(g, "two kinds, two bands");
+	cr_assert(strstr(g, "<stop offset=\"0.0000\" stop-color=\"rgb(") &&
+		  strstr(g, "<stop offset=\"0.8000\" stop-color=\"rgb(") &&
+		  strstr(g, "<stop offset=\"1.0000\" stop-color=\"rgb("));
+	cr_assert(strstr(g, "fill=\"url(#k"));
+	cr_assert(strstr(svg, ">run-queue wait</text>") && strstr(svg, ">sleep/IO</text>"),
+		  "both kinds in the legend");
+	if (xmllint_present()) {
+		const char *path = path_in_tmp("split.svg");
+
+		file_put(path, svg);
+		xml_check(path);
+	}
+	free(svg);
+	profile_free(p);
+}
+
 Test(flamegraph, render_folded_gz_matches_sum_of_weights)
 {
 	struct gp_flamegraph_opts o;

@@ -48,6 +48,30 @@ Test(folded, write_annotations_and_escapes)
 	profile_free(p);
 }
 
+/* The format has neither kinds nor threads: one line per stack of frames, at its first place. */
+Test(folded, one_line_per_stack_whatever_its_kinds_and_threads)
+{
+	struct gp_profile *p = profile_make("nanoseconds");
+	struct gp_pframe off[] = {
+		{"w", GP_FK_COMM}, {"work", GP_FK_USER}, {"schedule", GP_FK_KERNEL}};
+	struct gp_pframe cpu[] = {{"w", GP_FK_COMM}, {"work", GP_FK_USER}};
+	struct gp_ptags t1 = {.pid = 1, .tid = 2, .thread = "w"}, t2 = {.pid = 1, .tid = 3};
+	struct prof_err pe = {0};
+	char *out;
+
+	cr_assert_eq(profile_add_tagged(p, off, NULL, 3, &t1, GP_SK_SLEEP, 100, 1, &pe), 0);
+	cr_assert_eq(profile_add_tagged(p, cpu, NULL, 2, &t1, GP_SK_CPU, 7, 1, &pe), 0);
+	cr_assert_eq(profile_add_tagged(p, off, NULL, 3, &t1, GP_SK_RUNQ_WAIT, 20, 1, &pe), 0);
+	cr_assert_eq(profile_add_tagged(p, off, NULL, 3, &t2, GP_SK_SLEEP, 3, 1, &pe), 0);
+	cr_assert_eq(profile_add_tagged(p, cpu, NULL, 2, &t2, GP_SK_CPU, 1, 1, &pe), 0);
+	cr_assert_eq(profile_nstacks(p), 5);
+	out = write_to_string(p);
+	cr_assert_str_eq(out, "w;work;schedule_[k] 123\n"
+			      "w;work 8\n");
+	free(out);
+	profile_free(p);
+}
+
 Test(folded, read_kinds_and_annotations)
 {
 	struct gp_profile *p = profile_from_folded("python3;main;do_futex_[k];GIL 0x7f00 30\n"

@@ -86,9 +86,13 @@ struct dec_sample {
 	size_t nlocs;
 	uint64_t vals[MAX_VALUES];
 	size_t nvals;
-	uint64_t label_key, label_str;
+	uint64_t label_key, label_str; /* the first label's */
 	int nlabels;
+	uint64_t labels[8][3]; /* key, str, num */
 };
+
+enum { L_ID, L_FUNC, L_MAPPING, L_ADDRESS, L_LINE, L_COUNT };
+enum { M_ID, M_START, M_LIMIT, M_OFFSET, M_FILE, M_BUILD_ID, M_FN, M_FL, M_LN, M_COUNT };
 
 struct dec_profile {
 	char **strings;
@@ -97,8 +101,10 @@ struct dec_profile {
 	size_t ntypes;
 	struct dec_sample *samples;
 	size_t nsamples;
-	uint64_t (*locs)[2]; /* id, function id */
+	uint64_t (*locs)[L_COUNT];
 	size_t nlocs;
+	uint64_t (*maps)[M_COUNT];
+	size_t nmaps;
 	uint64_t (*funcs)[4]; /* id, name, system name, file name */
 	size_t nfuncs;
 	uint64_t time, duration, period, period_type[2], default_type;
@@ -140,36 +146,53 @@ static void sample_read(const struct pb_field *f, struct dec_sample *s)
 		} else if (g.num == 3) {
 			struct pb_reader lr = {g.data, g.data + g.len};
 
-			s->nlabels++;
-			while (field_next(&lr, &h)) {
-				if (h.num == 1)
-					s->label_key = h.v;
-				else if (h.num == 2)
-					s->label_str = h.v;
+			cr_assert_lt(s->nlabels, 8);
+			while (field_next(&lr, &h))
+				if (h.num >= 1 && h.num <= 3)
+					s->labels[s->nlabels][h.num - 1] = h.v;
+			if (!s->nlabels) {
+				s->label_key = s->labels[0][0];
+				s->label_str = s->labels[0][1];
 			}
+			s->nlabels++;
 		}
 	}
 }
 
-static void location_read(const struct pb_field *f, uint64_t out[2])
+static void location_read(const struct pb_field *f, uint64_t out[L_COUNT])
 {
 	struct pb_reader r = {f->data, f->data + f->len}, lr;
 	struct pb_field g, h;
 	int lines = 0;
 
-	out[0] = out[1] = 0;
+	memset(out, 0, L_COUNT * sizeof(*out));
 	while (field_next(&r, &g)) {
 		if (g.num == 1)
-			out[0] = g.v;
+			out[L_ID] = g.v;
+		else if (g.num == 2)
+			out[L_MAPPING] = g.v;
+		else if (g.num == 3)
+			out[L_ADDRESS] = g.v;
 		if (g.num != 4)
 			continue;
 		lines++;
 		lr = (struct pb_reader){g.data, g.data + g.len};
 		while (field_next(&lr, &h))
-			if (h.num == 1)
-				out[1] = h.v;
+			if (h.num == 1 || h.num == 2)
+				out[h.num == 1 ? L_FUNC : L_LINE] = h.v;
 	}
 	cr_assert_eq(lines, 1, "location %llu has %d lines", (unsigned long long)out[0], lines);
+}
+
+static void mapping_read(const struct pb_field *f, uint64_t out[M_COUNT])
+{
+	struct pb_reader r = {f->data, f->data + f->len};
+	struct pb_field g;
+
+	memset(out, 0, M_COUNT * sizeof(*out));
+	while (field_next(&r, &g))
+		if (g.num >= 1 && g.num <= 9)
+			out[g.num - 1] = g.v;
 }
 
 static void function_read(const struct pb_field *f, uint64_t out[4])
@@ -193,6 +216,10 @@ static void profile_field(struct dec_profile *d, const struct pb_field *f)
 	case 2:
 		d->samples = grow(d->samples, d->nsamples, sizeof(*d->samples));
 		sample_read(f, &d->samples[d->nsamples++]);
+		break;
+	case 3:
+		d->maps = grow(d->maps, d->nmaps, sizeof(*d->maps));
+		mapping_read(f, d->maps[d->nmaps++]);
 		break;
 	case 4:
 		d->locs = grow(d->locs, d->nlocs, sizeof(*d->locs));
@@ -255,6 +282,7 @@ static void decoded_free(struct dec_profile *d)
 	free(d->strings);
 	free(d->samples);
 	free(d->locs);
+	free(d->maps);
 	free(d->funcs);
 	free(d);
 }
@@ -265,20 +293,25 @@ static const char *str(const struct dec_profile *d, uint64_t i)
 	return d->strings[i];
 }
 
+static const uint64_t *location(const struct dec_profile *d, uint64_t loc)
+{
+	for (size_t i = 0; i < d->nlocs; i++)
+		if (d->locs[i][L_ID] == loc)
+			return d->locs[i];
+	cr_assert_fail("no location %llu", (unsigned long long)loc);
+	return NULL;
+}
+
 static const uint64_t *function_of_location(const struct dec_profile *d, uint64_t loc)
 {
-	size_t i, j;
+	const uint64_t *l = location(d, loc);
+	size_t j;
 
-	for (i = 0; i < d->nlocs; i++) {
-		if (d->locs[i][0] != loc)
-			continue;
-		for (j = 0; j < d->nfuncs; j++)
-			if (d->funcs[j][0] == d->locs[i][1])
-				return d->funcs[j];
-		cr_assert_fail("location %llu: no function %llu", (unsigned long long)loc,
-			       (unsigned long long)d->locs[i][1]);
-	}
-	cr_assert_fail("no location %llu", (unsigned long long)loc);
+	for (j = 0; j < d->nfuncs; j++)
+		if (d->funcs[j][0] == l[L_FUNC])
+			return d->funcs[j];
+	cr_assert_fail("location %llu: no function %llu", (unsigned long long)loc,
+		       (unsigned long long)l[L_FUNC]);
 	return NULL;
 }
 
@@ -320,10 +353,10 @@ static void types_check(const struct dec_profile *d, const char *const *expect, 
 	}
 }
 
-static void ids_unique(uint64_t (*rows)[2], size_t nrows, size_t stride)
+static void ids_unique(void *rows, size_t nrows, size_t stride)
 {
 	size_t i, j;
-	uint64_t *a = (uint64_t *)rows;
+	uint64_t *a = rows;
 
 	for (i = 0; i < nrows; i++) {
 		cr_assert_neq(a[i * stride], 0, "id 0");
@@ -395,8 +428,8 @@ Test(pprof, mixed_round_trip)
 	/* 8 distinct frames, "main" user and kernel share one string. */
 	cr_assert_eq(d->nlocs, 8);
 	cr_assert_eq(d->nfuncs, 8);
-	ids_unique(d->locs, d->nlocs, 2);
-	ids_unique((uint64_t(*)[2])d->funcs, d->nfuncs, 4);
+	ids_unique(d->locs, d->nlocs, L_COUNT);
+	ids_unique(d->funcs, d->nfuncs, 4);
 	for (i = 0; i < d->nstrings; i++)
 		main_strings += !strcmp(d->strings[i], "main");
 	cr_assert_eq(main_strings, 1);
@@ -483,6 +516,107 @@ Test(pprof, errors)
 	cr_assert(strstr(pe.msg, "int64"), "%s", pe.msg);
 	file_absent(path_in_tmp("x.pb.gz"), "no output on failure");
 	tmp_absent(path_in_tmp("x.pb.gz"));
+	profile_free(p);
+}
+
+/*
+ * A profile of located frames, as the pprof view makes one: two threads of one name, at two
+ * addresses of one function in the program, and in libc, each sample with its thread and lock.
+ */
+static struct gp_profile *located_profile(void)
+{
+	struct gp_profile *p = profile_make("nanoseconds");
+	struct gp_pmapping lib = {0x7f0000001000, 0x7f0000100000, 0x1000, "/lib/libc.so.6", "aa11"};
+	struct gp_pmapping exe = {0x55000000, 0x55001000, 0, "/src/prog", "bb22"};
+	struct gp_ploc lock = {0x7f0000002000, 1, 49, "__lll_lock_wait", "/glibc/lowlevellock.c"};
+	struct gp_ploc a = {0x55000074, 2, 38, "worker", "/src/prog.c"}, b = a;
+	struct gp_ploc k = {0xffffffff81200626, 0, 0, "__schedule", NULL};
+	struct gp_pframe f[] = {{"prog", GP_FK_COMM},
+				{"worker+0x74", GP_FK_USER},
+				{"__lll_lock_wait+0x2b", GP_FK_USER},
+				{"__schedule+0x626", GP_FK_KERNEL},
+				{"hot_lock", GP_FK_LOCK}};
+	const struct gp_ploc *la[] = {NULL, &a, &lock, &k, NULL},
+			     *lb[] = {NULL, &b, &lock, &k, NULL};
+	struct gp_ptags t1 = {.pid = 4242, .tid = 4243, .thread = "prog", .lock = "hot_lock"};
+	struct gp_ptags t2 = t1;
+	struct prof_err pe = {0};
+	uint32_t id;
+
+	t2.tid = 4244;
+	b.address = 0x550000d1;
+	b.line = 44;
+	cr_assert_eq(profile_mapping_add(p, &lib, &id, &pe), 0);
+	cr_assert_eq(profile_mapping_add(p, &exe, &id, &pe), 0);
+	cr_assert_eq(profile_add_tagged(p, f, la, 5, &t1, GP_SK_LOCK_WAIT, 3000, 2, &pe), 0);
+	f[1].name = "worker+0xd1";
+	cr_assert_eq(profile_add_tagged(p, f, lb, 5, &t2, GP_SK_LOCK_WAIT, 5000, 1, &pe), 0);
+	return p;
+}
+
+/* The label of a sample with the key called key: its string's index, or its number. */
+static const uint64_t *label_of(const struct dec_profile *d, const struct dec_sample *s,
+				const char *key)
+{
+	for (int i = 0; i < s->nlabels; i++)
+		if (!strcmp(str(d, s->labels[i][0]), key))
+			return s->labels[i];
+	return NULL;
+}
+
+Test(pprof, located_frames_mappings_and_labels)
+{
+	struct gp_pprof_opts o = {.period_ns = 10101010};
+	struct gp_profile *p = located_profile();
+	struct prof_err pe = {0};
+	struct dec_profile *d;
+	const uint64_t *l, *fn, *lab;
+
+	cr_assert_eq(t_pprof_write(p, &o, path_in_tmp("loc.pb.gz"), &pe), 0, "%s", pe.msg);
+	d = pprof_decode(path_in_tmp("loc.pb.gz"));
+	cr_assert_eq(d->nmaps, 2);
+	/* the program first, where pprof looks for the main binary */
+	cr_assert_eq(d->maps[0][M_ID], 1);
+	cr_assert_str_eq(str(d, d->maps[0][M_FILE]), "/src/prog");
+	cr_assert_str_eq(str(d, d->maps[0][M_BUILD_ID]), "bb22");
+	cr_assert_eq(d->maps[0][M_START], 0x55000000);
+	cr_assert_eq(d->maps[0][M_LIMIT], 0x55001000);
+	cr_assert(d->maps[0][M_FN] && d->maps[0][M_FL] && d->maps[0][M_LN]);
+	cr_assert_str_eq(str(d, d->maps[1][M_FILE]), "/lib/libc.so.6");
+	cr_assert_eq(d->maps[1][M_OFFSET], 0x1000);
+	cr_assert_eq(d->nsamples, 2);
+	/* leaf first: hot_lock, __schedule, __lll_lock_wait, worker, prog */
+	l = location(d, d->samples[0].locs[3]);
+	cr_assert_eq(l[L_ADDRESS], 0x55000074);
+	cr_assert_eq(l[L_MAPPING], 1);
+	cr_assert_eq(l[L_LINE], 38);
+	fn = function_of_location(d, l[L_ID]);
+	cr_assert_str_eq(str(d, fn[1]), "worker");
+	cr_assert_str_eq(str(d, fn[3]), "/src/prog.c");
+	l = location(d, d->samples[1].locs[3]);
+	cr_assert_eq(l[L_ADDRESS], 0x550000d1);
+	cr_assert_eq(l[L_LINE], 44);
+	cr_assert_eq(function_of_location(d, l[L_ID])[0], fn[0], "one function, two addresses");
+	l = location(d, d->samples[0].locs[2]);
+	cr_assert_eq(l[L_MAPPING], 2);
+	l = location(d, d->samples[0].locs[1]);
+	cr_assert_eq(l[L_ADDRESS], 0xffffffff81200626);
+	cr_assert_eq(l[L_MAPPING], 0, "kernel code: no mapping");
+	cr_assert_str_eq(str(d, function_of_location(d, l[L_ID])[3]), "[kernel]");
+	l = location(d, d->samples[0].locs[0]);
+	cr_assert_eq(l[L_ADDRESS], 0);
+	cr_assert_str_eq(str(d, function_of_location(d, l[L_ID])[1]), "hot_lock");
+	cr_assert_eq(d->nfuncs, 5);
+	lab = label_of(d, &d->samples[1], "tid");
+	cr_assert(lab && lab[2] == 4244);
+	lab = label_of(d, &d->samples[1], "pid");
+	cr_assert(lab && lab[2] == 4242);
+	lab = label_of(d, &d->samples[1], "thread");
+	cr_assert(lab && !strcmp(str(d, lab[1]), "prog"));
+	lab = label_of(d, &d->samples[1], "lock");
+	cr_assert(lab && !strcmp(str(d, lab[1]), "hot_lock"));
+	cr_assert_eq(d->period, 1, "no CPU samples: a contention is one");
+	decoded_free(d);
 	profile_free(p);
 }
 

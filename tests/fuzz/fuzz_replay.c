@@ -20,10 +20,12 @@
 #include <zlib.h>
 #include "analyze/report.h"
 #include "analyze/views.h"
+#include "export/export_pprof.h"
 #include "export/report_json.h"
 #include "export/report_text.h"
 #include "stream/recfmt.h"
 #include "stream/replay.h"
+#include "util/gzfile.h"
 
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max);
 
@@ -44,6 +46,8 @@ static FILE *fz_null;
  * Everything a report reads of a trace: the text and JSON reports, and one of the profile views
  * (each allocates a large name arena, so all of them would triple the time of a run), chosen by
  * the last byte of the input: a zlib checksum byte in a recording, so all views get their turn.
+ * The pprof view is also written, as it is the one that takes the mapping facts' files, ranges
+ * and build IDs and the functions' sources into its messages.
  */
 static void fz_report(const struct gp_trace *t, int view)
 {
@@ -55,8 +59,16 @@ static void fz_report(const struct gp_trace *t, int view)
 	if (!report_init(&r, t, &o)) {
 		report_text(fz_null, &r);
 		report_json(fz_null, &r);
-		if (!view_build(&r, view, r.sample_period_ns, &p, &pe))
+		if (!view_build(&r, view, r.sample_period_ns, &p, &pe)) {
+			struct gp_pprof_opts po = {.period_ns = r.sample_period_ns};
+			struct gz_writer w;
+
+			if (view == GP_VIEW_PPROF) {
+				gzwriter_open_fp(&w, fz_null, "fuzz");
+				gzwriter_close(&w, pprof_write(p, &po, &w, &pe), &pe);
+			}
 			profile_free(p);
+		}
 	}
 	report_free(&r);
 }

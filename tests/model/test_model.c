@@ -581,6 +581,25 @@ Test(model, futex_wait_stack_taken_at_the_block_weighs_the_off_cpu_time)
 	cr_assert_eq(prof_weight(1, GP_PK_FUTEX, 9), 0);
 }
 
+/* Preempted, a thread waits for a CPU where it was preempted: the wall view's place for it. */
+Test(model, preempted_wait_weighs_at_the_stack_it_was_preempted_in)
+{
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	sw(3 * MS, 0, 1, GP_TASK_RUNNING, true, 2, 0, 1);
+	stackref(3 * MS, 1, GP_STK_OFFCPU, 0, 4);
+	sw(7 * MS, 0, 2, GP_TASK_RUNNING, true, 1, 0, 1);
+	/* a preemption whose stack was not taken adds nothing */
+	sw(9 * MS, 0, 1, GP_TASK_RUNNING, true, 0, 0, 2);
+	sw(10 * MS, 0, 0, 0, false, 1, 0, 0);
+	cr_assert_eq(prof_weight(1, GP_PK_PREEMPT, 5), 4 * MS, "runnable from 3 to 7 ms");
+	cr_assert_eq(m->prof.n, 1);
+	/* still waiting when the trace ends: counted to the end */
+	sw(12 * MS, 0, 1, GP_TASK_RUNNING, true, 2, 0, 3);
+	stackref(12 * MS, 1, GP_STK_OFFCPU, 0, 6);
+	model_finish(m, 15 * MS);
+	cr_assert_eq(prof_weight(1, GP_PK_PREEMPT, 7), 3 * MS);
+}
+
 /* A thread found runnable that switches out first was on a CPU since the attach. */
 Test(model, attached_running_thread_runs_from_the_attach)
 {

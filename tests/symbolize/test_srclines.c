@@ -154,6 +154,28 @@ Test(srclines, by_path_without_fd)
 	srclines_done();
 }
 
+/* The source's path from the root (the test is built from a relative path, make's), and its
+ * line: what pprof's -list needs to open the file. */
+Test(srclines, path_from_the_root)
+{
+	char path[PATH_MAX];
+	struct gp_addr_loc loc;
+	struct site s;
+	int line = 0;
+
+	s = site_here(__LINE__);
+	locate(s.ret - 1, &loc);
+	cr_assert_eq(srclines_lookup_path(sl, loc.obj, loc.vaddr, path, sizeof(path), &line), 0);
+	cr_expect_eq(line, s.line);
+	cr_assert_eq(path[0], '/', "%s", path);
+	cr_assert_null(strstr(path, "/./"), "%s", path);
+	cr_assert_null(strstr(path, "/../"), "%s", path);
+	cr_assert_gt(strlen(path), strlen(__FILE__));
+	cr_assert_str_eq(path + strlen(path) - strlen(__FILE__), __FILE__);
+	cr_assert_eq(access(path, R_OK), 0, "%s", path);
+	srclines_done();
+}
+
 /* The separate debug file that /usr/lib/debug holds for path's build ID, if any. */
 static bool debug_file_present(const char *path)
 {

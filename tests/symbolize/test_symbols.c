@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "symbolize/elffile.h"
 #include "symbolize/ksyms.h"
 #include "symbolize/procmaps.h"
 #include "symbolize/symbols.h"
@@ -305,6 +306,36 @@ Test(symbols, exe_code)
 	cr_assert_eq(symbolizer_find_section(sym, loc.obj, ".gp_text_tail", &start, &size), 0);
 	if (symbolizer_lookup_code(sym, loc.obj, start + size, &s) == 0)
 		cr_assert_str_neq(s.name, "gp_fn_tail");
+	symbols_done();
+}
+
+/* A profile's frame: the function without the offset into it, and its file's build ID. */
+Test(symbols, function_names_and_build_id)
+{
+	const char *exe = exe_base();
+	char buf[NAME_LEN], id[128], readelf[256], cmd[PATH_MAX + 64];
+	struct gp_addr_loc loc;
+	FILE *f;
+
+	cr_assert_eq(symbolizer_name_function(sym, pm, ADDR(&gp_test_helper) + 3, buf, sizeof(buf)),
+		     GP_NAME_SYMBOL);
+	cr_assert_str_eq(buf, "gp_test_helper");
+	cr_assert_eq(symbolizer_name_function(sym, pm, ADDR(&gp_fn_label) - 1, buf, sizeof(buf)),
+		     GP_NAME_MAPPING, "no symbol: named as code, by object and offset");
+	cr_assert_eq(strncmp(buf, exe, strlen(exe)), 0, "%s", buf);
+	loc_get(&gp_test_helper, &loc);
+	cr_assert_eq(elffile_build_id(loc.obj, id, sizeof(id)), 0);
+	/* readelf's own reading of the note */
+	snprintf(cmd, sizeof(cmd), "readelf -n /proc/%d/exe | sed -n 's/.*Build ID: //p'",
+		 getpid());
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(readelf, sizeof(readelf), f));
+	pclose(f);
+	readelf[strcspn(readelf, "\n")] = 0;
+	cr_assert_str_eq(id, readelf);
+	cr_assert_eq(elffile_build_id(loc.obj, id, 8), -ENOSPC, "whole or nothing");
+	cr_assert_str_eq(id, "");
 	symbols_done();
 }
 

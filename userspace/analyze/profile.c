@@ -28,6 +28,7 @@ struct frame_rec {
 	const char *name;
 	uint32_t len;
 	uint32_t kind;
+	uint32_t loc1; /* index + 1 into locs, 0 for none */
 };
 
 struct stack_rec {
@@ -36,6 +37,8 @@ struct stack_rec {
 	uint64_t count;
 	uint32_t depth;
 	uint32_t kind;
+	uint32_t pid, tid;
+	uint32_t thread1, lock1; /* label ids + 1, 0 for none */
 };
 
 /*
@@ -67,6 +70,14 @@ struct gp_profile {
 	struct stack_rec *stacks;
 	size_t nstacks, stacks_cap;
 	struct id_table stack_tab;
+	struct gp_ploc *locs;
+	size_t nlocs, locs_cap;
+	struct gp_pmapping *maps;
+	size_t nmaps, maps_cap;
+	struct gp_hashmap map_idx; /* (start, hash of the rest) -> index + 1 */
+	const char **labels; /* the tags' strings, interned */
+	size_t nlabels, labels_cap;
+	struct id_table label_tab;
 	uint32_t *scratch; /* profile_add() converts names to ids here */
 	size_t scratch_cap;
 	uint64_t total;
@@ -265,7 +276,9 @@ struct gp_profile *profile_new(const char *unit, struct prof_err *pe)
 	p->hash = profile_hash_bytes;
 	p->seed = hashmap_seed();
 	p->unit = strdup(unit);
-	if (!p->unit || table_init(&p->frame_tab) || table_init(&p->stack_tab))
+	hashmap_init(&p->map_idx);
+	if (!p->unit || table_init(&p->frame_tab) || table_init(&p->stack_tab) ||
+	    table_init(&p->label_tab))
 		goto nomem;
 	return p;
 nomem:
@@ -286,6 +299,11 @@ void profile_free(struct gp_profile *p)
 	}
 	free(p->frame_tab.slots);
 	free(p->stack_tab.slots);
+	free(p->label_tab.slots);
+	hashmap_free(&p->map_idx);
+	free(p->locs);
+	free(p->maps);
+	free(p->labels);
 	free(p->frames);
 	free(p->ids);
 	free(p->stacks);
@@ -313,8 +331,24 @@ int profile_hash_set(struct gp_profile *p, gp_hash_fn fn, struct prof_err *pe)
 	return 0;
 }
 
+/* A copy of loc in the profile, its strings in the name arena: its index + 1, 0 on failure. */
+static uint32_t loc_store(struct gp_profile *p, const struct gp_ploc *loc)
+{
+	struct gp_ploc *l;
+
+	if (array_reserve((void **)&p->locs, &p->locs_cap, p->nlocs + 1, sizeof(*p->locs)))
+		return 0;
+	l = &p->locs[p->nlocs];
+	*l = *loc;
+	if (loc->function && !(l->function = names_store(p, loc->function, strlen(loc->function))))
+		return 0;
+	if (loc->file && !(l->file = names_store(p, loc->file, strlen(loc->file))))
+		return 0;
+	return ++p->nlocs;
+}
+
 static int frame_insert(struct gp_profile *p, const char *name, size_t len, enum gp_frame_kind kind,
-			uint32_t h, uint32_t *id, struct prof_err *pe)
+			const struct gp_ploc *loc, uint32_t h, uint32_t *id, struct prof_err *pe)
 {
 	struct frame_rec *f;
 
@@ -332,6 +366,9 @@ static int frame_insert(struct gp_profile *p, const char *name, size_t len, enum
 		goto nomem;
 	f->len = len;
 	f->kind = kind;
+	f->loc1 = loc ? loc_store(p, loc) : 0;
+	if (loc && !f->loc1)
+		goto nomem;
 	table_put(&p->frame_tab, p->nframes, h);
 	*id = p->nframes++;
 	return 0;
@@ -340,8 +377,19 @@ nomem:
 			    (int)(len > 64 ? 64 : len), name);
 }
 
-int profile_frame_intern(struct gp_profile *p, const char *name, size_t len,
-			 enum gp_frame_kind kind, uint32_t *id, struct prof_err *pe)
+/* A frame is its name and kind, and with a location also where it is. */
+static bool frame_same_loc(const struct gp_profile *p, const struct frame_rec *f,
+			   const struct gp_ploc *loc)
+{
+	const struct gp_ploc *l = f->loc1 ? &p->locs[f->loc1 - 1] : NULL;
+	uint64_t a = l ? l->address : 0, b = loc ? loc->address : 0;
+
+	return a == b && (l ? l->mapping : 0) == (loc ? loc->mapping : 0);
+}
+
+static int frame_intern_loc(struct gp_profile *p, const char *name, size_t len,
+			    enum gp_frame_kind kind, const struct gp_ploc *loc, uint32_t *id,
+			    struct prof_err *pe)
 {
 	const struct id_slot *slot;
 	uint32_t h;
@@ -350,17 +398,54 @@ int profile_frame_intern(struct gp_profile *p, const char *name, size_t len,
 	if ((unsigned)kind >= GP_FK_COUNT)
 		return prof_err_set(pe, EINVAL, "invalid frame kind %d", (int)kind);
 	h = profile_hash(p, name, len, kind + 1);
+	if (loc && (loc->address || loc->mapping))
+		h ^= (uint32_t)hash_mix(loc->address ^ (uint64_t)loc->mapping << 48 ^ p->seed);
 	for (i = h & p->frame_tab.mask; (slot = &p->frame_tab.slots[i])->id1;
 	     i = (i + 1) & p->frame_tab.mask) {
 		const struct frame_rec *f = &p->frames[slot->id1 - 1];
 
 		if (slot->hash == h && f->kind == (uint32_t)kind && f->len == len &&
-		    bytes_equal(f->name, name, len)) {
+		    bytes_equal(f->name, name, len) && frame_same_loc(p, f, loc)) {
 			*id = slot->id1 - 1;
 			return 0;
 		}
 	}
-	return frame_insert(p, name, len, kind, h, id, pe);
+	return frame_insert(p, name, len, kind, loc, h, id, pe);
+}
+
+int profile_frame_intern(struct gp_profile *p, const char *name, size_t len,
+			 enum gp_frame_kind kind, uint32_t *id, struct prof_err *pe)
+{
+	return frame_intern_loc(p, name, len, kind, NULL, id, pe);
+}
+
+/* A tag's string as a label id + 1; 0 for NULL. */
+static int label_intern(struct gp_profile *p, const char *s, uint32_t *id1, struct prof_err *pe)
+{
+	const struct id_slot *slot;
+	size_t len, i;
+	uint32_t h;
+
+	*id1 = 0;
+	if (!s)
+		return 0;
+	len = strlen(s);
+	h = profile_hash(p, s, len, 0x1abe1);
+	for (i = h & p->label_tab.mask; (slot = &p->label_tab.slots[i])->id1;
+	     i = (i + 1) & p->label_tab.mask) {
+		if (slot->hash == h && !strcmp(p->labels[slot->id1 - 1], s)) {
+			*id1 = slot->id1;
+			return 0;
+		}
+	}
+	if (p->nlabels >= ID_MAX || table_reserve(&p->label_tab) ||
+	    array_reserve((void **)&p->labels, &p->labels_cap, p->nlabels + 1,
+			  sizeof(*p->labels)) ||
+	    !(p->labels[p->nlabels] = names_store(p, s, len)))
+		return prof_err_set(pe, ENOMEM, "out of memory for a stack's tags");
+	table_put(&p->label_tab, p->nlabels, h);
+	*id1 = ++p->nlabels;
+	return 0;
 }
 
 static int weights_add(struct gp_profile *p, struct stack_rec *s, uint64_t weight, uint64_t count,
@@ -380,8 +465,19 @@ static int weights_add(struct gp_profile *p, struct stack_rec *s, uint64_t weigh
 	return 0;
 }
 
+/* A stack's tags as they are kept: strings as label ids. */
+struct tag_ids {
+	uint32_t pid, tid, thread1, lock1;
+};
+
+static bool tags_same(const struct stack_rec *s, const struct tag_ids *t)
+{
+	return s->pid == t->pid && s->tid == t->tid && s->thread1 == t->thread1 &&
+	       s->lock1 == t->lock1;
+}
+
 static struct stack_rec *stack_find(struct gp_profile *p, const uint32_t *ids, size_t n,
-				    enum gp_sample_kind kind, uint32_t h)
+				    const struct tag_ids *t, enum gp_sample_kind kind, uint32_t h)
 {
 	const struct id_slot *slot;
 	size_t i;
@@ -393,7 +489,7 @@ static struct stack_rec *stack_find(struct gp_profile *p, const uint32_t *ids, s
 		if (slot->hash != h)
 			continue;
 		s = &p->stacks[slot->id1 - 1];
-		if (s->kind == (uint32_t)kind && s->depth == n &&
+		if (s->kind == (uint32_t)kind && s->depth == n && tags_same(s, t) &&
 		    !memcmp(p->ids + s->off, ids, n * sizeof(*ids)))
 			return s;
 	}
@@ -402,7 +498,8 @@ static struct stack_rec *stack_find(struct gp_profile *p, const uint32_t *ids, s
 
 /* Append a new stack; ids may point into p->ids (a sub-range of an existing stack). */
 static int stack_insert(struct gp_profile *p, const uint32_t *ids, size_t n,
-			enum gp_sample_kind kind, uint32_t h, struct stack_rec **out)
+			const struct tag_ids *t, enum gp_sample_kind kind, uint32_t h,
+			struct stack_rec **out)
 {
 	uintptr_t a = (uintptr_t)ids, lo = (uintptr_t)p->ids;
 	bool alias = p->ids && a >= lo && a < lo + p->nids * sizeof(*ids);
@@ -417,7 +514,13 @@ static int stack_insert(struct gp_profile *p, const uint32_t *ids, size_t n,
 		ids = p->ids + alias_off;
 	memcpy(p->ids + p->nids, ids, n * sizeof(*ids));
 	s = &p->stacks[p->nstacks];
-	*s = (struct stack_rec){.off = p->nids, .depth = n, .kind = kind};
+	*s = (struct stack_rec){.off = p->nids,
+				.depth = n,
+				.kind = kind,
+				.pid = t->pid,
+				.tid = t->tid,
+				.thread1 = t->thread1,
+				.lock1 = t->lock1};
 	p->nids += n;
 	table_put(&p->stack_tab, p->nstacks, h);
 	p->nstacks++;
@@ -444,8 +547,8 @@ static int stack_check(const struct gp_profile *p, const uint32_t *ids, size_t n
 	return 0;
 }
 
-int profile_add_ids(struct gp_profile *p, const uint32_t *ids, size_t n, enum gp_sample_kind kind,
-		    uint64_t weight, uint64_t count, struct prof_err *pe)
+static int stack_add(struct gp_profile *p, const uint32_t *ids, size_t n, const struct tag_ids *t,
+		     enum gp_sample_kind kind, uint64_t weight, uint64_t count, struct prof_err *pe)
 {
 	struct stack_rec *s;
 	uint32_t h;
@@ -459,16 +562,31 @@ int profile_add_ids(struct gp_profile *p, const uint32_t *ids, size_t n, enum gp
 	if (p->total > UINT64_MAX - weight)
 		return prof_err_set(pe, ERANGE, "profile weight overflows 64 bits");
 	h = profile_hash(p, ids, n * sizeof(*ids), kind + 1);
-	s = stack_find(p, ids, n, kind, h);
-	if (!s && stack_insert(p, ids, n, kind, h, &s))
+	if (t->pid || t->tid || t->thread1 || t->lock1)
+		h ^= (uint32_t)hash_mix(
+			((uint64_t)t->pid << 32 | t->tid) ^
+			((uint64_t)t->thread1 << 32 | t->lock1) * 0x9e3779b97f4a7c15ULL ^ p->seed);
+	s = stack_find(p, ids, n, t, kind, h);
+	if (!s && stack_insert(p, ids, n, t, kind, h, &s))
 		return prof_err_set(pe, ENOMEM, "out of memory adding stack %zu (%zu frames)",
 				    p->nstacks, n);
 	return weights_add(p, s, weight, count, pe);
 }
 
-int profile_add(struct gp_profile *p, const struct gp_pframe *frames, size_t n,
-		enum gp_sample_kind kind, uint64_t weight, uint64_t count, struct prof_err *pe)
+int profile_add_ids(struct gp_profile *p, const uint32_t *ids, size_t n, enum gp_sample_kind kind,
+		    uint64_t weight, uint64_t count, struct prof_err *pe)
 {
+	const struct tag_ids none = {0};
+
+	return stack_add(p, ids, n, &none, kind, weight, count, pe);
+}
+
+int profile_add_tagged(struct gp_profile *p, const struct gp_pframe *frames,
+		       const struct gp_ploc *const *locs, size_t n, const struct gp_ptags *tags,
+		       enum gp_sample_kind kind, uint64_t weight, uint64_t count,
+		       struct prof_err *pe)
+{
+	struct tag_ids t = {0};
 	size_t i;
 	int err;
 
@@ -477,12 +595,117 @@ int profile_add(struct gp_profile *p, const struct gp_pframe *frames, size_t n,
 	for (i = 0; i < n; i++) {
 		if (!frames[i].name)
 			return prof_err_set(pe, EINVAL, "frame %zu of the stack has no name", i);
-		err = profile_frame_intern(p, frames[i].name, strlen(frames[i].name),
-					   frames[i].kind, &p->scratch[i], pe);
+		err = frame_intern_loc(p, frames[i].name, strlen(frames[i].name), frames[i].kind,
+				       locs ? locs[i] : NULL, &p->scratch[i], pe);
 		if (err)
 			return err;
 	}
-	return profile_add_ids(p, p->scratch, n, kind, weight, count, pe);
+	if (tags) {
+		t.pid = tags->pid;
+		t.tid = tags->tid;
+		err = label_intern(p, tags->thread, &t.thread1, pe);
+		if (!err)
+			err = label_intern(p, tags->lock, &t.lock1, pe);
+		if (err)
+			return err;
+	}
+	return stack_add(p, p->scratch, n, &t, kind, weight, count, pe);
+}
+
+int profile_add(struct gp_profile *p, const struct gp_pframe *frames, size_t n,
+		enum gp_sample_kind kind, uint64_t weight, uint64_t count, struct prof_err *pe)
+{
+	return profile_add_tagged(p, frames, NULL, n, NULL, kind, weight, count, pe);
+}
+
+static uint64_t map_key(const struct gp_pmapping *m)
+{
+	uint64_t h = hash_inline(m->file, strlen(m->file), m->limit ^ m->offset * 31);
+
+	return h ^ hash_inline(m->build_id, strlen(m->build_id), 0x6d6170);
+}
+
+static bool map_same(const struct gp_pmapping *a, const struct gp_pmapping *b)
+{
+	return a->start == b->start && a->limit == b->limit && a->offset == b->offset &&
+	       !strcmp(a->file, b->file) && !strcmp(a->build_id, b->build_id);
+}
+
+int profile_mapping_add(struct gp_profile *p, const struct gp_pmapping *m, uint32_t *id,
+			struct prof_err *pe)
+{
+	struct gp_pmapping c = *m;
+	uint64_t key, k;
+	uintptr_t v;
+
+	c.file = m->file ? m->file : "";
+	c.build_id = m->build_id ? m->build_id : "";
+	key = map_key(&c);
+	/* chained by a second key: the same (start, hash) may hold several mappings */
+	for (k = key; (v = (uintptr_t)hashmap_get(&p->map_idx, c.start, k)); k++) {
+		if (map_same(&p->maps[v - 1], &c)) {
+			*id = v - 1;
+			return 0;
+		}
+	}
+	if (p->nmaps >= ID_MAX ||
+	    array_reserve((void **)&p->maps, &p->maps_cap, p->nmaps + 1, sizeof(*p->maps)) ||
+	    !(c.file = names_store(p, c.file, strlen(c.file))) ||
+	    !(c.build_id = names_store(p, c.build_id, strlen(c.build_id))) ||
+	    hashmap_put(&p->map_idx, c.start, k, (void *)(uintptr_t)(p->nmaps + 1)))
+		return prof_err_set(pe, ENOMEM, "out of memory for a mapping");
+	p->maps[p->nmaps] = c;
+	*id = p->nmaps++;
+	return 0;
+}
+
+size_t profile_nmappings(const struct gp_profile *p)
+{
+	return p->nmaps;
+}
+
+struct gp_pmapping profile_mapping(const struct gp_profile *p, uint32_t id)
+{
+	return id < p->nmaps ? p->maps[id] : (struct gp_pmapping){.file = "", .build_id = ""};
+}
+
+static bool frames_same(const struct gp_profile *p, const struct stack_rec *a,
+			const struct stack_rec *b)
+{
+	return a->depth == b->depth &&
+	       !memcmp(p->ids + a->off, p->ids + b->off, a->depth * sizeof(*p->ids));
+}
+
+int profile_stack_groups(const struct gp_profile *p, uint32_t *group, size_t *ngroups,
+			 struct prof_err *pe)
+{
+	struct id_table t = {0};
+	size_t cap = TABLE_MIN, i, j;
+
+	while (cap < 2 * p->nstacks)
+		cap *= 2;
+	t.slots = calloc(cap, sizeof(*t.slots));
+	if (!t.slots)
+		return prof_err_set(pe, ENOMEM, "out of memory grouping %zu stacks", p->nstacks);
+	t.mask = cap - 1;
+	*ngroups = 0;
+	for (i = 0; i < p->nstacks; i++) {
+		const struct stack_rec *s = &p->stacks[i];
+		uint32_t h = profile_hash(p, p->ids + s->off, s->depth * sizeof(*p->ids), 0x6709);
+
+		for (j = h & t.mask; t.slots[j].id1; j = (j + 1) & t.mask)
+			if (t.slots[j].hash == h &&
+			    frames_same(p, &p->stacks[t.slots[j].id1 - 1], s))
+				break;
+		if (t.slots[j].id1) {
+			group[i] = group[t.slots[j].id1 - 1];
+			continue;
+		}
+		t.slots[j] = (struct id_slot){.id1 = i + 1, .hash = h};
+		group[i] = (*ngroups)++;
+	}
+	free(t.slots);
+	return 0;
 }
 
 size_t profile_nstacks(const struct gp_profile *p)
@@ -505,6 +728,10 @@ void profile_stack(const struct gp_profile *p, size_t i, struct gp_stack *out)
 		.kind = s->kind,
 		.weight = s->weight,
 		.count = s->count,
+		.tags = {.pid = s->pid,
+			 .tid = s->tid,
+			 .thread = s->thread1 ? p->labels[s->thread1 - 1] : NULL,
+			 .lock = s->lock1 ? p->labels[s->lock1 - 1] : NULL},
 	};
 }
 
@@ -518,6 +745,11 @@ struct gp_pframe profile_frame(const struct gp_profile *p, uint32_t id)
 	if (id >= p->nframes)
 		return (struct gp_pframe){.name = NULL, .kind = GP_FK_USER};
 	return (struct gp_pframe){.name = p->frames[id].name, .kind = p->frames[id].kind};
+}
+
+const struct gp_ploc *profile_frame_loc(const struct gp_profile *p, uint32_t id)
+{
+	return id < p->nframes && p->frames[id].loc1 ? &p->locs[p->frames[id].loc1 - 1] : NULL;
 }
 
 uint64_t profile_total(const struct gp_profile *p)

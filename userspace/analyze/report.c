@@ -9,12 +9,17 @@
 #include "analyze/report.h"
 #include "symbolize/unwind.h"
 
-/* gilprof's own probes: the BPF program and the kernel code that ran it, innermost. */
+/*
+ * gilprof's own probes: the BPF program and the kernel code that ran it, innermost. The
+ * tracepoint's iterator (__traceiter_sched_switch) is unwound on some stacks taken at a switch
+ * and not on others, so it goes too: the same blocking path then ends at the same frame.
+ */
 static bool frame_is_probe(const char *name)
 {
 	static const char *const prefixes[] = {"bpf_",		 "__bpf_",
 					       "trace_call_bpf", "perf_trace_",
 					       "perf_syscall_",	 "syscall_trace_enter",
+					       "__traceiter_",	 "__probestub_",
 					       "0xffffffff",	 "[kernel] 0x"};
 	size_t i;
 
@@ -49,8 +54,23 @@ static void frame_add_line(const struct gp_report *r, uint32_t tgid, uint64_t pc
 		snprintf(name + used, len - used, " (%s)", line);
 }
 
-size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, char (*names)[128],
-			  size_t max)
+/* A frame by its function without offset, where the name facts have it. */
+static bool frame_by_function(const struct gp_report *r, uint32_t tgid, uint64_t pc, char *buf,
+			      size_t len)
+{
+	struct gp_func_fact f;
+	size_t n;
+
+	if (!len || !r->name_func || r->name_func(r->namer_ctx, tgid, pc, &f) || !f.name[0])
+		return false;
+	n = strnlen(f.name, len - 1);
+	memcpy(buf, f.name, n);
+	buf[n] = 0;
+	return true;
+}
+
+size_t report_stack_frames(const struct gp_report *r, uint32_t id, bool kernel, bool by_function,
+			   struct gp_report_frame *out, size_t max)
 {
 	const struct gp_stack_rec *st = r->stacks ? stacks_get(r->stacks, id) : NULL;
 	size_t n = 0;
@@ -62,16 +82,38 @@ size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, c
 		/* return addresses point after the call: name the call itself */
 		uint64_t pc = i ? st->user[i] - 1 : st->user[i];
 
-		r->name_code(r->namer_ctx, st->tgid, pc, names[n], sizeof(names[n]), NULL, 0);
-		frame_add_line(r, st->tgid, pc, names[n], sizeof(names[n]));
+		out[n].pc = pc;
+		out[n].kernel = false;
+		if (!by_function ||
+		    !frame_by_function(r, st->tgid, pc, out[n].name, sizeof(out[n].name)))
+			r->name_code(r->namer_ctx, st->tgid, pc, out[n].name, sizeof(out[n].name),
+				     NULL, 0);
+		frame_add_line(r, st->tgid, pc, out[n].name, sizeof(out[n].name));
 	}
 	for (i = kernel ? kernel_first_frame(r, st) : 0; kernel && i < st->nkernel && n < max;
 	     i++, n++) {
-		char k[120];
+		/* room for "_[k]" after it in report_stack_names() */
+		size_t len = sizeof(out[n].name) - 8;
 
-		r->name_kernel(r->namer_ctx, i ? st->kernel[i] - 1 : st->kernel[i], k, sizeof(k));
-		snprintf(names[n], sizeof(names[n]), "%s_[k]", k);
+		out[n].pc = i ? st->kernel[i] - 1 : st->kernel[i];
+		out[n].kernel = true;
+		if (!by_function || !frame_by_function(r, 0, out[n].pc, out[n].name, len))
+			r->name_kernel(r->namer_ctx, out[n].pc, out[n].name, len);
 	}
+	return n;
+}
+
+size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, char (*names)[128],
+			  size_t max)
+{
+	struct gp_report_frame f[GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX];
+	size_t n = report_stack_frames(r, id, kernel, false, f,
+				       max < sizeof(f) / sizeof(f[0]) ? max
+								      : sizeof(f) / sizeof(f[0])),
+	       i;
+
+	for (i = 0; i < n; i++)
+		snprintf(names[i], sizeof(names[i]), "%s%s", f[i].name, f[i].kernel ? "_[k]" : "");
 	return n;
 }
 
@@ -230,6 +272,8 @@ int report_init(struct gp_report *r, const struct gp_trace *t, const struct gp_r
 		.name_code = nametab_code,
 		.name_kernel = nametab_kernel,
 		.name_line = o->lines ? nametab_line : NULL,
+		.name_func = nametab_func,
+		.name_map = nametab_mapping,
 		.namer_ctx = t->names,
 		.stacks = t->stacks,
 		.unwind_stops = t->unwind_stops,
@@ -237,6 +281,8 @@ int report_init(struct gp_report *r, const struct gp_trace *t, const struct gp_r
 		.top_pairs = o->top_pairs,
 		.sample_period_ns = 1000000000ULL / (t->freq ? t->freq : 99),
 		.profile_stacks = t->freq != 0,
+		.start_wall_ns = t->start_wall_ns,
+		.addresses = o->addresses,
 	};
 	if (lock_objs_build(r->model, r->name_lock, r->namer_ctx, &r->objs) ||
 	    gil_stats_build(r->model, &r->objs, r->name_lock, r->namer_ctx, &r->gil))

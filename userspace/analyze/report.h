@@ -18,6 +18,7 @@ struct gp_report_opts {
 	const char *lock; /* --lock */
 	unsigned top_locks, top_pairs;
 	bool lines; /* --lines */
+	bool addresses; /* --addresses: profile frames as code addresses, not functions */
 	int view; /* enum gp_view */
 };
 
@@ -34,6 +35,10 @@ struct gp_report {
 	int (*name_kernel)(void *ctx, uint64_t addr, char *buf, size_t len);
 	/* with --lines: source file:line of a user frame, NULL otherwise */
 	int (*name_line)(void *ctx, uint32_t tgid, uint64_t pc, char *buf, size_t len);
+	/* a frame's function, source and mapping (tgid 0: a kernel frame), and a mapping; NULL
+	 * names frames by code only */
+	int (*name_func)(void *ctx, uint32_t tgid, uint64_t pc, struct gp_func_fact *out);
+	int (*name_map)(void *ctx, uint32_t tgid, uint64_t start, struct gp_map_fact *out);
 	void *namer_ctx;
 	const struct gp_stacks *stacks; /* NULL when no stacks were taken */
 	const uint64_t *unwind_stops; /* by enum gp_unwind_stop, NULL without DWARF unwinding */
@@ -42,6 +47,8 @@ struct gp_report {
 	unsigned top_pairs;
 	uint64_t sample_period_ns; /* of the on-CPU samples */
 	bool profile_stacks; /* on-CPU samples and off-CPU stacks were taken (views on/off/wall) */
+	uint64_t start_wall_ns; /* start_ts on CLOCK_REALTIME; 0 when unknown */
+	bool addresses; /* profile frames by code address (--addresses), else by function */
 	struct gp_lock_objs objs; /* the locks as objects, with their acquisitions */
 	struct gp_verdict verdict;
 	struct gp_gil_stats gil; /* per thread, when the trace has a GIL */
@@ -66,6 +73,21 @@ struct gp_lock **report_locks(const struct gp_report *r, size_t *n);
  */
 size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, char (*names)[128],
 			  size_t max);
+
+/* A frame of a stack as the reports name it, and the address they name. */
+struct gp_report_frame {
+	uint64_t pc; /* the instruction: a return address less one */
+	bool kernel;
+	char name[128]; /* "worker+0x74", or by function "worker"; --lines adds " (file.c:38)" */
+};
+
+/*
+ * The frames of a stack, innermost first, as report_stack_names() has them (without "_[k]"),
+ * or with by_function by their function without offset, as the profile views aggregate them.
+ * Returns the number written into out[max].
+ */
+size_t report_stack_frames(const struct gp_report *r, uint32_t id, bool kernel, bool by_function,
+			   struct gp_report_frame *out, size_t max);
 /* The first user frame of a stack outside the C library and the dynamic loader: where a
  * program called into a lock function. Returns 0, or -ENOENT. */
 int report_call_site(const struct gp_report *r, uint32_t id, char *buf, size_t len);

@@ -164,7 +164,7 @@ static int verdict_lock(const struct gp_model *m, struct gp_verdict *v, const st
 {
 	struct gp_whatif_span *spans = calloc(o->nacqs + 1, sizeof(*spans));
 	struct gp_whatif_lock wl = {spans, o->nacqs};
-	double capacity = v->whatif.capacity;
+	double capacity = v->whatif.capacity, predicted;
 	size_t i;
 	int err;
 
@@ -185,7 +185,9 @@ static int verdict_lock(const struct gp_model *m, struct gp_verdict *v, const st
 		return err == -ENODATA ? 0 : err;
 	v->predicted = true;
 	v->predicted_speedup = v->whatif.speedup;
-	v->predicted_wall_ns = (uint64_t)(v->wall_ns / v->predicted_speedup);
+	/* a recording's times near 2^64 round past it as a double (make fuzz) */
+	predicted = v->wall_ns / v->predicted_speedup;
+	v->predicted_wall_ns = predicted < 0x1p64 ? (uint64_t)predicted : UINT64_MAX;
 	v->advice = advice_for(v, o);
 	return 0;
 }

@@ -161,7 +161,8 @@ static int traced_report(struct gp_cli_session *ses, struct gp_cli_report *rep, 
 		return 2;
 	ses->s.argv = argv;
 	ses->s.profiles = opts_report_profiles(rep);
-	ses->s.lines = rep->r.lines;
+	/* pprof's Lines name every frame's source, as --lines does */
+	ses->s.lines = rep->r.lines || rep->path[GP_OUT_PPROF];
 	ses->s.record = outs.o[GP_OUT_RECORD].open ? &outs.o[GP_OUT_RECORD] : NULL;
 	/* the command's output would end up inside a file written to stdout (the text report
 	 * only follows it) */

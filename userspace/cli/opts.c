@@ -61,6 +61,9 @@ int opts_report(const char *cmd, int c, const char *arg, struct gp_cli_report *o
 	case OPT_LINES:
 		o->r.lines = true;
 		return 1;
+	case OPT_ADDRESSES:
+		o->r.addresses = true;
+		return 1;
 	case OPT_VIEW:
 		if (view_parse(arg, &v)) {
 			fprintf(stderr,
@@ -119,7 +122,9 @@ void opts_report_usage(FILE *f)
 		"      --view VIEW       on (CPU samples), off (blocked time by reason), wall "
 		"(both,\n"
 		"                        in ns; default), lock (wait time, the lock as leaf),\n"
-		"                        wake (waiter stack, lock, then the waker's stack)\n");
+		"                        wake (waiter stack, lock, then the waker's stack)\n"
+		"      --addresses       profile frames by code address (func+0x1a), not by "
+		"function\n");
 }
 
 void opts_session_init(struct gp_cli_session *o)

@@ -31,6 +31,7 @@ enum {
 	OPT_RECORD,
 	OPT_HTML,
 	OPT_TRACE,
+	OPT_ADDRESSES,
 	OPT_CMD_BASE, /* a command's own options from here */
 };
 
@@ -46,6 +47,7 @@ enum {
 		{"view", required_argument, NULL, OPT_VIEW},                                   \
 		{"html", required_argument, NULL, OPT_HTML},                                   \
 		{"trace", required_argument, NULL, OPT_TRACE},                                 \
+		{"addresses", no_argument, NULL, OPT_ADDRESSES},                               \
 	{                                                                                      \
 		"top-wakers", required_argument, NULL, OPT_TOP_WAKERS                          \
 	}

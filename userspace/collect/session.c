@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "collect/attach.h"
 #include "collect/collector.h"
@@ -222,8 +223,9 @@ static int session_prepare(struct session *s, struct gp_trace *t)
 	s->stage.stacks = t->stacks;
 	s->stage.names = s->names;
 	s->stage.unwind_stops = t->unwind_stops;
-	s->namer = (struct gp_namer){locknames_name, locknames_code, locknames_line,
-				     locknames_kernel, s->names};
+	s->namer = (struct gp_namer){locknames_name,   locknames_code, locknames_line,
+				     locknames_kernel, locknames_func, locknames_mapping,
+				     s->names};
 	return 0;
 }
 
@@ -250,6 +252,15 @@ static int collector_start(struct session *s)
 	return 0;
 }
 
+/* The wall-clock time of the trace's start, which pprof's time_nanos says. */
+static uint64_t wall_now_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec;
+}
+
 /* Tracing is on: the recording's name now shows what it holds so far, whatever happens next. */
 static int record_begin(struct session *s)
 {
@@ -259,6 +270,7 @@ static int record_begin(struct session *s)
 		.freq = s->t->freq,
 		.lines = true,
 		.start_ts = s->t->start_ts,
+		.start_wall_ns = s->t->start_wall_ns,
 		.attached = s->t->attached,
 		.argv = s->t->argv,
 	};
@@ -354,6 +366,7 @@ static int session_launch(struct session *s, const char *path)
 		goto cleanup;
 	}
 	t->start_ts = collector_enable(s->c);
+	t->start_wall_ns = wall_now_ns();
 	ret = record_begin(s);
 	if (ret)
 		goto cleanup;
@@ -446,6 +459,7 @@ static int session_attach(struct session *s, struct gp_attach *a)
 	t->attached = true;
 	/* on first: threads the marked ones start from here on are marked by the fork hook */
 	t->start_ts = collector_enable(s->c);
+	t->start_wall_ns = wall_now_ns();
 	for (i = 0; i < o->npids; i++) {
 		n = attach_threads(s->c, &a[i], err, sizeof(err));
 		if (n < 0) {

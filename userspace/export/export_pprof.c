@@ -6,9 +6,12 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "export/export_pprof.h"
 #include "util/gzfile.h"
+#include "util/hashmap.h"
+#include "util/vec.h"
 
 enum pb_wire {
 	PB_VARINT = 0,
@@ -19,6 +22,7 @@ enum pb_wire {
 enum {
 	PROFILE_SAMPLE_TYPE = 1,
 	PROFILE_SAMPLE = 2,
+	PROFILE_MAPPING = 3,
 	PROFILE_LOCATION = 4,
 	PROFILE_FUNCTION = 5,
 	PROFILE_STRING_TABLE = 6,
@@ -35,16 +39,29 @@ enum {
 	SAMPLE_LABEL = 3,
 	LABEL_KEY = 1,
 	LABEL_STR = 2,
+	LABEL_NUM = 3,
+	MAPPING_ID = 1,
+	MAPPING_MEMORY_START = 2,
+	MAPPING_MEMORY_LIMIT = 3,
+	MAPPING_FILE_OFFSET = 4,
+	MAPPING_FILENAME = 5,
+	MAPPING_BUILD_ID = 6,
+	MAPPING_HAS_FUNCTIONS = 7,
+	MAPPING_HAS_FILENAMES = 8,
+	MAPPING_HAS_LINE_NUMBERS = 9,
 	LOCATION_ID = 1,
+	LOCATION_MAPPING_ID = 2,
+	LOCATION_ADDRESS = 3,
 	LOCATION_LINE = 4,
 	LINE_FUNCTION_ID = 1,
+	LINE_LINE = 2,
 	FUNCTION_ID = 1,
 	FUNCTION_NAME = 2,
 	FUNCTION_SYSTEM_NAME = 3,
 	FUNCTION_FILENAME = 4,
 };
 
-/* The fixed head of the string table; frame names and comments follow. */
+/* The fixed head of the string table; the others follow in order of first use. */
 enum {
 	S_EMPTY,
 	S_SAMPLES,
@@ -62,6 +79,10 @@ enum {
 	S_FILE_LOCK,
 	S_FILE_WAKER,
 	S_FILE_THREAD,
+	S_PID,
+	S_TID,
+	S_THREAD,
+	S_LOCK,
 	S_FIXED,
 };
 
@@ -82,6 +103,10 @@ static const char *const fixed_strings[S_FIXED] = {
 	[S_FILE_LOCK] = "[lock]",
 	[S_FILE_WAKER] = "[waker]",
 	[S_FILE_THREAD] = "[thread]",
+	[S_PID] = "pid",
+	[S_TID] = "tid",
+	[S_THREAD] = "thread",
+	[S_LOCK] = "lock",
 };
 
 /* The kind label's value, the same text as sample_kind_name(). */
@@ -107,11 +132,19 @@ struct pprof_ctx {
 	struct gz_writer *w;
 	bool has_cpu, has_wait;
 	uint8_t *used; /* per frame id: referenced by a stack */
-	uint64_t *name_str; /* per used frame id: string index of its name */
-	const char **strs; /* string table after the fixed head */
-	size_t nstrs;
+	uint32_t *func_id; /* per used frame id: its function's id */
+	size_t nfuncs;
+	uint32_t *map_new; /* per profile mapping: its pprof id (the main binary's is 1) */
+	uint8_t *map_flags; /* per profile mapping: MF_* of its locations */
+	struct gp_hashmap str_idx; /* (hash, chain) -> string index + 1, past the fixed head */
+	struct gp_hashmap func_idx; /* (name, file) string indexes -> function id */
+	const char **strs; /* string table after the fixed head, in order of first use */
+	size_t nstrs, strs_cap;
+	bool oom;
 	struct pb_buf msg, ids, vals, sub;
 };
+
+enum { MF_FILES = 1, MF_LINES = 2 };
 
 static void pb_reserve(struct pb_buf *b, size_t n)
 {
@@ -187,19 +220,43 @@ static void varint_put(struct pprof_ctx *c, unsigned field, uint64_t v)
 	gzwriter_write(c->w, b.d, b.len);
 }
 
+/* The message built in c->msg as a top-level field. */
+static void msg_put(struct pprof_ctx *c, unsigned field)
+{
+	if (!c->msg.oom)
+		field_put(c, field, c->msg.d, c->msg.len);
+}
+
 static void value_type_put(struct pprof_ctx *c, unsigned field, int type, int unit)
 {
 	c->msg.len = 0;
 	pb_uint(&c->msg, VALUE_TYPE_TYPE, type);
 	pb_uint(&c->msg, VALUE_TYPE_UNIT, unit);
-	if (!c->msg.oom)
-		field_put(c, field, c->msg.d, c->msg.len);
+	msg_put(c, field);
 }
 
-static int frame_name_cmp(const void *a, const void *b, void *ctx)
+/*
+ * The string table index of s, interned: the strings live in the profile (or the options) until
+ * the table is written at the end. NULL and "" are index 0, as profile.proto asks.
+ */
+static uint64_t str_id(struct pprof_ctx *c, const char *s)
 {
-	return strcmp(profile_frame(ctx, *(const uint32_t *)a).name,
-		      profile_frame(ctx, *(const uint32_t *)b).name);
+	uint64_t h, k;
+	uintptr_t v;
+
+	if (!s || !*s)
+		return S_EMPTY;
+	h = profile_hash_bytes(s, strlen(s), 0x737472);
+	for (k = 0; (v = (uintptr_t)hashmap_get(&c->str_idx, h, k)); k++)
+		if (!strcmp(c->strs[v - 1], s))
+			return S_FIXED + v - 1;
+	if (vec_reserve((void **)&c->strs, &c->strs_cap, c->nstrs, sizeof(*c->strs), 256) ||
+	    hashmap_put(&c->str_idx, h, k, (void *)(uintptr_t)(c->nstrs + 1))) {
+		c->oom = true;
+		return S_EMPTY;
+	}
+	c->strs[c->nstrs++] = s;
+	return S_FIXED + c->nstrs - 1;
 }
 
 /* Mark the frames stacks use and find which sample type families are needed. */
@@ -209,8 +266,8 @@ static int frames_scan(struct pprof_ctx *c)
 	struct gp_stack s;
 
 	c->used = calloc(profile_nframes(c->p) + 1, 1);
-	c->name_str = calloc(profile_nframes(c->p) + 1, sizeof(*c->name_str));
-	if (!c->used || !c->name_str)
+	c->func_id = calloc(profile_nframes(c->p) + 1, sizeof(*c->func_id));
+	if (!c->used || !c->func_id)
 		return -ENOMEM;
 	for (i = 0; i < profile_nstacks(c->p); i++) {
 		profile_stack(c->p, i, &s);
@@ -228,34 +285,62 @@ static int frames_scan(struct pprof_ctx *c)
 	return 0;
 }
 
-/* Frame names sorted so that frames sharing a name (in different kinds) share a string. */
-static int strings_build(struct pprof_ctx *c)
+/* pprof's guess of the main binary (profile.go, massageMappings): a file, not "[vdso]" and not
+ * a shared object ("libc.so.6"). Its mapping goes first, where pprof looks for it. */
+static bool mapping_is_main(const struct gp_pmapping *m)
 {
-	size_t nf = profile_nframes(c->p), n = 0, i;
-	uint32_t *ids = malloc((nf ? nf : 1) * sizeof(*ids));
-	const char *prev = NULL;
+	const char *base = strrchr(m->file, '/'), *so;
 
-	c->strs = malloc((nf + c->o->ncomments + 1) * sizeof(*c->strs));
-	if (!ids || !c->strs) {
-		free(ids);
+	base = base ? base + 1 : m->file;
+	if (!*base || m->file[0] == '[')
+		return false;
+	so = strstr(base, ".so");
+	return !so || (so[3] && so[3] != '.' && so[3] != '_');
+}
+
+/* The pprof ids of the mappings: the first main binary's 1, the others in their order. */
+static int mappings_order(struct pprof_ctx *c)
+{
+	size_t n = profile_nmappings(c->p), i, main = n, next = 2;
+
+	c->map_new = calloc(n + 1, sizeof(*c->map_new));
+	c->map_flags = calloc(n + 1, 1);
+	if (!c->map_new || !c->map_flags)
 		return -ENOMEM;
-	}
-	for (i = 0; i < c->o->ncomments; i++)
-		c->strs[c->nstrs++] = c->o->comments[i];
-	for (i = 0; i < nf; i++)
-		if (c->used[i])
-			ids[n++] = i;
-	qsort_r(ids, n, sizeof(*ids), frame_name_cmp, (void *)c->p);
-	for (i = 0; i < n; i++) {
-		const char *name = profile_frame(c->p, ids[i]).name;
+	for (i = 0; i < n && main == n; i++) {
+		struct gp_pmapping m = profile_mapping(c->p, i);
 
-		if (!prev || strcmp(prev, name))
-			c->strs[c->nstrs++] = name;
-		c->name_str[ids[i]] = S_FIXED + c->nstrs - 1;
-		prev = name;
+		if (mapping_is_main(&m))
+			main = i;
 	}
-	free(ids);
+	for (i = 0; i < n; i++)
+		c->map_new[i] = i == main || (main == n && i == 0) ? 1 : next++;
 	return 0;
+}
+
+/* A frame's function: for a located code frame its function and source file, else the frame's
+ * name with its kind in place of a file ("[kernel]"), so that `pprof -files` tells kinds apart. */
+static uint32_t func_of(struct pprof_ctx *c, uint32_t id)
+{
+	const struct gp_ploc *l = profile_frame_loc(c->p, id);
+	struct gp_pframe f = profile_frame(c->p, id);
+	uint64_t name = str_id(c, l && l->function ? l->function : f.name);
+	uint64_t file = l && l->file ? str_id(c, l->file) : (uint64_t)kind_file[f.kind];
+	uintptr_t v = (uintptr_t)hashmap_get(&c->func_idx, name, file);
+
+	if (v)
+		return v;
+	if (hashmap_put(&c->func_idx, name, file, (void *)(uintptr_t)(c->nfuncs + 1))) {
+		c->oom = true;
+		return 0;
+	}
+	c->msg.len = 0;
+	pb_uint(&c->msg, FUNCTION_ID, c->nfuncs + 1);
+	pb_uint(&c->msg, FUNCTION_NAME, name);
+	pb_uint(&c->msg, FUNCTION_SYSTEM_NAME, name);
+	pb_uint(&c->msg, FUNCTION_FILENAME, file);
+	msg_put(c, PROFILE_FUNCTION);
+	return ++c->nfuncs;
 }
 
 static int values_compute(struct pprof_ctx *c, const struct gp_stack *s, uint64_t v[4], size_t *nv,
@@ -284,6 +369,35 @@ static int values_compute(struct pprof_ctx *c, const struct gp_stack *s, uint64_
 	return 0;
 }
 
+/* One label of the sample in c->msg: a string, or a number when str is NULL. */
+static void label_put(struct pprof_ctx *c, int key, const char *str, uint64_t num)
+{
+	c->sub.len = 0;
+	pb_uint(&c->sub, LABEL_KEY, key);
+	if (str)
+		pb_uint(&c->sub, LABEL_STR, str_id(c, str));
+	else
+		pb_uint(&c->sub, LABEL_NUM, num);
+	pb_bytes(&c->msg, SAMPLE_LABEL, c->sub.d, c->sub.len);
+}
+
+/* kind=cpu|lock-wait|..., and whose time it is: pid, tid, thread, and a wait's lock. */
+static void labels_put(struct pprof_ctx *c, const struct gp_stack *s)
+{
+	c->sub.len = 0;
+	pb_uint(&c->sub, LABEL_KEY, S_KIND);
+	pb_uint(&c->sub, LABEL_STR, kind_string[s->kind]);
+	pb_bytes(&c->msg, SAMPLE_LABEL, c->sub.d, c->sub.len);
+	if (s->tags.tid) {
+		label_put(c, S_PID, NULL, s->tags.pid);
+		label_put(c, S_TID, NULL, s->tags.tid);
+	}
+	if (s->tags.thread)
+		label_put(c, S_THREAD, s->tags.thread, 0);
+	if (s->tags.lock)
+		label_put(c, S_LOCK, s->tags.lock, 0);
+}
+
 static int sample_put(struct pprof_ctx *c, const struct gp_stack *s, struct prof_err *pe)
 {
 	uint64_t v[4];
@@ -299,12 +413,10 @@ static int sample_put(struct pprof_ctx *c, const struct gp_stack *s, struct prof
 		pb_varint(&c->ids, (uint64_t)s->frames[i] + 1);
 	for (i = 0; i < nv; i++)
 		pb_varint(&c->vals, v[i]);
-	pb_uint(&c->sub, LABEL_KEY, S_KIND);
-	pb_uint(&c->sub, LABEL_STR, kind_string[s->kind]);
 	pb_bytes(&c->msg, SAMPLE_LOCATION_ID, c->ids.d, c->ids.len);
 	pb_bytes(&c->msg, SAMPLE_VALUE, c->vals.d, c->vals.len);
-	pb_bytes(&c->msg, SAMPLE_LABEL, c->sub.d, c->sub.len);
-	if (c->ids.oom || c->vals.oom || c->sub.oom || c->msg.oom)
+	labels_put(c, s);
+	if (c->ids.oom || c->vals.oom || c->sub.oom || c->msg.oom || c->oom)
 		return prof_err_set(pe, ENOMEM, "out of memory encoding a %u-frame sample",
 				    s->depth);
 	field_put(c, PROFILE_SAMPLE, c->msg.d, c->msg.len);
@@ -336,32 +448,64 @@ static int samples_put(struct pprof_ctx *c, struct prof_err *pe)
 	return 0;
 }
 
-/* One function and one location per frame, both with the frame id + 1 as id. */
-static void functions_put(struct pprof_ctx *c)
+/*
+ * One location per frame, with the frame id + 1 as id: a located frame at its address in its
+ * mapping, with its function and source line; others at address 0, in no mapping.
+ */
+static void locations_put(struct pprof_ctx *c)
 {
 	size_t nf = profile_nframes(c->p), i;
 
-	for (i = 0; i < nf && !c->msg.oom; i++) {
+	for (i = 0; i < nf && !c->msg.oom && !c->oom; i++) {
+		const struct gp_ploc *l = profile_frame_loc(c->p, i);
+		uint32_t map = l && l->mapping <= profile_nmappings(c->p) ? l->mapping : 0;
+
 		if (!c->used[i])
 			continue;
+		c->func_id[i] = func_of(c, i);
 		c->msg.len = c->sub.len = 0;
-		pb_uint(&c->sub, LINE_FUNCTION_ID, i + 1);
+		pb_uint(&c->sub, LINE_FUNCTION_ID, c->func_id[i]);
+		pb_uint(&c->sub, LINE_LINE, l ? l->line : 0);
 		pb_uint(&c->msg, LOCATION_ID, i + 1);
+		pb_uint(&c->msg, LOCATION_MAPPING_ID, map ? c->map_new[map - 1] : 0);
+		pb_uint(&c->msg, LOCATION_ADDRESS, l ? l->address : 0);
 		pb_bytes(&c->msg, LOCATION_LINE, c->sub.d, c->sub.len);
-		if (!c->msg.oom)
-			field_put(c, PROFILE_LOCATION, c->msg.d, c->msg.len);
+		msg_put(c, PROFILE_LOCATION);
+		if (map)
+			c->map_flags[map - 1] |=
+				(l->file ? MF_FILES : 0) | (l->line ? MF_LINES : 0);
 	}
-	for (i = 0; i < nf && !c->msg.oom; i++) {
-		if (!c->used[i])
-			continue;
+}
+
+/* Every mapping, in pprof's id order: it has the functions of its locations already. */
+static void mappings_put(struct pprof_ctx *c)
+{
+	size_t n = profile_nmappings(c->p), i;
+	uint32_t *order = calloc(n + 1, sizeof(*order));
+
+	if (!order) {
+		c->oom = true;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		order[c->map_new[i] - 1] = i;
+	for (i = 0; i < n && !c->msg.oom && !c->oom; i++) {
+		uint32_t k = order[i];
+		struct gp_pmapping m = profile_mapping(c->p, k);
+
 		c->msg.len = 0;
-		pb_uint(&c->msg, FUNCTION_ID, i + 1);
-		pb_uint(&c->msg, FUNCTION_NAME, c->name_str[i]);
-		pb_uint(&c->msg, FUNCTION_SYSTEM_NAME, c->name_str[i]);
-		pb_uint(&c->msg, FUNCTION_FILENAME, kind_file[profile_frame(c->p, i).kind]);
-		if (!c->msg.oom)
-			field_put(c, PROFILE_FUNCTION, c->msg.d, c->msg.len);
+		pb_uint(&c->msg, MAPPING_ID, i + 1);
+		pb_uint(&c->msg, MAPPING_MEMORY_START, m.start);
+		pb_uint(&c->msg, MAPPING_MEMORY_LIMIT, m.limit);
+		pb_uint(&c->msg, MAPPING_FILE_OFFSET, m.offset);
+		pb_uint(&c->msg, MAPPING_FILENAME, str_id(c, m.file));
+		pb_uint(&c->msg, MAPPING_BUILD_ID, str_id(c, m.build_id));
+		pb_uint(&c->msg, MAPPING_HAS_FUNCTIONS, 1);
+		pb_uint(&c->msg, MAPPING_HAS_FILENAMES, !!(c->map_flags[k] & MF_FILES));
+		pb_uint(&c->msg, MAPPING_HAS_LINE_NUMBERS, !!(c->map_flags[k] & MF_LINES));
+		msg_put(c, PROFILE_MAPPING);
 	}
+	free(order);
 }
 
 static void trailer_put(struct pprof_ctx *c)
@@ -376,16 +520,16 @@ static void trailer_put(struct pprof_ctx *c)
 		varint_put(c, PROFILE_TIME_NANOS, c->o->time_ns);
 	if (c->o->duration_ns > 0)
 		varint_put(c, PROFILE_DURATION_NANOS, c->o->duration_ns);
+	/* a CPU sample stands for one sampling period, as in Go's CPU profiles */
 	if (c->has_cpu) {
 		value_type_put(c, PROFILE_PERIOD_TYPE, S_CPU, S_NANOSECONDS);
-		varint_put(c, PROFILE_PERIOD, profile_unit_is_ns(c->p) ? 1 : c->o->period_ns);
+		varint_put(c, PROFILE_PERIOD, c->o->period_ns ? c->o->period_ns : 1);
 	} else {
 		value_type_put(c, PROFILE_PERIOD_TYPE, S_CONTENTIONS, S_COUNT);
 		varint_put(c, PROFILE_PERIOD, 1);
 	}
-	/* Comments are the first strings after the fixed head. */
 	for (i = 0; i < c->o->ncomments; i++)
-		varint_put(c, PROFILE_COMMENT, S_FIXED + i);
+		varint_put(c, PROFILE_COMMENT, str_id(c, c->o->comments[i]));
 	varint_put(c, PROFILE_DEFAULT_SAMPLE_TYPE, c->has_wait ? S_DELAY : S_CPU);
 }
 
@@ -406,27 +550,39 @@ static int opts_check(const struct gp_profile *p, const struct gp_pprof_opts *o,
 static void ctx_free(struct pprof_ctx *c)
 {
 	free(c->used);
-	free(c->name_str);
+	free(c->func_id);
+	free(c->map_new);
+	free(c->map_flags);
 	free(c->strs);
+	hashmap_free(&c->str_idx);
+	hashmap_free(&c->func_idx);
 	free(c->msg.d);
 	free(c->ids.d);
 	free(c->vals.d);
 	free(c->sub.d);
 }
 
+/*
+ * Comments are interned first, so that they are the first strings after the fixed head; the
+ * string table goes last, once every other message has named its strings.
+ */
 static int pprof_emit(struct pprof_ctx *c, struct prof_err *pe)
 {
+	size_t i;
 	int err;
 
-	if (frames_scan(c) || strings_build(c))
+	for (i = 0; i < c->o->ncomments; i++)
+		str_id(c, c->o->comments[i]);
+	if (frames_scan(c) || mappings_order(c) || c->oom)
 		return prof_err_set(pe, ENOMEM, "out of memory indexing %zu frames for pprof",
 				    profile_nframes(c->p));
 	err = samples_put(c, pe);
 	if (err)
 		return err;
-	functions_put(c);
+	locations_put(c);
+	mappings_put(c);
 	trailer_put(c);
-	if (c->msg.oom || c->sub.oom)
+	if (c->msg.oom || c->sub.oom || c->oom)
 		return prof_err_set(pe, ENOMEM, "out of memory encoding pprof functions");
 	return 0;
 }
@@ -441,6 +597,8 @@ int pprof_write(const struct gp_profile *p, const struct gp_pprof_opts *opts, st
 	err = opts_check(p, c.o, pe);
 	if (err)
 		return err;
+	hashmap_init(&c.str_idx);
+	hashmap_init(&c.func_idx);
 	err = pprof_emit(&c, pe);
 	ctx_free(&c);
 	return err;

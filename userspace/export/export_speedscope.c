@@ -1,32 +1,60 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include "export/export_speedscope.h"
 #include "export/json.h"
 
-/* Every distinct root frame (a thread's comm) becomes one profile of the stacks under it. */
-static int roots_collect(const struct gp_profile *p, uint32_t **roots, size_t *n)
+/* Which thread a stack is: its tid, or for a stack without one (read from a folded file) its
+ * root frame, the comm. */
+struct ss_thread {
+	uint32_t pid, tid, root;
+};
+
+static bool ss_same(const struct ss_thread *a, const struct gp_stack *st)
+{
+	return st->tags.tid ? a->tid == st->tags.tid && a->pid == st->tags.pid
+			    : !a->tid && a->root == st->frames[0];
+}
+
+/* Every distinct thread becomes one profile of its stacks, in order of first appearance. */
+static int threads_collect(const struct gp_profile *p, struct ss_thread **th, size_t *n)
 {
 	size_t i, j, ns = profile_nstacks(p);
 	struct gp_stack st;
 
 	*n = 0;
-	*roots = calloc(ns ? ns : 1, sizeof(**roots));
-	if (!*roots)
+	*th = calloc(ns ? ns : 1, sizeof(**th));
+	if (!*th)
 		return -ENOMEM;
 	for (i = 0; i < ns; i++) {
 		profile_stack(p, i, &st);
 		if (!st.depth)
 			continue;
-		for (j = 0; j < *n && (*roots)[j] != st.frames[0]; j++)
+		for (j = 0; j < *n && !ss_same(&(*th)[j], &st); j++)
 			;
 		if (j == *n)
-			(*roots)[(*n)++] = st.frames[0];
+			(*th)[(*n)++] = (struct ss_thread){st.tags.pid, st.tags.tid, st.frames[0]};
 	}
 	return 0;
 }
 
-static void profile_of_root(struct gp_json *j, const struct gp_profile *p, uint32_t root)
+/* "worker-0 (4242)": threads of one name told apart by their tid. */
+static void profile_name(struct gp_json *j, const struct gp_profile *p, const struct ss_thread *t)
+{
+	const char *name = profile_frame(p, t->root).name;
+	char buf[160];
+
+	if (!t->tid) {
+		json_kstr(j, "name", name);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s (%u)", name, t->tid);
+	json_kstr(j, "name", buf);
+}
+
+static void profile_of_thread(struct gp_json *j, const struct gp_profile *p,
+			      const struct ss_thread *t)
 {
 	size_t i, k, ns = profile_nstacks(p);
 	uint64_t total = 0;
@@ -34,12 +62,12 @@ static void profile_of_root(struct gp_json *j, const struct gp_profile *p, uint3
 
 	for (i = 0; i < ns; i++) {
 		profile_stack(p, i, &st);
-		if (st.depth && st.frames[0] == root)
+		if (st.depth && ss_same(t, &st))
 			total += st.weight;
 	}
 	json_obj_begin(j);
 	json_kstr(j, "type", "sampled");
-	json_kstr(j, "name", profile_frame(p, root).name);
+	profile_name(j, p, t);
 	json_kstr(j, "unit", profile_unit_is_ns(p) ? "nanoseconds" : "none");
 	json_ku64(j, "startValue", 0);
 	json_ku64(j, "endValue", total);
@@ -47,7 +75,7 @@ static void profile_of_root(struct gp_json *j, const struct gp_profile *p, uint3
 	json_arr_begin(j);
 	for (i = 0; i < ns; i++) {
 		profile_stack(p, i, &st);
-		if (!st.depth || st.frames[0] != root)
+		if (!st.depth || !ss_same(t, &st))
 			continue;
 		json_arr_begin(j);
 		for (k = 1; k < st.depth; k++)
@@ -59,7 +87,7 @@ static void profile_of_root(struct gp_json *j, const struct gp_profile *p, uint3
 	json_arr_begin(j);
 	for (i = 0; i < ns; i++) {
 		profile_stack(p, i, &st);
-		if (st.depth && st.frames[0] == root)
+		if (st.depth && ss_same(t, &st))
 			json_u64(j, st.weight);
 	}
 	json_arr_end(j);
@@ -68,11 +96,11 @@ static void profile_of_root(struct gp_json *j, const struct gp_profile *p, uint3
 
 int speedscope_write(const struct gp_profile *p, const char *name, FILE *f, struct prof_err *pe)
 {
+	struct ss_thread *threads;
 	struct gp_json j;
-	uint32_t *roots;
 	size_t n, i;
 
-	if (roots_collect(p, &roots, &n))
+	if (threads_collect(p, &threads, &n))
 		return prof_err_set(pe, ENOMEM, "out of memory");
 	json_init(&j, f);
 	json_obj_begin(&j);
@@ -93,9 +121,9 @@ int speedscope_write(const struct gp_profile *p, const char *name, FILE *f, stru
 	json_key(&j, "profiles");
 	json_arr_begin(&j);
 	for (i = 0; i < n; i++)
-		profile_of_root(&j, p, roots[i]);
+		profile_of_thread(&j, p, &threads[i]);
 	json_arr_end(&j);
 	json_obj_end(&j);
-	free(roots);
+	free(threads);
 	return ferror(f) ? prof_err_set(pe, EIO, "write error") : 0;
 }

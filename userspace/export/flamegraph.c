@@ -593,13 +593,13 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+static const enum fg_class by_sample[GP_SK_COUNT] = {
+	[GP_SK_CPU] = FC_CPU,	  [GP_SK_LOCK_WAIT] = FC_LOCK_WAIT, [GP_SK_RUNQ_WAIT] = FC_RUNQ,
+	[GP_SK_SLEEP] = FC_SLEEP, [GP_SK_WAKER] = FC_WOKEN,
+};
+
 static enum fg_class node_class(const struct fg_svg *s, const struct fg_node *n)
 {
-	static const enum fg_class by_sample[GP_SK_COUNT] = {
-		[GP_SK_CPU] = FC_CPU,	     [GP_SK_LOCK_WAIT] = FC_LOCK_WAIT,
-		[GP_SK_RUNQ_WAIT] = FC_RUNQ, [GP_SK_SLEEP] = FC_SLEEP,
-		[GP_SK_WAKER] = FC_WOKEN,
-	};
 	int k, top = 0;
 
 	if (n->frame == ROOT_FRAME)
@@ -624,6 +624,7 @@ static enum fg_class node_class(const struct fg_svg *s, const struct fg_node *n)
 
 static void colour_put(struct gz_writer *w, enum fg_class c, const char *name)
 {
+	/* name varies the colour a little, so that neighbours of one class stand apart */
 	const struct fg_palette *pl = &palettes[c];
 	uint64_t h = name ? profile_hash_bytes(name, strlen(name), 0) : 0x808080;
 	unsigned v1 = h & 0xff, v2 = (h >> 8) & 0xff, v3 = (h >> 16) & 0xff;
@@ -670,20 +671,68 @@ static void label_put(const struct fg_svg *s, const char *name, double wpx)
 	gzwriter_puts(s->w, "..");
 }
 
-static void frame_put(struct fg_svg *s, const struct fg_node *n)
+/* A code frame coloured by its sample kind, where stacks of several kinds meet in it. */
+static bool node_split(const struct fg_node *n, enum fg_class c)
+{
+	int k, kinds = 0;
+
+	if (c != FC_CPU && c != FC_LOCK_WAIT && c != FC_RUNQ && c != FC_SLEEP && c != FC_WOKEN)
+		return false;
+	for (k = 0; k < GP_SK_COUNT; k++)
+		kinds += n->kw[k] != 0;
+	return kinds > 1;
+}
+
+/*
+ * Such a frame is filled with a band per kind, the largest first (an off view's leaf: its
+ * blocked time, then the run-queue wait after it), as hard stops of a gradient over the frame's
+ * own box: a zoom that rescales the frame rescales the bands with it.
+ */
+static void split_put(struct fg_svg *s, const struct fg_node *n, size_t id, const char *name)
+{
+	bool done[GP_SK_COUNT] = {false};
+	uint64_t at = 0;
+	int i, k, top;
+
+	gzwriter_printf(s->w, "<linearGradient id=\"k%zu\">", id);
+	for (i = 0; i < GP_SK_COUNT; i++) {
+		for (top = -1, k = 0; k < GP_SK_COUNT; k++)
+			if (!done[k] && n->kw[k] && (top < 0 || n->kw[k] > n->kw[top]))
+				top = k;
+		if (top < 0)
+			break;
+		done[top] = true;
+		s->classes |= 1u << by_sample[top];
+		gzwriter_printf(s->w, "<stop offset=\"%.4f\" stop-color=\"", (double)at / n->w);
+		colour_put(s->w, by_sample[top], name);
+		at += n->kw[top];
+		gzwriter_printf(s->w, "\"/><stop offset=\"%.4f\" stop-color=\"", (double)at / n->w);
+		colour_put(s->w, by_sample[top], name);
+		gzwriter_puts(s->w, "\"/>");
+	}
+	gzwriter_puts(s->w, "</linearGradient>");
+}
+
+static void frame_put(struct fg_svg *s, const struct fg_node *n, size_t id)
 {
 	const char *name = n->frame == ROOT_FRAME ? "all" : profile_frame(s->p, n->frame).name;
 	enum fg_class c = node_class(s, n);
 	double x = XPAD + s->fullw * ((double)n->x / s->total);
 	double wpx = s->fullw * ((double)n->w / s->total);
 	unsigned y = s->bottom - (n->depth + 1) * s->o->frame_height;
+	bool split = node_split(n, c);
 
 	s->classes |= 1u << c;
 	gzwriter_puts(s->w, "<g>");
 	title_put(s, n, name);
+	if (split)
+		split_put(s, n, id, name);
 	gzwriter_printf(s->w, "<rect x=\"%.2f\" y=\"%u\" width=\"%.2f\" height=\"%u\" fill=\"", x,
 			y, wpx, s->o->frame_height - 1);
-	colour_put(s->w, c, c == FC_ROOT ? NULL : name);
+	if (split)
+		gzwriter_printf(s->w, "url(#k%zu)", id);
+	else
+		colour_put(s->w, c, c == FC_ROOT ? NULL : name);
 	gzwriter_printf(s->w, "\" rx=\"2\" ry=\"2\"/><text x=\"%.2f\" y=\"%.1f\">", x + 3,
 			y + s->o->frame_height / 2.0 + s->o->font_size * 0.35);
 	label_put(s, name, wpx);
@@ -751,13 +800,17 @@ static void titles_put(struct fg_svg *s)
 		XPAD, s->title_y, s->o->width - XPAD, s->title_y);
 }
 
-/* The legend lists the colour classes drawn, so it can only be written after the frames. */
+/* The legend lists the colour classes drawn, so it can only be written after the frames, and
+ * every sample kind the profile holds, even one that no frame is mostly made of. */
 static void legend_put(struct fg_svg *s)
 {
 	unsigned box = s->o->font_size;
 	double x = XPAD;
-	int c;
+	int c, k;
 
+	for (k = 0; k < GP_SK_COUNT; k++)
+		if (profile_kind_total(s->p, k))
+			s->classes |= 1u << by_sample[k];
 	gzwriter_puts(s->w, "<g id=\"legend\">\n");
 	for (c = FC_ROOT + 1; c < FC_COUNT; c++) {
 		if (!(s->classes & (1u << c)))
@@ -781,7 +834,7 @@ static void svg_put(struct fg_svg *s)
 	titles_put(s);
 	gzwriter_puts(s->w, "<g id=\"frames\">\n");
 	for (i = 0; i < s->l->nnodes; i++)
-		frame_put(s, &s->l->nodes[i]);
+		frame_put(s, &s->l->nodes[i], i);
 	gzwriter_puts(s->w, "</g>\n");
 	legend_put(s);
 	if (!s->l->nnodes)

@@ -90,32 +90,72 @@ static void u64_write(struct gz_writer *w, uint64_t v)
 	gzwriter_write(w, tmp + i, sizeof(tmp) - i);
 }
 
-int folded_emit(const struct gp_profile *p, struct gz_writer *w, struct prof_err *pe)
+/*
+ * The weight of each group of stacks with the same frames: the format has no sample kind nor
+ * thread, so the blocked time of a stack and the run-queue wait after it, or seven threads of one
+ * name in one place, are one line. *group is malloc'd, group[i] the group of stack i.
+ */
+static int groups_weigh(const struct gp_profile *p, uint32_t **group, uint64_t **weight,
+			struct prof_err *pe)
 {
-	struct esc_names e;
+	size_t ns = profile_nstacks(p), ng = 0, i;
 	struct gp_stack s;
-	size_t i, j;
 	int err;
 
-	err = names_escape(p, &e, pe);
-	if (err)
-		return err;
-	for (i = 0; i < profile_nstacks(p); i++) {
+	*group = malloc((ns ? ns : 1) * sizeof(**group));
+	*weight = calloc(ns ? ns : 1, sizeof(**weight));
+	if (!*group || !*weight)
+		return prof_err_set(pe, ENOMEM, "out of memory grouping %zu stacks", ns);
+	err = profile_stack_groups(p, *group, &ng, pe);
+	for (i = 0; !err && i < ns; i++) {
 		profile_stack(p, i, &s);
-		for (j = 0; j < s.depth; j++) {
-			uint32_t f = s.frames[j];
-
-			if (j)
-				gzwriter_putc(w, ';');
-			gzwriter_write(w, e.buf + e.off[f], e.off[f + 1] - e.off[f]);
-		}
-		gzwriter_putc(w, ' ');
-		u64_write(w, s.weight);
-		gzwriter_putc(w, '\n');
+		(*weight)[(*group)[i]] += s.weight;
 	}
+	return err;
+}
+
+static void line_write(struct gz_writer *w, const struct esc_names *e, const struct gp_stack *s,
+		       uint64_t weight)
+{
+	size_t j;
+
+	for (j = 0; j < s->depth; j++) {
+		uint32_t f = s->frames[j];
+
+		if (j)
+			gzwriter_putc(w, ';');
+		gzwriter_write(w, e->buf + e->off[f], e->off[f + 1] - e->off[f]);
+	}
+	gzwriter_putc(w, ' ');
+	u64_write(w, weight);
+	gzwriter_putc(w, '\n');
+}
+
+int folded_emit(const struct gp_profile *p, struct gz_writer *w, struct prof_err *pe)
+{
+	uint32_t *group = NULL, next = 0;
+	uint64_t *weight = NULL;
+	struct esc_names e = {0};
+	struct gp_stack s;
+	size_t i;
+	int err;
+
+	err = groups_weigh(p, &group, &weight, pe);
+	if (!err)
+		err = names_escape(p, &e, pe);
+	/* a group is written at its first stack: groups are numbered in that order */
+	for (i = 0; !err && i < profile_nstacks(p); i++) {
+		if (group[i] != next)
+			continue;
+		next++;
+		profile_stack(p, i, &s);
+		line_write(w, &e, &s, weight[group[i]]);
+	}
+	free(group);
+	free(weight);
 	free(e.buf);
 	free(e.off);
-	return 0;
+	return err;
 }
 
 int folded_write_fp(const struct gp_profile *p, FILE *fp, struct prof_err *pe)

@@ -18,10 +18,12 @@
  * are removed, an empty name becomes "[unknown]", and a trailing "_[x]" that is part of a name
  * (not our annotation) is written "_(x)" so that it is not read back as one.
  *
- * The sample kind is not part of the format. Reading assigns: GP_SK_WAKER to stacks with a
- * waker frame, the caller's kind to the others; with GP_SK_LOCK_WAIT the unannotated leaf of a
- * stack of two or more frames becomes the GP_FK_LOCK frame. Stacks that differ only in sample
- * kind are therefore merged by a write/read round trip; write one file per view to keep them.
+ * Neither the sample kind nor the thread is part of the format: writing merges the stacks with
+ * the same frames into one line (an off view's blocked time and the run-queue wait after it,
+ * seven threads of one name at one place), in the order of their first stack. Reading assigns:
+ * GP_SK_WAKER to stacks with a waker frame, the caller's kind to the others; with
+ * GP_SK_LOCK_WAIT the unannotated leaf of a stack of two or more frames becomes the GP_FK_LOCK
+ * frame. Write one file per view to keep the kinds apart.
  * Counts are not written either: reading sets count = weight for "samples" profiles and 1 per
  * line for "nanoseconds" ones.
  */

@@ -31,7 +31,7 @@ struct html_writer {
 /* What ended a block, in the data: 0 nothing, these labels from 1, then thread lanes. */
 static const uint32_t html_waker_labels[] = {
 	GP_WAKER_TIMEOUT, GP_WAKER_SIGNAL, GP_WAKER_NONE,  GP_WAKER_UNSEEN,
-	GP_WAKER_ONGOING, GP_WAKER_IRQ,	   GP_WAKER_TIMER,
+	GP_WAKER_ONGOING, GP_WAKER_IRQ,	   GP_WAKER_TIMER, GP_WAKER_UNKNOWN,
 };
 
 #define HTML_NLABELS (sizeof(html_waker_labels) / sizeof(html_waker_labels[0]))

@@ -60,11 +60,44 @@ void json_arr_end(struct gp_json *j)
 	json_close(j, ']');
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong forms, no surrogates,
+ * nothing above U+10FFFF), 0 when the byte at s does not start one.
+ */
+static size_t json_utf8_len(const unsigned char *s)
+{
+	uint32_t cp, min;
+	size_t n, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f, min = 0x80;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f, min = 0x800;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : n;
+}
+
+/*
+ * Comms, paths and symbols are bytes from the traced program, not always UTF-8, and JSON text
+ * must be: a byte that is not part of a well-formed sequence is written as the four characters
+ * \xHH (JSON "\\xff"), which says which byte it was where U+FFFD would not.
+ */
 static void json_escaped(FILE *f, const char *s)
 {
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n;
+
 	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = *s;
+	for (; u && *u; u++) {
+		unsigned char c = *u;
 
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
@@ -74,8 +107,14 @@ static void json_escaped(FILE *f, const char *s)
 			fputs("\\t", f);
 		else if (c < 0x20 || c == 0x7f)
 			fprintf(f, "\\u%04x", c);
-		else
+		else if (c < 0x80)
 			fputc(c, f);
+		else if ((n = json_utf8_len(u))) {
+			fwrite(u, 1, n, f);
+			u += n - 1;
+		} else {
+			fprintf(f, "\\\\x%02x", c);
+		}
 	}
 	fputc('"', f);
 }

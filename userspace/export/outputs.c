@@ -142,6 +142,7 @@ static int profile_output_pprof(const struct gp_report *r, uint64_t period, stru
 		return 1;
 	}
 	po.period_ns = period;
+	po.time_ns = (int64_t)r->start_wall_ns;
 	po.duration_ns = r->end_ts - r->start_ts;
 	po.comments = comments;
 	po.ncomments = 2;

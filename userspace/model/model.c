@@ -293,6 +293,20 @@ static uint64_t thread_runq_trim(struct gp_thread *t, uint64_t excess)
 }
 
 /*
+ * The run-queue wait after a block or a preemption weighs at the stack the thread left the CPU
+ * in, every part of it: a second wakeup while runnable, or the end of the trace, closes a part
+ * without ending the wait.
+ */
+static void runq_prof(struct gp_model *m, struct gp_thread *t, enum gp_prof_kind kind, uint64_t d,
+		      bool ends)
+{
+	if (t->offcpu_stack)
+		prof_add(m, t, kind, t->offcpu_stack, d);
+	if (ends)
+		t->offcpu_stack = 0;
+}
+
+/*
  * Close the thread's current interval at ts and move it to a new state. ran is the kernel's
  * runtime for an interval on CPU, RAN_UNKNOWN to charge the whole interval as running.
  */
@@ -319,15 +333,13 @@ static void thread_transition_ran(struct gp_model *m, struct gp_thread *t, uint6
 		t->bucket[GP_B_RUNQ_WAKE] += d;
 		t->wait_bucket = GP_B_RUNQ_WAKE;
 		t->wait_len = d;
-		if (t->offcpu_stack && next != GP_TS_RUNQ_WAKE) {
-			prof_add(m, t, GP_PK_RUNQ, t->offcpu_stack, d);
-			t->offcpu_stack = 0;
-		}
+		runq_prof(m, t, GP_PK_RUNQ, d, next != GP_TS_RUNQ_WAKE);
 		break;
 	case GP_TS_RUNQ_PREEMPT:
 		t->bucket[GP_B_RUNQ_PREEMPT] += d;
 		t->wait_bucket = GP_B_RUNQ_PREEMPT;
 		t->wait_len = d;
+		runq_prof(m, t, GP_PK_PREEMPT, d, next != GP_TS_RUNQ_PREEMPT);
 		break;
 	case GP_TS_BLOCKED:
 		t->wait_len = 0;
@@ -736,7 +748,7 @@ static void on_stackref(struct gp_model *m, const struct gp_ev_stackref *e)
 		return;
 	}
 	if (t && e->kind == GP_STK_OFFCPU) {
-		if (t->state == GP_TS_BLOCKED)
+		if (t->state == GP_TS_BLOCKED || t->state == GP_TS_RUNQ_PREEMPT)
 			t->offcpu_stack = e->stack_id + 1;
 		return;
 	}

@@ -19,6 +19,7 @@ enum gp_prof_kind {
 	GP_PK_RUNQ, /* runnable after that block's wakeup, ns */
 	GP_PK_LOCKWAIT, /* a futex wait's duration at its waiter stack, with the word (lock view) */
 	GP_PK_WAKE, /* the same joined to the stack of the thread that woke it (wake view) */
+	GP_PK_PREEMPT, /* runnable after being preempted, ns, at the stack it was preempted in */
 	GP_PK_COUNT,
 };
 

@@ -10,7 +10,8 @@
  * Chunks, in the order a recorder writes them:
  *   META    once, first: ncpus, freq, flags, start_ts, wall-clock start, argv, host, kernel
  *   STACKS  the stacks interned since the previous one, in id order (first id, count, frames)
- *   NAMES   name facts added or changed since the previous one (symbolize/nametab.h)
+ *   NAMES   name facts added or changed since the previous one (symbolize/nametab.h): count,
+ *           then each as kind, tgid, addr, rc, name, obj, num[0], num[1]
  *   EVENTS  decoded events in stream order, stored by field (see recfmt_events_encode)
  *   END     once, last: end_ts, exit status, the source's totals, unwind stops
  * A recording is written as it goes: a recorder killed at any point leaves a file whose
@@ -24,7 +25,10 @@
 #include "util/bytes.h"
 
 #define GP_REC_MAGIC "GILPROF\n"
-/* 2: switch records stored as changes per thread; 3: an exit carries its process's peak RSS */
+/*
+ * 2: switch records stored as changes per thread; 3: an exit carries its process's peak RSS,
+ * func and mapping name facts, with two numbers each
+ */
 #define GP_REC_VERSION 3
 #define GP_REC_HDR_LEN 16
 #define GP_REC_CHUNK_MAGIC 0x4b435047u /* "GPCK" */

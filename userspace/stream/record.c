@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 #include "util/version.h"
 #include "stream/recfmt.h"
@@ -144,7 +143,6 @@ static int rec_thread_start(struct gp_recorder *r)
 struct gp_recorder *recorder_start(int fd, const char *path, const struct gp_rec_meta *m)
 {
 	struct gp_recorder *r = calloc(1, sizeof(*r));
-	struct timespec now;
 	struct utsname u;
 	size_t argc = 0, i;
 	int err;
@@ -157,7 +155,6 @@ struct gp_recorder *recorder_start(int fd, const char *path, const struct gp_rec
 	r->path = path;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
-	clock_gettime(CLOCK_REALTIME, &now);
 	if (uname(&u))
 		memset(&u, 0, sizeof(u));
 	while (m->argv[argc])
@@ -167,7 +164,7 @@ struct gp_recorder *recorder_start(int fd, const char *path, const struct gp_rec
 	bytes_u32(&r->raw, m->freq);
 	bytes_u32(&r->raw, (m->lines ? GP_REC_F_LINES : 0) | (m->attached ? GP_REC_F_ATTACHED : 0));
 	bytes_u64(&r->raw, m->start_ts);
-	bytes_u64(&r->raw, (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec);
+	bytes_u64(&r->raw, m->start_wall_ns);
 	bytes_u32(&r->raw, (uint32_t)argc);
 	for (i = 0; i < argc; i++)
 		bytes_str(&r->raw, m->argv[i]);
@@ -243,6 +240,8 @@ static void put_names(struct gp_recorder *r, const struct gp_nametab *t, struct 
 		bytes_u32(b, (uint32_t)e->rc);
 		bytes_str(b, e->name);
 		bytes_str(b, e->obj);
+		bytes_u64(b, e->num[0]);
+		bytes_u64(b, e->num[1]);
 		count++;
 	}
 	if (!b->oom)

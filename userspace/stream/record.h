@@ -20,6 +20,7 @@ struct gp_rec_meta {
 	unsigned ncpus, freq;
 	bool lines, attached;
 	uint64_t start_ts;
+	uint64_t start_wall_ns; /* the same moment on CLOCK_REALTIME */
 	char *const *argv;
 };
 

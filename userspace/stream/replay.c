@@ -49,7 +49,7 @@ static int get_meta(struct replay *rp, struct gp_cursor *c)
 		return -EINVAL;
 	t->freq = freq;
 	t->start_ts = rp->last_ts = start_ts;
-	rp->info->wall_start_ns = wall;
+	t->start_wall_ns = rp->info->wall_start_ns = wall;
 	t->lines = flags & GP_REC_F_LINES;
 	t->attached = flags & GP_REC_F_ATTACHED;
 	t->argv = calloc(argc + 1, sizeof(*t->argv));
@@ -112,21 +112,26 @@ static int get_stacks(struct replay *rp, struct gp_cursor *c)
 	return 0;
 }
 
+#define NAME_LEN 512 /* as nametab.h keeps them */
+
 /* One name fact: 0, or -EINVAL when it is out of range or cut short. */
-static int name_take(struct gp_cursor *c, struct gp_name *e, char name[512], char obj[128])
+static int name_take(struct gp_cursor *c, struct gp_name *e, char name[NAME_LEN],
+		     char obj[NAME_LEN])
 {
 	e->kind = cursor_u32(c);
 	e->tgid = cursor_u32(c);
 	e->addr = cursor_u64(c);
 	e->rc = (int32_t)cursor_u32(c);
-	cursor_str(c, name, 512);
-	cursor_str(c, obj, 128);
+	cursor_str(c, name, NAME_LEN);
+	cursor_str(c, obj, NAME_LEN);
+	e->num[0] = cursor_u64(c);
+	e->num[1] = cursor_u64(c);
 	return c->bad || e->kind >= GP_NK_COUNT ? -EINVAL : 0;
 }
 
 static int names_check(struct gp_cursor c, uint32_t n)
 {
-	char name[512], obj[128];
+	char name[NAME_LEN], obj[NAME_LEN];
 	struct gp_name e;
 	uint32_t i;
 
@@ -139,13 +144,13 @@ static int names_check(struct gp_cursor c, uint32_t n)
 static int get_names(struct replay *rp, struct gp_cursor *c)
 {
 	uint32_t n = cursor_u32(c), i;
-	char name[512], obj[128];
+	char name[NAME_LEN], obj[NAME_LEN];
 	struct gp_name e;
 	int err = c->bad ? -EINVAL : names_check(*c, n);
 
 	for (i = 0; i < n && !err; i++) {
 		name_take(c, &e, name, obj);
-		err = nametab_put(rp->t->names, e.kind, e.tgid, e.addr, e.rc, name, obj);
+		err = nametab_put_num(rp->t->names, e.kind, e.tgid, e.addr, e.rc, name, obj, e.num);
 	}
 	return err;
 }

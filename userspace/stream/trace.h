@@ -34,6 +34,7 @@ struct gp_trace {
 	struct gp_nametab *names;
 	struct gp_trace_stats stats;
 	uint64_t start_ts, end_ts;
+	uint64_t start_wall_ns; /* start_ts on CLOCK_REALTIME, ns since the epoch (pprof's time) */
 	int exit_status; /* shell-style; -1 when unknown (attached, or a truncated recording) */
 	uint64_t unwind_stops[GP_UNWIND_STOPS]; /* why DWARF unwinds ended */
 	char **argv; /* the traced command, NULL-terminated; for an attach "pid 123,456" */

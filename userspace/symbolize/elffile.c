@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -53,6 +55,35 @@ int elffile_begin(int fd, Elf **elfp)
 	}
 	*elfp = elf;
 	return 0;
+}
+
+int elffile_build_id(const struct gp_mapping *m, char *hex, size_t len)
+{
+	const unsigned char *id;
+	const void *raw;
+	ssize_t n, i;
+	size_t used = 0;
+	Elf *elf;
+	int fd = elffile_fd_borrow(m), err;
+
+	if (!len)
+		return -EINVAL;
+	hex[0] = 0;
+	if (fd < 0)
+		return fd == -ENOMEM ? fd : -ENOENT;
+	err = elffile_begin(fd, &elf);
+	if (!err) {
+		n = dwelf_elf_gnu_build_id(elf, &raw);
+		id = raw;
+		for (i = 0; i < n && used + 3 <= len; i++)
+			used += snprintf(hex + used, len - used, "%02x", id[i]);
+		err = n <= 0 ? -ENOENT : i < n ? -ENOSPC : 0;
+		if (err)
+			hex[0] = 0;
+		elf_end(elf);
+	}
+	elffile_fd_return(m, fd);
+	return err && err != -ENOMEM && err != -ENOSPC ? -ENOENT : err;
 }
 
 /*

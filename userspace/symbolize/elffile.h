@@ -36,6 +36,14 @@ int elffile_fd_dup(const struct gp_mapping *m);
 int elffile_begin(int fd, Elf **elfp);
 
 /*
+ * The GNU build ID of the ELF file of m in lower-case hex, into hex[len]: what tells one build of
+ * a file from another (pprof's Mapping.build_id). Returns 0; -ENOENT when the file has none, is
+ * not ELF or cannot be reached, -ENOSPC when it does not fit (hex is then ""); -EINVAL for an
+ * empty buffer.
+ */
+int elffile_build_id(const struct gp_mapping *m, char *hex, size_t len);
+
+/*
  * Open the ELF file at path, a name the traced program chose: with the invoking user's rights and
  * regular files only, never opening a FIFO or device (asuser.h). Returns 0 with *fdp and *elfp
  * for the caller to close and elf_end(), -ENOMEM or -EMFILE, -ENOENT for anything that cannot be

@@ -8,6 +8,7 @@
 #include "util/hashmap.h"
 #include "symbolize/cpython.h"
 #include "symbolize/dwarfnames.h"
+#include "symbolize/elffile.h"
 #include "symbolize/ksyms.h"
 #include "symbolize/srclines.h"
 #include "model/model.h"
@@ -270,17 +271,83 @@ int locknames_line(void *ctx, uint32_t tgid, uint64_t pc, char *buf, size_t len)
 	return srclines_lookup(ln->lines, loc.obj, loc.vaddr, buf, len);
 }
 
+static const struct gp_ksyms *kernel_syms(struct gp_locknames *ln)
+{
+	if (!ln->ksyms && !ln->ksyms_err)
+		ln->ksyms_err = ksyms_load(NULL, &ln->ksyms) ? -1 : 0;
+	return ln->ksyms;
+}
+
 int locknames_kernel(void *ctx, uint64_t addr, char *buf, size_t len)
 {
 	struct gp_locknames *ln = ctx;
 
-	if (!ln->ksyms && !ln->ksyms_err)
-		ln->ksyms_err = ksyms_load(NULL, &ln->ksyms) ? -1 : 0;
-	if (!ln->ksyms) {
+	if (!kernel_syms(ln)) {
 		snprintf(buf, len, "[kernel] 0x%" PRIx64, addr);
 		return 1;
 	}
 	return ksyms_name(ln->ksyms, addr, buf, len);
+}
+
+/* A kernel function as ksyms_name() names it, less the offset: "futex_wait", "f [module]". */
+static void kernel_func(struct gp_locknames *ln, uint64_t addr, struct gp_func_fact *out)
+{
+	const struct gp_ksym *k = kernel_syms(ln) ? ksyms_find(ln->ksyms, addr) : NULL;
+
+	if (!ln->ksyms)
+		snprintf(out->name, sizeof(out->name), "[kernel] 0x%" PRIx64, addr);
+	else if (!k)
+		snprintf(out->name, sizeof(out->name), "0x%" PRIx64, addr);
+	else if (k->module)
+		snprintf(out->name, sizeof(out->name), "%s [%s]", k->name, k->module);
+	else
+		snprintf(out->name, sizeof(out->name), "%s", k->name);
+}
+
+int locknames_func(void *ctx, uint32_t tgid, uint64_t pc, bool lines, struct gp_func_fact *out)
+{
+	struct gp_locknames *ln = ctx;
+	const struct gp_procmaps *pm;
+	struct gp_addr_loc loc;
+
+	memset(out, 0, sizeof(*out));
+	if (!tgid) {
+		kernel_func(ln, pc, out);
+		return 0;
+	}
+	pm = snap_for(ln, tgid, pc);
+	if (!pm) {
+		snprintf(out->name, sizeof(out->name), "0x%" PRIx64, pc);
+		return 1;
+	}
+	symbolizer_name_function(ln->sym, pm, pc, out->name, sizeof(out->name));
+	if (symbolizer_locate(ln->sym, pm, pc, &loc) || !loc.map)
+		return 0;
+	/* a file, or a mapping the kernel names ("[vdso]"): not anonymous memory */
+	if (!mapping_is_anon(loc.map))
+		out->map_start = loc.map->start;
+	if (lines && loc.elf && loc.obj &&
+	    srclines_lookup_path(ln->lines, loc.obj, loc.vaddr, out->file, sizeof(out->file),
+				 &out->line))
+		out->file[0] = 0;
+	return 0;
+}
+
+int locknames_mapping(void *ctx, uint32_t tgid, uint64_t start, struct gp_map_fact *out)
+{
+	struct gp_locknames *ln = ctx;
+	const struct gp_procmaps *pm = snap_for(ln, tgid, start);
+	const struct gp_mapping *m = pm ? procmaps_find(pm, start) : NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (!m || m->start != start)
+		return -ENOENT;
+	snprintf(out->path, sizeof(out->path), "%s", m->path);
+	out->limit = m->end;
+	out->offset = m->pgoff;
+	if (mapping_is_file(m))
+		elffile_build_id(m, out->build_id, sizeof(out->build_id));
+	return 0;
 }
 
 const struct gp_procmaps *locknames_maps(struct gp_locknames *ln, uint32_t tgid, uint64_t addr)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "model/event.h"
+#include "symbolize/nametab.h"
 
 struct gp_locknames;
 struct gp_model;
@@ -30,6 +31,11 @@ int locknames_code(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t le
 int locknames_line(void *ctx, uint32_t tgid, uint64_t pc, char *buf, size_t len);
 /* Name a kernel address from /proc/kallsyms (loaded on first use). */
 int locknames_kernel(void *ctx, uint64_t addr, char *buf, size_t len);
+/* A gp_namer's func: the function of a code address (tgid 0: the kernel's) without offset, its
+ * mapping and, with lines, its source file and line. 0, or 1 when no snapshot maps it. */
+int locknames_func(void *ctx, uint32_t tgid, uint64_t pc, bool lines, struct gp_func_fact *out);
+/* A gp_namer's mapping: the mapping of the process that starts at start. 0 or -ENOENT. */
+int locknames_mapping(void *ctx, uint32_t tgid, uint64_t start, struct gp_map_fact *out);
 struct gp_procmaps;
 struct gp_symbolizer;
 /* The process's current snapshot, retaken when addr is not mapped in it; NULL if none. */

@@ -11,7 +11,7 @@
 
 /* Longer than any buffer a report names into, so that its truncation is the report's own. */
 #define NAME_MAX_LEN 512
-#define OBJ_MAX_LEN 128
+#define OBJ_MAX_LEN 512 /* a source file's path */
 
 struct gp_nametab *nametab_new(void)
 {
@@ -53,6 +53,14 @@ const struct gp_name *nametab_get(const struct gp_nametab *t, uint32_t kind, uin
 int nametab_put(struct gp_nametab *t, uint32_t kind, uint32_t tgid, uint64_t addr, int rc,
 		const char *name, const char *obj)
 {
+	static const uint64_t none[2] = {0, 0};
+
+	return nametab_put_num(t, kind, tgid, addr, rc, name, obj, none);
+}
+
+int nametab_put_num(struct gp_nametab *t, uint32_t kind, uint32_t tgid, uint64_t addr, int rc,
+		    const char *name, const char *obj, const uint64_t num[2])
+{
 	struct gp_name *e = (struct gp_name *)nametab_get(t, kind, tgid, addr);
 	char *n, *o;
 
@@ -75,6 +83,8 @@ int nametab_put(struct gp_nametab *t, uint32_t kind, uint32_t tgid, uint64_t add
 	e->name = n;
 	e->obj = o;
 	e->rc = rc;
+	e->num[0] = num[0];
+	e->num[1] = num[1];
 	e->seq = ++t->seq;
 	return 0;
 nomem:
@@ -113,24 +123,75 @@ static int add_kernel(struct gp_nametab *t, uint64_t addr, const struct gp_namer
 	return nametab_put(t, GP_NK_KERNEL, 0, addr, rc, name, NULL);
 }
 
+static int add_mapping(struct gp_nametab *t, uint32_t tgid, uint64_t start,
+		       const struct gp_namer *live)
+{
+	struct gp_map_fact f;
+	uint64_t num[2];
+	int rc;
+
+	if (!start || nametab_get(t, GP_NK_MAPPING, tgid, start))
+		return 0;
+	memset(&f, 0, sizeof(f));
+	rc = live->mapping(live->ctx, tgid, start, &f);
+	num[0] = f.limit;
+	num[1] = f.offset;
+	return nametab_put_num(t, GP_NK_MAPPING, tgid, start, rc, f.path, f.build_id, num);
+}
+
+/* A frame's function, source and mapping; tgid 0 for a kernel address. */
+static int add_func(struct gp_nametab *t, uint32_t tgid, uint64_t pc, const struct gp_namer *live,
+		    bool lines)
+{
+	struct gp_func_fact f;
+	uint64_t num[2] = {0, 0};
+	int err;
+
+	if (!live->func || nametab_get(t, GP_NK_FUNC, tgid, pc))
+		return 0;
+	memset(&f, 0, sizeof(f));
+	live->func(live->ctx, tgid, pc, lines, &f);
+	num[0] = f.map_start;
+	err = nametab_put_num(t, GP_NK_FUNC, tgid, pc, f.line > 0 ? f.line : 0, f.name, f.file,
+			      num);
+	return err || !tgid || !live->mapping ? err : add_mapping(t, tgid, f.map_start, live);
+}
+
+static int add_stack(struct gp_nametab *t, const struct gp_stack_rec *st,
+		     const struct gp_namer *live, bool lines)
+{
+	uint64_t pc;
+	uint32_t i;
+	int err = 0;
+
+	/* a return address is named one byte back, inside its call (analyze/report.c) */
+	for (i = 0; i < st->nuser && !err; i++) {
+		pc = i ? st->user[i] - 1 : st->user[i];
+		err = add_code(t, st->tgid, pc, live, lines);
+		if (!err)
+			err = add_func(t, st->tgid, pc, live, lines);
+	}
+	for (i = 0; i < st->nkernel && !err; i++) {
+		err = add_kernel(t, st->kernel[i], live);
+		if (!err && i)
+			err = add_kernel(t, st->kernel[i] - 1, live);
+		if (!err)
+			err = add_func(t, 0, i ? st->kernel[i] - 1 : st->kernel[i], live, false);
+	}
+	return err;
+}
+
 int nametab_add_stacks(struct gp_nametab *t, const struct gp_stacks *s, size_t from, size_t to,
 		       const struct gp_namer *live, bool lines)
 {
 	size_t id;
-	uint32_t i;
 	int err = 0;
 
 	for (id = from; id < to && !err; id++) {
 		const struct gp_stack_rec *st = stacks_get(s, id);
 
-		/* a return address is named one byte back, inside its call (analyze/report.c) */
-		for (i = 0; st && i < st->nuser && !err; i++)
-			err = add_code(t, st->tgid, i ? st->user[i] - 1 : st->user[i], live, lines);
-		for (i = 0; st && i < st->nkernel && !err; i++) {
-			err = add_kernel(t, st->kernel[i], live);
-			if (!err && i)
-				err = add_kernel(t, st->kernel[i] - 1, live);
-		}
+		if (st)
+			err = add_stack(t, st, live, lines);
 	}
 	return err;
 }
@@ -188,4 +249,32 @@ int nametab_line(void *ctx, uint32_t tgid, uint64_t pc, char *buf, size_t len)
 int nametab_kernel(void *ctx, uint64_t addr, char *buf, size_t len)
 {
 	return lookup(ctx, GP_NK_KERNEL, 0, addr, buf, len, "[kernel] 0x%" PRIx64);
+}
+
+int nametab_func(void *ctx, uint32_t tgid, uint64_t pc, struct gp_func_fact *out)
+{
+	const struct gp_name *e = nametab_get(ctx, GP_NK_FUNC, tgid, pc);
+
+	memset(out, 0, sizeof(*out));
+	if (!e)
+		return -ENOENT;
+	snprintf(out->name, sizeof(out->name), "%s", e->name);
+	snprintf(out->file, sizeof(out->file), "%s", e->obj);
+	out->line = e->rc > 0 ? e->rc : 0;
+	out->map_start = e->num[0];
+	return 0;
+}
+
+int nametab_mapping(void *ctx, uint32_t tgid, uint64_t start, struct gp_map_fact *out)
+{
+	const struct gp_name *e = nametab_get(ctx, GP_NK_MAPPING, tgid, start);
+
+	memset(out, 0, sizeof(*out));
+	if (!e)
+		return -ENOENT;
+	snprintf(out->path, sizeof(out->path), "%s", e->name);
+	snprintf(out->build_id, sizeof(out->build_id), "%s", e->obj);
+	out->limit = e->num[0];
+	out->offset = e->num[1];
+	return 0;
 }

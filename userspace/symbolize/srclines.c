@@ -3,6 +3,7 @@
 #include <elfutils/libdw.h>
 #include <errno.h>
 #include <libelf.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,10 +135,18 @@ static const struct dwarfobj_ops cus_ops = {
 
 /* ---- Lookups ---- */
 
+/* A line as looked up: its file as the table names it (libdw joins it to its directory entry,
+ * which may itself be relative to the unit's compilation directory), and number. */
+struct src_line {
+	const char *file;
+	const char *comp_dir; /* the unit's, NULL if it has none */
+	int line;
+};
+
 /* The line of addr in one unit's table, -ENOENT when the table has none for it. */
-static int cu_line(Dwarf_Die *cudie, uint64_t addr, char *buf, size_t len)
+static int cu_line(Dwarf_Die *cudie, uint64_t addr, struct src_line *out)
 {
-	const char *file, *slash;
+	Dwarf_Attribute attr;
 	Dwarf_Lines *lines;
 	Dwarf_Line *line;
 	size_t nlines;
@@ -150,12 +159,10 @@ static int cu_line(Dwarf_Die *cudie, uint64_t addr, char *buf, size_t len)
 	line = dwarf_getsrc_die(cudie, addr);
 	if (!line || dwarf_lineno(line, &lineno) || lineno <= 0)
 		return -ENOENT;
-	file = dwarf_linesrc(line, NULL, NULL);
-	if (!file)
-		return -ENOENT;
-	slash = strrchr(file, '/');
-	snprintf(buf, len, "%s:%d", slash ? slash + 1 : file, lineno);
-	return 0;
+	out->file = dwarf_linesrc(line, NULL, NULL);
+	out->comp_dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr));
+	out->line = lineno;
+	return out->file ? 0 : -ENOENT;
 }
 
 /* First range starting above addr. */
@@ -170,7 +177,7 @@ static size_t ranges_upper(const struct cu_index *ci, uint64_t addr)
  * When they do, every range that reaches past addr is tried, nearest first: reach ends the walk
  * as soon as no earlier range can cover addr.
  */
-static int obj_line(struct cu_index *ci, uint64_t addr, char *buf, size_t len)
+static int obj_line(struct cu_index *ci, uint64_t addr, struct src_line *out)
 {
 	size_t i = ranges_upper(ci, addr);
 	int err;
@@ -178,28 +185,114 @@ static int obj_line(struct cu_index *ci, uint64_t addr, char *buf, size_t len)
 	while (i-- > 0 && ci->ranges[i].reach > addr) {
 		if (ci->ranges[i].hi <= addr)
 			continue;
-		err = cu_line(&ci->cus[ci->ranges[i].cu], addr, buf, len);
+		err = cu_line(&ci->cus[ci->ranges[i].cu], addr, out);
 		if (err != -ENOENT)
 			return err;
 	}
 	return -ENOENT;
 }
 
-int srclines_lookup(struct gp_srclines *s, const struct gp_mapping *m, uint64_t file_vaddr,
-		    char *buf, size_t len)
+/* The line of file_vaddr, written by put (under the lock: the file name is libdw's). */
+static int lookup(struct gp_srclines *s, const struct gp_mapping *m, uint64_t file_vaddr,
+		  void (*put)(const struct src_line *l, void *ctx), void *ctx)
 {
+	struct src_line l;
 	void *index;
 	Dwarf *dbg;
 	int err;
 
-	if (!len || !mapping_is_file(m))
+	if (!mapping_is_file(m))
 		return -EINVAL;
 	pthread_mutex_lock(&s->lock);
 	err = dwarfobjs_get(&s->objs, m, &dbg, &index);
 	if (!err)
-		err = obj_line(index, file_vaddr, buf, len);
+		err = obj_line(index, file_vaddr, &l);
+	if (!err)
+		put(&l, ctx);
 	pthread_mutex_unlock(&s->lock);
 	return err;
+}
+
+struct out_buf {
+	char *buf;
+	size_t len;
+	int *line;
+};
+
+static void put_short(const struct src_line *l, void *ctx)
+{
+	const struct out_buf *o = ctx;
+	const char *slash = strrchr(l->file, '/');
+
+	snprintf(o->buf, o->len, "%s:%d", slash ? slash + 1 : l->file, l->line);
+}
+
+/* The last segment of out[0..o) is "..", which a following ".." cannot take back. */
+static bool seg_is_up(const char *out, size_t o)
+{
+	const char *last = memrchr(out, '/', o);
+	size_t start = last ? (size_t)(last - out) + 1 : 0;
+
+	return o - start == 2 && out[start] == '.' && out[start + 1] == '.';
+}
+
+/* Drop "." and "name/.." from the path in buf[len]: "/b/glibc/./nptl/../x.c" is "/b/glibc/x.c". */
+static void path_clean(char *buf, size_t len)
+{
+	char out[PATH_MAX];
+	const char *seg = buf, *last;
+	bool abs = buf[0] == '/';
+	size_t o = 0, n;
+
+	while (*seg) {
+		n = strcspn(seg, "/");
+		if (n == 2 && seg[0] == '.' && seg[1] == '.' && o && !seg_is_up(out, o)) {
+			last = memrchr(out, '/', o);
+			o = last ? (size_t)(last - out) : 0;
+		} else if ((n == 2 && seg[0] == '.' && seg[1] == '.' && abs && !o) || !n ||
+			   (n == 1 && seg[0] == '.')) {
+			/* nothing above the root; empty and "." segments say nothing */
+		} else if (o + n + 2 < sizeof(out)) {
+			if (o || abs)
+				out[o++] = '/';
+			memcpy(out + o, seg, n);
+			o += n;
+		}
+		seg += n + (seg[n] == '/');
+	}
+	if (!o && abs)
+		out[o++] = '/';
+	snprintf(buf, len, "%.*s", (int)o, out);
+}
+
+/* The file's path from the root when the unit says where it was compiled, so that a reader
+ * (pprof -list) finds it from anywhere. */
+static void put_path(const struct src_line *l, void *ctx)
+{
+	const struct out_buf *o = ctx;
+
+	if (l->file[0] != '/' && l->comp_dir && l->comp_dir[0] == '/')
+		snprintf(o->buf, o->len, "%s/%s", l->comp_dir, l->file);
+	else
+		snprintf(o->buf, o->len, "%s", l->file);
+	path_clean(o->buf, o->len);
+	*o->line = l->line;
+}
+
+int srclines_lookup(struct gp_srclines *s, const struct gp_mapping *m, uint64_t file_vaddr,
+		    char *buf, size_t len)
+{
+	struct out_buf o = {buf, len, NULL};
+
+	return len ? lookup(s, m, file_vaddr, put_short, &o) : -EINVAL;
+}
+
+int srclines_lookup_path(struct gp_srclines *s, const struct gp_mapping *m, uint64_t file_vaddr,
+			 char *file, size_t len, int *line)
+{
+	struct out_buf o = {file, len, line};
+
+	return len ? lookup(s, m, file_vaddr, put_path, &o) : -EINVAL;
 }
 
 struct gp_srclines *srclines_new(void)

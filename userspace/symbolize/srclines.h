@@ -52,4 +52,13 @@ void srclines_free(struct gp_srclines *s);
 int srclines_lookup(struct gp_srclines *s, const struct gp_mapping *m, uint64_t file_vaddr,
 		    char *buf, size_t len);
 
+/*
+ * The same line as its source file's path, as the line table names it (joined to the unit's
+ * compilation directory: "/build/glibc-x/nptl/pthread_mutex_lock.c"), into file[len], and its
+ * number into *line: what pprof's Function and Line hold, for `pprof -list` to open the file.
+ * Same returns.
+ */
+int srclines_lookup_path(struct gp_srclines *s, const struct gp_mapping *m, uint64_t file_vaddr,
+			 char *file, size_t len, int *line);
+
 #endif /* GP_SRCLINES_H */

@@ -731,19 +731,20 @@ static void loc_name(const struct gp_addr_loc *loc, uint64_t addr, char *buf, si
 }
 
 /* Names are shown demangled (C++, Rust); gp_sym keeps the linkage name DWARF is matched by. */
-static void sym_name(const struct gp_sym *sym, uint64_t vaddr, char *buf, size_t len)
+static void sym_name(const struct gp_sym *sym, uint64_t vaddr, bool offset, char *buf, size_t len)
 {
 	char plain[512];
 	const char *name = demangle(sym->name, plain, sizeof(plain)) ? sym->name : plain;
 
-	if (vaddr == sym->addr)
+	if (vaddr == sym->addr || !offset)
 		snprintf(buf, len, "%s", name);
 	else
 		snprintf(buf, len, "%s+0x%" PRIx64, name, vaddr - sym->addr);
 }
 
 static int addr_name(struct gp_symbolizer *s, const struct gp_procmaps *pm, uint64_t addr,
-		     sym_lookup_fn lookup, char *buf, size_t len, char *obj, size_t obj_len)
+		     sym_lookup_fn lookup, bool offset, char *buf, size_t len, char *obj,
+		     size_t obj_len)
 {
 	struct gp_addr_loc loc;
 	struct gp_sym sym;
@@ -759,7 +760,7 @@ static int addr_name(struct gp_symbolizer *s, const struct gp_procmaps *pm, uint
 	if (loc.elf) {
 		err = lookup(s, loc.obj, loc.vaddr, &sym);
 		if (!err) {
-			sym_name(&sym, loc.vaddr, buf, len);
+			sym_name(&sym, loc.vaddr, offset, buf, len);
 			return GP_NAME_SYMBOL;
 		}
 		if (err == -ENOMEM)
@@ -772,13 +773,19 @@ static int addr_name(struct gp_symbolizer *s, const struct gp_procmaps *pm, uint
 int symbolizer_name_data(struct gp_symbolizer *s, const struct gp_procmaps *pm, uint64_t addr,
 			 char *buf, size_t len)
 {
-	return addr_name(s, pm, addr, symbolizer_lookup_data, buf, len, NULL, 0);
+	return addr_name(s, pm, addr, symbolizer_lookup_data, true, buf, len, NULL, 0);
 }
 
 int symbolizer_name_code(struct gp_symbolizer *s, const struct gp_procmaps *pm, uint64_t addr,
 			 char *buf, size_t len, char *obj, size_t obj_len)
 {
-	return addr_name(s, pm, addr, symbolizer_lookup_code, buf, len, obj, obj_len);
+	return addr_name(s, pm, addr, symbolizer_lookup_code, true, buf, len, obj, obj_len);
+}
+
+int symbolizer_name_function(struct gp_symbolizer *s, const struct gp_procmaps *pm, uint64_t addr,
+			     char *buf, size_t len)
+{
+	return addr_name(s, pm, addr, symbolizer_lookup_code, false, buf, len, NULL, 0);
 }
 
 struct gp_symbolizer *symbolizer_new(void)

@@ -115,6 +115,14 @@ int symbolizer_name_code(struct gp_symbolizer *s, const struct gp_procmaps *pm, 
 			 char *buf, size_t len, char *obj, size_t obj_len);
 
 /*
+ * The function of a code address without the offset into it ("func", where name_code gives
+ * "func+0x12"): what a profile aggregates by. An address no symbol names is named as by
+ * name_code ("libfoo.so.1+0x1234"). Same returns as symbolizer_name_data().
+ */
+int symbolizer_name_function(struct gp_symbolizer *s, const struct gp_procmaps *pm, uint64_t addr,
+			     char *buf, size_t len);
+
+/*
  * Symbol lookups by file-relative virtual address in the object mapped by the file mapping m:
  * the innermost data symbol with addr <= vaddr < addr + size, or the function symbol containing
  * vaddr. Return 0, -ENOENT when no symbol matches or the file is unavailable, -ENOEXEC when it is
