@@ -324,10 +324,20 @@ Test(flamegraph, deep_stack_and_empty_profile)
 		snprintf(names[i], sizeof(names[i]), "d%zu", i);
 		f[i] = (struct gp_pframe){names[i], i ? GP_FK_USER : GP_FK_COMM};
 	}
+	/* 1024 frames below the root are drawn whole */
+	stack_add(p, f, 1024, GP_SK_CPU, 1, 1);
+	svg = svg_render(p, NULL);
+	cr_assert_eq(frames_count(svg), 1025);
+	cr_assert_null(strstr(svg, "cut there"));
+	free(svg);
+	/* deeper ones are cut at 1024, and counted: not an image 5000 frames tall */
 	stack_add(p, f, 5000, GP_SK_CPU, 1, 1);
+	stack_add(p, f, 3000, GP_SK_CPU, 1, 1);
 	cr_assert_eq(t_flamegraph_write_path(p, NULL, path, &pe), 0, "%s", pe.msg);
 	svg = file_get(path);
-	cr_assert_eq(frames_count(svg), 5001);
+	cr_assert_eq(frames_count(svg), 1025);
+	cr_assert(strstr(svg, "; 2 stacks deeper than 1024 frames cut there</text>"));
+	cr_assert_eq(frame_value(svg, "d1023"), 3, "its weight still holds the deeper stacks'");
 	free(svg);
 	free(f);
 	if (xmllint_present())

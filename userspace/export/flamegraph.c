@@ -53,8 +53,16 @@ struct fg_layout {
 	struct fg_level *lv;
 	size_t nlv, lv_cap;
 	size_t omitted;
+	size_t cut; /* stacks deeper than FG_MAX_DEPTH frames, cut there */
 	uint32_t max_depth;
 };
+
+/*
+ * Frames drawn below the root, at most: a stack of millions of frames (runaway recursion, a
+ * crafted file) would otherwise make an image millions of frames tall, and no one reads a
+ * thousand-frame tower frame by frame.
+ */
+#define FG_MAX_DEPTH 1024
 
 enum fg_class {
 	FC_ROOT,
@@ -407,12 +415,12 @@ static int run_take(struct fg_layout *l)
 	size_t start = lv->cur, j;
 	struct fg_node node = {.x = lv->x, .depth = lv->d + 1};
 	uint32_t key = l->e[start].key;
-	bool deeper = false;
+	size_t beyond = 0; /* entries that go on below this node */
 
 	for (j = start; j < lv->hi && l->e[j].key == key; j++) {
 		node.w += l->e[j].weight;
 		node.kw[l->e[j].kind] += l->e[j].weight;
-		deeper |= l->e[j].depth > node.depth;
+		beyond += l->e[j].depth > node.depth;
 	}
 	lv->cur = j;
 	lv->x += node.w;
@@ -425,7 +433,11 @@ static int run_take(struct fg_layout *l)
 	node.frame = l->e[start].frames[lv->d];
 	if (node_add(l, &node))
 		return -ENOMEM;
-	return deeper ? level_push(l, start, j, node.x, node.depth) : 0;
+	if (beyond && node.depth >= FG_MAX_DEPTH) {
+		l->cut += beyond;
+		return 0;
+	}
+	return beyond ? level_push(l, start, j, node.x, node.depth) : 0;
 }
 
 static int layout_build(struct fg_layout *l, const struct gp_flamegraph_opts *o)
@@ -782,6 +794,11 @@ static void subtitle_put(struct fg_svg *s)
 		thousands_fmt(omitted, sizeof(omitted), s->l->omitted);
 		gzwriter_printf(s->w, "; %s frame%s narrower than %g px not drawn (with callees)",
 				omitted, s->l->omitted == 1 ? "" : "s", s->o->min_width);
+	}
+	if (s->l->cut) {
+		thousands_fmt(omitted, sizeof(omitted), s->l->cut);
+		gzwriter_printf(s->w, "; %s stack%s deeper than %u frames cut there", omitted,
+				s->l->cut == 1 ? "" : "s", FG_MAX_DEPTH);
 	}
 	gzwriter_puts(s->w, "</text>\n");
 }
