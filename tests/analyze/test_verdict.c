@@ -179,6 +179,35 @@ Test(verdict, whatif_without_a_serialising_lock)
 	cr_assert_float_eq(w.speedup, 1.0, 1e-9);
 }
 
+/*
+ * Thread 2 waits for thread 1 (which runs 10 ms on cpu0), is woken at 10 ms and gets a CPU only
+ * 4 ms later though cpu1 is free (a wakeup placed on the waker's CPU): the replay, which makes
+ * run-queue time from CPU capacity only, keeps that latency as recorded, so the replay as
+ * recorded takes what the run took; without the lock the wait and its latency go together.
+ */
+Test(verdict, whatif_keeps_the_wakeup_latency)
+{
+	const struct gp_whatif_span spans[] = {{2, 0, 14 * MS}};
+	struct gp_whatif_lock l = {spans, 1};
+	struct gp_whatif w;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	sw(0, 1, 0, 0, false, 2, 0, 0);
+	futex_in(0, 2, 0x2000, false);
+	sw(0, 1, 2, GP_TASK_INTERRUPTIBLE, false, 0, 0, 0);
+	wake(10 * MS, 1, 2);
+	sw(14 * MS, 1, 0, 0, false, 2, 0, 0);
+	futex_out(14 * MS, 2, 0);
+	sw(20 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 0, 0);
+	sw(24 * MS, 1, 2, GP_TASK_INTERRUPTIBLE, false, 0, 0, 0);
+	model_finish(m, 24 * MS);
+	cr_assert_eq(whatif_run(m, 2, NULL, &w), 0);
+	cr_assert_eq(w.base_ns, 24 * MS, "wait until 10 ms, 4 ms to a CPU, 10 ms of work");
+	cr_assert_eq(whatif_run(m, 2, &l, &w), 0);
+	cr_assert_eq(w.without_ns, 20 * MS, "thread 1's 20 ms; thread 2's 10 ms beside it");
+	cr_assert_eq(w.removed_ns, 14 * MS);
+}
+
 Test(verdict, verdict_names_the_lock_and_the_gain)
 {
 	struct gp_lock_objs objs;

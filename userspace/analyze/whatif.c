@@ -93,8 +93,11 @@ static int item_push(struct rthread *rt, enum item_kind kind, uint64_t len, uint
 }
 
 /*
- * A thread's items: its runs as CPU work, its blocks as waits. Run-queue time is the replay's to
- * make; the removed lock's waits go; so does a last block that only the end of tracing ended.
+ * A thread's items: its runs as CPU work, its blocks as waits. Run-queue time after a preemption
+ * is the replay's to make from the CPUs' capacity; after a wakeup it stays as recorded, a fixed
+ * delay: a woken thread often waits behind its waker on the waker's CPU while another is free,
+ * which capacity does not tell (a hot mutex's convoy is mostly that). The removed lock's waits go,
+ * the latencies inside them with them; so does a last block that only the end of tracing ended.
  */
 static int items_build(struct replay *r, struct rthread *rt)
 {
@@ -110,6 +113,8 @@ static int items_build(struct replay *r, struct rthread *rt)
 			r->removed_ns += len;
 		else if (s->bucket == GP_B_RUNNING || s->bucket == GP_B_SWITCHING)
 			err = item_push(rt, IT_CPU, len, s->ts);
+		else if (s->bucket == GP_B_RUNQ_WAKE && i > 0)
+			err = item_push(rt, IT_WAIT, len, s->ts);
 		else if (s->bucket == GP_B_RUNQ_WAKE || s->bucket == GP_B_RUNQ_PREEMPT)
 			continue;
 		else if (i + 1 < t->tl.n || waker_is_task(s->waker))
@@ -153,7 +158,8 @@ static void deps_link(struct replay *r, struct rthread *rt)
 
 		while (k < rt->n && rt->v[k].orig < s->ts)
 			k++;
-		if (k == rt->n || rt->v[k].orig != s->ts || rt->v[k].kind != IT_WAIT)
+		if (k == rt->n || rt->v[k].orig != s->ts || rt->v[k].kind != IT_WAIT ||
+		    s->bucket == GP_B_RUNQ_WAKE)
 			continue;
 		w = thread_index(r, s->waker);
 		if (w >= 0 && &r->th[w] != rt)
