@@ -251,9 +251,9 @@ Test(metrics, openmetrics_text)
 	check_lines(text);
 	cr_assert_not_null(strstr(text, "# TYPE gilprof_running_seconds counter\n"
 					"# UNIT gilprof_running_seconds seconds\n"));
-	cr_assert_not_null(
-		strstr(text, "\ngilprof_running_seconds_total{pid=\"4242\",comm=\"python3\"} "
-			     "2.000000001\n"));
+	cr_assert_not_null(strstr(text,
+				  "\ngilprof_running_seconds_total{pid=\"4242\",comm=\"python3\"} "
+				  "2.000000001\n"));
 	cr_assert_not_null(strstr(text, "\ngilprof_lock_wait_seconds_total{pid=\"4242\",comm="
 					"\"python3\",lock=\"CPython GIL\"} 1.500000000\n"));
 	cr_assert_not_null(strstr(text, "\ngilprof_lock_wait_seconds_total{pid=\"4242\",comm="
@@ -265,7 +265,8 @@ Test(metrics, openmetrics_text)
 	cr_assert_not_null(
 		strstr(text, "\ngilprof_parallelism{pid=\"4242\",comm=\"python3\"} 1.0000\n"));
 	cr_assert_not_null(strstr(text, "\ngilprof_comm_processes_total{comm=\"python3\"} 1\n"));
-	cr_assert_not_null(strstr(text, "\ngilprof_dropped_events_total{cause=\"ringbuf_full\"} 3\n"));
+	cr_assert_not_null(
+		strstr(text, "\ngilprof_dropped_events_total{cause=\"ringbuf_full\"} 3\n"));
 	cr_assert(strlen(text) > 6 && !strcmp(text + strlen(text) - 6, "# EOF\n"));
 	free(text);
 	metrics_free(&mt);

@@ -24,8 +24,7 @@ static uint64_t carried_acqs(const struct gp_model *m, const struct gp_lock_obj 
 	return n;
 }
 
-static int proc_locks(const struct gp_model *m, const struct gp_lock_objs *objs,
-		      struct gp_wproc *p)
+static int proc_locks(const struct gp_model *m, const struct gp_lock_objs *objs, struct gp_wproc *p)
 {
 	size_t i, n = 0;
 

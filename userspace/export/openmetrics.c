@@ -44,8 +44,7 @@ void openmetrics_label(FILE *f, const char *s)
 	}
 }
 
-static void family(FILE *f, const char *name, const char *type, const char *unit,
-		   const char *help)
+static void family(FILE *f, const char *name, const char *type, const char *unit, const char *help)
 {
 	fprintf(f, "# TYPE %s %s\n", name, type);
 	if (unit)
@@ -90,8 +89,8 @@ static void proc_counter(FILE *f, const struct gp_metrics *mt, const char *name,
 
 		if (!p || (gil_only && !p->has_gil))
 			continue;
-		v = fld == PF_RUNNING ? p->running_ns
-		    : fld == PF_RUNQ  ? p->runq_ns
+		v = fld == PF_RUNNING	 ? p->running_ns
+		    : fld == PF_RUNQ	 ? p->runq_ns
 		    : fld == PF_GIL_WAIT ? p->gil_wait_ns
 					 : p->gil_held_ns;
 		proc_labels(f, name, p);
@@ -172,9 +171,9 @@ static void comm_counter(FILE *f, const struct gp_metrics *mt, const char *name,
 
 		if (!c)
 			continue;
-		v = fld == CF_RUNNING	? c->running_ns
-		    : fld == CF_RUNQ	? c->runq_ns
-		    : fld == CF_LOCK	? c->lock_wait_ns
+		v = fld == CF_RUNNING	 ? c->running_ns
+		    : fld == CF_RUNQ	 ? c->runq_ns
+		    : fld == CF_LOCK	 ? c->lock_wait_ns
 		    : fld == CF_GIL_WAIT ? c->gil_wait_ns
 					 : c->gil_held_ns;
 		fprintf(f, "%s{comm=\"", name);
