@@ -302,3 +302,24 @@ Test(window, join_stays_join)
 	model_free(m);
 	model_free(n);
 }
+
+/* A process whose exit was lost is let go of: its threads end, it is not carried any more. */
+Test(window, forget_a_process)
+{
+	struct gp_model *m = model_new(2), *n;
+	size_t i = 0;
+
+	script();
+	feed_upto(m, &i, 7 * MS);
+	cr_assert_eq(model_forget_process(m, P, 7 * MS), 3);
+	cr_assert_eq(model_forget_process(m, P + 1, 7 * MS), 0);
+	cr_assert(m->procs[0]->exited);
+	cr_assert_eq(model_lock(m, P, L)->outcome[GP_WO_UNSEEN], 1, "1 was waiting");
+	n = model_split(m, 7 * MS);
+	cr_assert_not_null(n);
+	cr_assert_eq(n->nthreads, 0);
+	for (size_t k = 0; k < m->nthreads; k++)
+		cr_assert_eq(thread_accounted(m->threads[k]), thread_lifetime(m->threads[k]));
+	model_free(m);
+	model_free(n);
+}

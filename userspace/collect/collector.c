@@ -271,6 +271,12 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 	c->skel->rodata->stacks_enabled = opts->on_stack != NULL;
 	c->skel->rodata->stack_slices = opts->stack_slices;
 	c->skel->rodata->offcpu_stacks = opts->offcpu_stacks;
+	c->skel->rodata->follow = opts->follow;
+	c->skel->rodata->follow_uid = opts->follow ? opts->follow_uid : -1;
+	c->skel->rodata->follow_ncomm = opts->nfollow_comm;
+	for (unsigned i = 0; i < opts->nfollow_comm && i < GP_FOLLOW_COMMS; i++)
+		strncpy((char *)c->skel->rodata->follow_comm[i], opts->follow_comm[i],
+			GP_COMM_LEN - 1);
 	ret = gilprof_bpf__load(c->skel);
 	if (ret) {
 		snprintf(err, errlen,
@@ -391,6 +397,21 @@ int collector_stop(struct gp_collector *c, uint64_t *end_ts)
 	if (events_sort(c->pending, c->npending))
 		return -ENOMEM;
 	return pending_deliver(c, UINT64_MAX);
+}
+
+int collector_fd(const struct gp_collector *c)
+{
+	return bpf_map__fd(c->skel->maps.events);
+}
+
+uint64_t collector_oldest_pending(const struct gp_collector *c)
+{
+	uint64_t min = UINT64_MAX;
+
+	for (size_t i = 0; i < c->npending; i++)
+		if (c->pending[i].h.ts < min)
+			min = c->pending[i].h.ts;
+	return min;
 }
 
 uint64_t collector_received(const struct gp_collector *c)

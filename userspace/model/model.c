@@ -1012,3 +1012,28 @@ struct gp_model *model_split(struct gp_model *m, uint64_t ts)
 	}
 	return n;
 }
+
+size_t model_forget_process(struct gp_model *m, uint32_t tgid, uint64_t ts)
+{
+	struct gp_process *p = model_process(m, tgid);
+	size_t i, n = 0;
+
+	if (!p)
+		return 0;
+	if (ts < m->last_ts)
+		ts = m->last_ts;
+	for (i = 0; i < p->nthreads; i++) {
+		struct gp_thread *t = p->threads[i];
+
+		if (t->dead)
+			continue;
+		if (t->in_futex)
+			futex_wait_end(m, t, ts, GP_FUTEX_RET_UNSEEN);
+		thread_transition(m, t, ts, GP_TS_DEAD);
+		t->dead = true;
+		t->end_ts = ts;
+		process_thread_died(p, ts);
+		n++;
+	}
+	return n;
+}

@@ -158,6 +158,12 @@ void model_finish(struct gp_model *m, uint64_t end_ts);
  * and processes that ended are not carried. NULL on allocation failure (m is then finished).
  */
 struct gp_model *model_split(struct gp_model *m, uint64_t ts);
+/*
+ * End every thread of process tgid at ts, as if each had died then: for a live trace to let go
+ * of a process whose exit the stream lost (a full buffer), found gone from /proc. A futex wait
+ * it was in ends unseen. Returns the number of threads ended.
+ */
+size_t model_forget_process(struct gp_model *m, uint32_t tgid, uint64_t ts);
 
 uint64_t thread_lifetime(const struct gp_thread *t);
 uint64_t thread_accounted(const struct gp_thread *t);

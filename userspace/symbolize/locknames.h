@@ -35,6 +35,11 @@ struct gp_symbolizer;
 /* The process's current snapshot, retaken when addr is not mapped in it; NULL if none. */
 const struct gp_procmaps *locknames_maps(struct gp_locknames *ln, uint32_t tgid, uint64_t addr);
 struct gp_symbolizer *locknames_symbolizer(struct gp_locknames *ln);
+/* Forget an exited process's snapshot (its mapped files are closed): a long trace sees many
+ * processes come and go. Names asked for it later are by address. */
+void locknames_forget(struct gp_locknames *ln, uint32_t tgid);
+/* Processes with a snapshot held. */
+size_t locknames_held(const struct gp_locknames *ln);
 /* Snapshots taken and failed, for the report. */
 void locknames_counts(const struct gp_locknames *ln, uint64_t *taken, uint64_t *failed);
 
