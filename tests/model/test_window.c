@@ -323,3 +323,26 @@ Test(window, forget_a_process)
 	model_free(m);
 	model_free(n);
 }
+
+/* Attached one by one: a thread found joining a thread attached after it is still a join. */
+Test(window, attach_join_of_a_later_thread)
+{
+	struct gp_model *m = model_new(2);
+	union gp_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.h = (struct gp_ev_hdr){.ts = MS, .type = GP_EV_ATTACH, .tid = P, .tgid = P};
+	e.attach.state = GP_AS_SLEEPING;
+	e.attach.in_futex = 1;
+	e.attach.futex_uaddr = 0x7000;
+	e.attach.futex_val = P + 1;
+	cr_assert_eq(model_feed(m, &e), 0);
+	e.h.tid = P + 1;
+	e.attach.state = GP_AS_RUNNABLE;
+	e.attach.in_futex = 0;
+	cr_assert_eq(model_feed(m, &e), 0);
+	model_finish(m, 2 * MS);
+	cr_assert_eq(model_lock(m, P, 0x7000)->join_waits, 1);
+	cr_assert_eq(model_lock(m, P, 0x7000)->waits, 1);
+	model_free(m);
+}

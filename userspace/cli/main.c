@@ -13,6 +13,8 @@ static const struct gp_cmd cmds[] = {
 	{"record", cmd_record, "trace a command or running processes into a recording"},
 	{"report", cmd_report, "report a recording, as run would have"},
 	{"diff", cmd_diff, "compare two recordings: what got faster or slower, and which lock"},
+	{"monitor", cmd_monitor,
+	 "trace processes until stopped: Prometheus metrics, a flight recorder, pprof"},
 	{"workloads", cmd_workloads, "list the bundled workloads"},
 	{"flamegraph", cmd_flamegraph, "render folded stacks to an interactive SVG flame graph"},
 	{"help", cmd_help, "show this help, or a command's ('help COMMAND')"},

@@ -78,6 +78,10 @@ static void child_run(const char *path, char *const argv[], const struct gp_cred
 		close(null);
 	} else if (out == GP_LAUNCH_STDOUT_STDERR) {
 		dup2(STDERR_FILENO, STDOUT_FILENO);
+	} else if (out == GP_LAUNCH_DETACHED && (null = open("/dev/null", O_RDWR)) >= 0) {
+		for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+			dup2(null, fd);
+		close(null);
 	}
 	e = creds ? -creds_drop(creds) : 0;
 	if (e)

@@ -13,6 +13,7 @@ enum gp_launch_stdout {
 	GP_LAUNCH_STDOUT_KEEP, /* gilprof's own */
 	GP_LAUNCH_STDOUT_NULL, /* /dev/null */
 	GP_LAUNCH_STDOUT_STDERR, /* gilprof's stderr: gilprof's stdout carries a file (as perf does) */
+	GP_LAUNCH_DETACHED, /* stdin, stdout and stderr on /dev/null: gilprof top has the terminal */
 };
 
 struct gp_launch {

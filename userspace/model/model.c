@@ -643,6 +643,7 @@ static struct gp_lock *futex_wait_start(struct gp_model *m, struct gp_thread *t,
 	if (l)
 		lock_wait_begin(l, ts);
 	t->futex_join = joined && joined->tgid == t->tgid && joined != t && !joined->dead;
+	t->futex_val = val;
 	if (l && t->futex_join)
 		l->join_waits++;
 	t->in_futex = true;
@@ -685,6 +686,22 @@ static void attach_process(struct gp_process *p, const struct gp_ev_attach *e)
 	}
 }
 
+/* Threads are attached to one by one: one found joining a thread attached after it. */
+static void attach_joins(struct gp_model *m, const struct gp_thread *t)
+{
+	for (size_t i = 0; i < t->proc->nthreads; i++) {
+		struct gp_thread *w = t->proc->threads[i];
+		struct gp_lock *l;
+
+		if (w == t || w->dead || !w->in_futex || w->futex_join || w->futex_val != t->tid)
+			continue;
+		w->futex_join = true;
+		l = model_lock(m, w->tgid, w->futex_uaddr);
+		if (l)
+			l->join_waits++;
+	}
+}
+
 /*
  * A thread that was running before tracing began, as found when it was marked: its life is
  * counted from here, and a futex wait it was blocked in counts from here too.
@@ -701,6 +718,7 @@ static void on_attach(struct gp_model *m, const struct gp_ev_attach *e)
 	if (!t)
 		return;
 	t->attached = t->attach_unsure = true;
+	attach_joins(m, t);
 	if (timeline_last(&t->tl))
 		timeline_last(&t->tl)->flags |= GP_SEG_AT_ATTACH;
 	t->attach_k[0] = e->nvcsw;
@@ -977,6 +995,7 @@ static void carry_thread(struct gp_model *n, const struct gp_thread *t, uint64_t
 	if (t->in_futex) {
 		l = futex_wait_start(n, c, ts, t->futex_uaddr, t->futex_op, t->futex_sys, 0);
 		c->futex_join = t->futex_join;
+		c->futex_val = t->futex_val;
 		if (l)
 			l->at_attach++;
 		if (l && c->futex_join)

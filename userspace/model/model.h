@@ -80,6 +80,7 @@ struct gp_thread {
 	uint32_t futex_op, futex_sys;
 	uint64_t futex_uaddr, futex_enter_ts;
 	bool futex_join; /* the wait is for the exit of a thread of its process (pthread_join) */
+	uint32_t futex_val; /* the value it waits for the word to leave */
 	uint32_t futex_waker; /* who woke it during this wait, 0 if nobody yet */
 	uint32_t futex_stack, futex_waker_stack; /* stack ids + 1 of this wait, 0 if none */
 	/* a release site that came while it was still on its way into a futex wait */
