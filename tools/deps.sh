@@ -10,6 +10,7 @@ set -euo pipefail
 pkgs=(make gcc clang libclang-rt-dev llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
       pkg-config libcriterion-dev libjson-c-dev linux-perf libxml2-utils python3 golang-go
       libc6-dbg clang-format man-db groff-base binutils chromium fonts-dejavu-core)
+pkgs+=(prometheus tmux) # gilprof monitor and top, end to end
 # The HTML report's browser test runs Node.js (the machine's own when it has one).
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
 

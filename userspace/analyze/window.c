@@ -24,22 +24,36 @@ static uint64_t carried_acqs(const struct gp_model *m, const struct gp_lock_obj 
 	return n;
 }
 
+/*
+ * A join by its waits: each waited for a thread of the process to exit (pthread_join). The
+ * report's other sign of a join, every acquisition released by a thread that then ended, says
+ * nothing in a window: the last one of a program has its last acquisitions released so.
+ */
+static bool join_object(const struct gp_lock_obj *o)
+{
+	for (size_t k = 0; k < o->nwords; k++)
+		if (!o->words[k]->waits || o->words[k]->join_waits < o->words[k]->waits)
+			return false;
+	return o->nwords > 0;
+}
+
 static int proc_locks(const struct gp_model *m, const struct gp_lock_objs *objs, struct gp_wproc *p)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < objs->nlocks; i++)
+	for (i = 0; i < objs->n; i++)
 		n += objs->v[i].tgid == p->tgid;
 	p->locks = calloc(n ? n : 1, sizeof(*p->locks));
 	if (!p->locks)
 		return -ENOMEM;
-	/* objs are sorted by acquisition time, so the process's come out in that order too */
-	for (i = 0; i < objs->nlocks; i++) {
+	/* objs are sorted by acquisition time, so the process's come out in that order too
+	 * (those the report calls joins after the others) */
+	for (i = 0; i < objs->n; i++) {
 		const struct gp_lock_obj *o = &objs->v[i];
 		struct gp_wlock *l;
 		uint64_t carried;
 
-		if (o->tgid != p->tgid)
+		if (o->tgid != p->tgid || join_object(o))
 			continue;
 		l = &p->locks[p->nlocks++];
 		memcpy(l->name, o->name, sizeof(l->name));

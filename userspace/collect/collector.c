@@ -151,7 +151,8 @@ static int pending_deliver(struct gp_collector *c, uint64_t upto)
 			break;
 		}
 	}
-	memmove(c->pending, c->pending + n, (c->npending - n) * sizeof(*c->pending));
+	if (n) /* with nothing read yet, pending is NULL */
+		memmove(c->pending, c->pending + n, (c->npending - n) * sizeof(*c->pending));
 	c->npending -= n;
 	return c->err;
 }
@@ -378,8 +379,10 @@ int collector_poll(struct gp_collector *c, int timeout_ms)
 		return c->err ? c->err : ret;
 	if (events_sort(c->pending, c->npending))
 		return -ENOMEM;
-	/* what was published before we started reading is all here, up to the holdback */
-	upto = c->max_ts < start ? c->max_ts : start;
+	/* what was published before we started reading is all here, up to the holdback; not
+	 * only up to the newest event read, which would hold the last ones back for as long as
+	 * nothing newer comes (a live trace's windows wait for them) */
+	upto = start;
 	if (upto > REORDER_HOLDBACK_NS)
 		return pending_deliver(c, upto - REORDER_HOLDBACK_NS);
 	return c->err;

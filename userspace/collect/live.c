@@ -163,7 +163,22 @@ static void retire_due(struct gp_live *l, uint64_t now)
 	l->nretire = k;
 }
 
-/* Processes the window model still carries that /proc no longer has: their exit was lost. */
+/* The last time a thread of p changed state. */
+static uint64_t proc_last_seen(const struct gp_process *p)
+{
+	uint64_t last = p->start_ts;
+
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i]->since > last)
+			last = p->threads[i]->since;
+	return last;
+}
+
+/*
+ * Processes the window model still carries that /proc no longer has, and that the stream has
+ * said nothing of for a whole window: their exit was lost. (One that just exited is gone from
+ * /proc before the stream, which lags the kernel, has delivered its last events.)
+ */
 static void gone_check(struct gp_live *l)
 {
 	char path[32];
@@ -172,7 +187,8 @@ static void gone_check(struct gp_live *l)
 		struct gp_process *p = l->m->procs[i];
 
 		snprintf(path, sizeof(path), "/proc/%u", p->tgid);
-		if (!p->exited && access(path, F_OK) && errno == ENOENT)
+		if (!p->exited && proc_last_seen(p) + l->o.interval_ns < l->win_start &&
+		    access(path, F_OK) && errno == ENOENT)
 			model_forget_process(l->m, p->tgid, l->m->last_ts);
 	}
 }
