@@ -3,7 +3,7 @@
 # Out-of-tree build into build/. `make V=1` shows full commands.
 #   make            gilprof, its sanitizer twin, workloads, test programs
 #   make deps       install missing Debian packages (no-op when all are there)
-#   make run        deps + build + the embedded default experiment under tracing (root)
+#   make run        deps + build + the tour of five GIL experiments under tracing (root)
 #   make test       deps + build + unit tests (sanitizers) + end-to-end tests (root, real BPF)
 #   make bench      overhead and rendering benchmarks
 #   make fuzz       the recording reader under libFuzzer (FUZZ_RUNS=N or FUZZ_SECONDS=S)
@@ -264,8 +264,22 @@ fuzz: deps
 fuzz-smoke: $(FUZZ_BIN) $(FUZZ_SEEDS)
 	$(Q)tools/fuzz.sh $(FUZZ_BIN) $(OUT)/fuzz/seeds "" $(FUZZ_SMOKE_SECONDS)
 
-bench: deps all
+bench: deps all $(OUT)/tools/floor
 	$(Q)tools/bench.sh
+
+# The hooks' cost floor for make bench: the same tracepoints, empty or with one part of the work.
+$(OUT)/tools/floor.bpf.o: tools/floor/floor.bpf.c $(OUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Wall -Werror -c $< -o $@
+
+$(OUT)/tools/floor.skel.h: $(OUT)/tools/floor.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+
+$(OUT)/tools/floor: tools/floor/floor.c $(OUT)/tools/floor.skel.h $(OUT)/flags
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(GP_CFLAGS) -I$(OUT)/tools $(LDFLAGS) $< -lbpf -lelf -lz -o $@
 
 # DESTDIR stages a tree for a package; the paths compiled into gilprof are without it.
 WL_NAMES := $(notdir $(WL_PROGS))
@@ -310,7 +324,7 @@ deb:
 	$(Q)ls $(OUT)/deb/*.deb
 
 format:
-	clang-format -i $(wildcard bpf/*.[ch] userspace/*/*.[ch] workloads/*.[ch] tests/*.h tests/*/*.[ch] tools/*.c)
+	clang-format -i $(wildcard bpf/*.[ch] userspace/*/*.[ch] workloads/*.[ch] tests/*.h tests/*/*.[ch] tools/*.c tools/*/*.c)
 
 check-format:
 	$(Q)tools/check-format.sh

@@ -52,6 +52,8 @@ const volatile __u64 wakeup_bytes = 1 << 20;
 const volatile __u64 hrtimer_wakeup_start = 0, hrtimer_wakeup_end = 0;
 /* Each CPU's slot ring holds 1 << slot_shift records; the poller is woken at an eighth full. */
 const volatile __u32 slot_shift = 14;
+/* log2 of the page size: the kernel counts resident memory in pages */
+const volatile __u32 page_shift = 12;
 
 /* Runtime switch: userspace flips it on once everything is attached and off before draining. */
 bool enabled = false;
@@ -836,6 +838,12 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	/* a long trace sees many processes come and go: their entries must not fill the map */
 	if (e->group_dead)
 		bpf_map_delete_elem(&mapped, &tgid);
+	/*
+	 * do_exit() raises signal->maxrss to the mm's high-water mark when the group dies, before
+	 * this tracepoint (which runs before exit_mm() since 6.16); a thread's own exit leaves it
+	 * as it was.
+	 */
+	e->maxrss_kb = e->group_dead ? p->signal->maxrss << page_shift >> 10 : 0;
 	__builtin_memcpy(e->comm, p->comm, GP_COMM_LEN);
 	submit(e);
 	return 0;

@@ -7,7 +7,7 @@
 #ifndef GILPROF_H
 #define GILPROF_H
 
-#define GP_EVENT_ABI 6
+#define GP_EVENT_ABI 7
 #define GP_COMM_LEN 16
 #define GP_PATH_LEN 128
 #define GP_MAX_CPUS 256
@@ -108,6 +108,7 @@ struct gp_ev_exit {
 	__u32 group_dead;
 	__u32 exit_code;
 	char comm[GP_COMM_LEN];
+	__u64 maxrss_kb; /* the process's peak resident memory when the group died, else 0 */
 };
 
 struct gp_ev_futex_enter {

@@ -20,6 +20,7 @@
 
 #define RS_PID 100
 #define RS_CHILD 200
+#define RS_CHILD_RSS_KB 1234 /* the peak RSS its exit reports */
 #define RS_LOCK 0x55d0c0de1060ULL
 #define RS_MS 1000000ULL
 #define RS_MAX_THREADS 16
@@ -282,6 +283,7 @@ static inline void rs_child(struct rs_sim *s)
 	e = (union gp_event){0};
 	e.exit.group_dead = 1;
 	e.exit.exit_code = 3 << 8;
+	e.exit.maxrss_kb = RS_CHILD_RSS_KB;
 	e.exit.nvcsw = s->nvcsw[RS_MAX_THREADS] + 1;
 	snprintf(e.exit.comm, GP_COMM_LEN, "child");
 	rs_emit(s, &e, GP_EV_EXIT, 0, RS_CHILD, RS_CHILD);

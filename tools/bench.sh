@@ -6,8 +6,13 @@
 #     interleaved rounds, plus the events/s gilprof handled and what it dropped. Both tracers
 #     run pinned to CPU 1, so what is measured is the cost on the traced CPU (the probes and the
 #     ring buffer), not the tracer's own consumer taking turns with the benchmark on CPU 0.
-#  2. recording size: gilprof record against perf sched record's perf.data (bench-recording.sh).
-#  3. flame graph rendering: time and peak memory for a folded file of 1 M distinct stacks.
+#     Beside them, in the same rounds, the floor (build/tools/floor): the same hooks returning at
+#     once, with only the clock read, and with one kind of stack at every blocking switch-out.
+#  2. a lock-heavy program (tools/lockbench.c: 4 threads take one mutex in turn, ~0.3 us critical
+#     sections) alone, under gilprof with its default stacks and under perf sched record, by its
+#     own timing.
+#  3. recording size: gilprof record against perf sched record's perf.data (bench-recording.sh).
+#  4. flame graph rendering: time and peak memory for a folded file of 1 M distinct stacks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +35,8 @@ median() {
 bench_cmd=(taskset -c 0 perf bench sched pipe -l "$LOOPS")
 : >"$tmp/alone"; : >"$tmp/gilprof"; : >"$tmp/perf"; : >"$tmp/evs"; : >"$tmp/drops"
 : >"$tmp/fp"; : >"$tmp/dwarf"
+floors=(empty clock kstack ustack slice)
+for m in "${floors[@]}"; do : >"$tmp/floor-$m"; done
 echo "tracing overhead: ${bench_cmd[*]}, $ROUNDS rounds"
 for r in $(seq "$ROUNDS"); do
 	"${bench_cmd[@]}" 2>&1 | pipe_usop >>"$tmp/alone"
@@ -51,6 +58,9 @@ PY
 		--folded "$tmp/dwarf.folded" -- "${bench_cmd[@]}" 2>&1 | pipe_usop >>"$tmp/dwarf"
 	taskset -c 1 perf sched record -q -o "$tmp/perf.data" -- "${bench_cmd[@]}" 2>&1 | pipe_usop >>"$tmp/perf"
 	rm -f "$tmp/perf.data"
+	for m in "${floors[@]}"; do
+		build/tools/floor "$m" -- "${bench_cmd[@]}" 2>&1 | pipe_usop >>"$tmp/floor-$m"
+	done
 done
 a=$(median <"$tmp/alone"); g=$(median <"$tmp/gilprof"); p=$(median <"$tmp/perf")
 f=$(median <"$tmp/fp"); w=$(median <"$tmp/dwarf")
@@ -62,11 +72,43 @@ printf '  %-22s %8s us/op  (rounds: %s)\n' "under gilprof" "$g" "$(paste -sd' ' 
 printf '  %-22s %8s us/op  (rounds: %s)\n' "under perf sched record" "$p" "$(paste -sd' ' "$tmp/perf")"
 printf '  %-22s %8s us/op  (rounds: %s)\n' "gilprof, fp stacks" "$f" "$(paste -sd' ' "$tmp/fp")"
 printf '  %-22s %8s us/op  (rounds: %s)\n' "gilprof, dwarf stacks" "$w" "$(paste -sd' ' "$tmp/dwarf")"
-awk -v a="$a" -v g="$g" -v p="$p" -v f="$f" -v w="$w" -v e="$evs" -v d="$drops" -v n="$anomalies" 'BEGIN {
-	printf "  gilprof adds %.2f us/op (%.2fx), perf sched record adds %.2f us/op (%.2fx)\n", g - a, g / a, p - a, p / a
-	printf "  with off-CPU stacks at every switch: frame pointers add %.2f us/op, DWARF slices %.2f us/op\n", f - a, w - a
+declare -A fl
+for m in "${floors[@]}"; do
+	fl[$m]=$(median <"$tmp/floor-$m")
+	printf '  %-22s %8s us/op  (rounds: %s)\n' "floor: $m" "${fl[$m]}" "$(paste -sd' ' "$tmp/floor-$m")"
+done
+awk -v a="$a" -v g="$g" -v p="$p" -v f="$f" -v w="$w" -v e="$evs" -v d="$drops" -v n="$anomalies" \
+	-v fe="${fl[empty]}" -v fc="${fl[clock]}" -v fk="${fl[kstack]}" -v fu="${fl[ustack]}" \
+	-v fs="${fl[slice]}" 'BEGIN {
+	printf "  gilprof adds %.2f us/op (%.2fx), perf sched record adds %.2f us/op (%.2fx): gilprof/perf %.2f (target <= 0.125)\n", g - a, g / a, p - a, p / a, (g - a) / (p - a)
+	printf "  floor: the hooks alone add %.2f us/op, with the clock read %.2f; gilprof is %.2f above the latter\n", fe - a, fc - a, g - fc
+	printf "  with off-CPU stacks at every switch: frame pointers add %.2f us/op, DWARF slices %.2f us/op: %.2f of perf'"'"'s (target <= 0.4)\n", f - a, w - a, (w - a) / (p - a)
+	printf "  of which, at the floor, for the 2 blocking switches of an op: a kernel stack %.2f us/op, a user stack by frame pointers %.2f, an 8 KiB user stack copy %.2f\n", fk - fc, fu - fc, fs - fc
 	printf "  gilprof handled %.0fk events/s (median); dropped %d events over all rounds, ", e / 1000, d
 	printf "and the stream had %d inconsistencies (see the report'"'"'s lost line)\n", n
+}'
+
+echo
+LB=(4 50000 600)
+lb_secs() { sed -nE 's/^lockbench: .* ([0-9.]+) s, .*/\1/p'; }
+cc=${CC:-gcc}
+$cc -std=gnu11 -O2 -Wall -Wextra -Werror tools/lockbench.c -lpthread -o "$tmp/lockbench"
+acqs=$(("${LB[0]}" * "${LB[1]}"))
+: >"$tmp/lb-alone"; : >"$tmp/lb-gilprof"; : >"$tmp/lb-perf"
+echo "lock-heavy program: lockbench ${LB[*]} ($acqs acquisitions of one mutex, taken in turn by ${LB[0]} threads, so every one is contended), $ROUNDS rounds"
+for r in $(seq "$ROUNDS"); do
+	"$tmp/lockbench" "${LB[@]}" | lb_secs >>"$tmp/lb-alone"
+	"$GILPROF" run --no-status -o "$tmp/lb.txt" -- "$tmp/lockbench" "${LB[@]}" 2>&1 | lb_secs >>"$tmp/lb-gilprof"
+	perf sched record -q -o "$tmp/perf.data" -- "$tmp/lockbench" "${LB[@]}" 2>&1 | lb_secs >>"$tmp/lb-perf"
+	rm -f "$tmp/perf.data"
+done
+la=$(median <"$tmp/lb-alone"); lg=$(median <"$tmp/lb-gilprof"); lp=$(median <"$tmp/lb-perf")
+for k in alone gilprof perf; do
+	printf '  %-22s %8.0f ns per acquisition  (rounds, s: %s)\n' "$k" \
+		"$(awk -v n="$acqs" '{print $1 * 1e9 / n}' "$tmp/lb-$k" | median)" "$(paste -sd' ' "$tmp/lb-$k")"
+done
+awk -v a="$la" -v g="$lg" -v p="$lp" -v n="$acqs" 'BEGIN {
+	printf "  added per contended acquisition: gilprof %.0f ns (its default stacks at each wait and wakeup), perf sched record %.0f ns; gilprof/perf %.2f (target <= 0.33)\n", (g - a) * 1e9 / n, (p - a) * 1e9 / n, (g - a) / (p - a)
 }'
 
 echo

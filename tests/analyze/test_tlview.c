@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The timeline the timeline outputs draw: lanes, segments as states, CPU lanes, the strip. */
+#include <errno.h>
 #include "tlfeed.h"
 
 TestSuite(tlview, .init = setup, .fini = teardown);
@@ -84,20 +85,28 @@ Test(tlview, overlapping_runs_on_a_cpu_end_at_the_next_switch_in)
 
 Test(tlview, strip_of_threads_taking_turns)
 {
-	long lane[2 * 12];
-	double busy[12];
+	struct gp_tl_strip s;
 	struct gp_report r;
 	struct gp_tlview v;
 
 	tl_feed_turns();
 	tl_report(&r, 60 * MS);
 	cr_assert_eq(tlview_build(&r, &v), 0);
-	cr_assert_eq(tlview_strip(&v, 12, lane, busy), 0);
-	for (int c = 0; c < 12; c++) {
-		cr_assert_eq(lane[c], c % 2, "cpu0 column %d", c);
-		cr_assert_eq(lane[12 + c], -1, "cpu1 column %d: 1 us of 5 ms", c);
-		cr_assert_float_eq(busy[c], c ? 1.0 : 1.0002, 1e-9, "column %d", c);
-	}
+	cr_assert_eq(tlview_strip(&v, v.start, v.end, 12, &s), 0);
+	cr_assert_str_eq(tlview_strip_row(&s, 0), "abababababab");
+	cr_assert_str_eq(tlview_strip_row(&s, 1), "............", "1 us of 5 ms");
+	for (int c = 0; c < 12; c++)
+		cr_assert_float_eq(s.busy[c], c ? 1.0 : 1.0002, 1e-9, "column %d", c);
+	cr_assert_eq(s.nthreads, 2);
+	cr_assert_eq(s.threads[0].letter, 'a');
+	cr_assert_eq(s.threads[0].tid, v.lanes[0]->tid);
+	cr_assert_eq(s.threads[1].tid, v.lanes[1]->tid);
+	tlview_strip_free(&s);
+	/* a window of the trace (the tour's: the launched process's life) */
+	cr_assert_eq(tlview_strip(&v, 10 * MS, 40 * MS, 6, &s), 0);
+	cr_assert_str_eq(tlview_strip_row(&s, 0), "ababab");
+	tlview_strip_free(&s);
+	cr_assert_eq(tlview_strip(&v, 10 * MS, 10 * MS, 6, &s), -EINVAL);
 	tlview_free(&v);
 	report_free(&r);
 }
@@ -105,8 +114,7 @@ Test(tlview, strip_of_threads_taking_turns)
 /* A column shows its thread when traced threads ran at least half of it. */
 Test(tlview, strip_columns_need_half_their_time_running)
 {
-	long lane[2 * 10];
-	double busy[10];
+	struct gp_tl_strip s;
 	struct gp_report r;
 	struct gp_tlview v;
 
@@ -117,12 +125,13 @@ Test(tlview, strip_columns_need_half_their_time_running)
 	model_finish(m, 20 * MS);
 	tl_report(&r, 20 * MS);
 	cr_assert_eq(tlview_build(&r, &v), 0);
-	cr_assert_eq(tlview_strip(&v, 10, lane, busy), 0);
-	cr_assert_eq(lane[2], 0);
-	cr_assert_eq(lane[3], -1);
-	cr_assert_eq(lane[10 + 1], 1);
-	cr_assert_eq(lane[10 + 2], -1);
-	cr_assert_float_eq(busy[2], 1.0 - 1e-6 / 2, 1e-9);
+	cr_assert_eq(tlview_strip(&v, v.start, v.end, 10, &s), 0);
+	cr_assert_eq(tlview_strip_row(&s, 0)[2], 'a');
+	cr_assert_eq(tlview_strip_row(&s, 0)[3], '.');
+	cr_assert_eq(tlview_strip_row(&s, 1)[1], 'b');
+	cr_assert_eq(tlview_strip_row(&s, 1)[2], '.');
+	cr_assert_float_eq(s.busy[2], 1.0 - 1e-6 / 2, 1e-9);
+	tlview_strip_free(&s);
 	tlview_free(&v);
 	report_free(&r);
 }

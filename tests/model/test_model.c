@@ -196,10 +196,28 @@ Test(model, exec_replaces_process_image)
 	cr_assert_str_eq(p->comm, "newprog");
 	cr_assert_str_eq(p->exe, "/usr/bin/newprog");
 	cr_assert_eq(p->execs, 1);
+	cr_assert_eq(p->exec_ts, 2 * MS);
 	cr_assert_eq(p->nthreads, 1, "exec keeps the same thread");
 	cr_assert_eq(t->bucket[GP_B_RUNNING], 6 * MS);
 	cr_assert(p->exited);
 	cr_assert_eq(p->end_ts, 6 * MS);
+}
+
+/* The peak RSS comes with the exit that ends the group; a thread's own exit says nothing. */
+Test(model, exit_of_the_group_keeps_peak_rss)
+{
+	union gp_event e = {0};
+
+	sw(0, 0, 0, 0, false, P, 0, 0);
+	fork_ev(1 * MS, P, P + 1, P);
+	e.exit.maxrss_kb = 0;
+	feed(&e, GP_EV_EXIT, 2 * MS, 1, P + 1, P);
+	cr_assert_eq(model_process(m, P)->maxrss_kb, 0);
+	e.exit.group_dead = 1;
+	e.exit.maxrss_kb = 5120;
+	feed(&e, GP_EV_EXIT, 3 * MS, 0, P, P);
+	cr_assert_eq(model_process(m, P)->maxrss_kb, 5120);
+	cr_assert_eq(model_process(m, P)->exec_ts, 0, "no exec seen");
 }
 
 Test(model, exec_from_non_leader_thread)

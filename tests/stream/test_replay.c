@@ -141,6 +141,8 @@ static void expect_same_model(const struct gp_model *a, const struct gp_model *b
 	cr_assert_eq(a->nprocs, b->nprocs);
 	for (i = 0; i < a->nprocs; i++) {
 		cr_assert_eq(a->procs[i]->exit_code, b->procs[i]->exit_code);
+		cr_assert_eq(a->procs[i]->exec_ts, b->procs[i]->exec_ts);
+		cr_assert_eq(a->procs[i]->maxrss_kb, b->procs[i]->maxrss_kb);
 		cr_assert_str_eq(a->procs[i]->exe, b->procs[i]->exe);
 	}
 	cr_assert_eq(a->nlocks, b->nlocks);
@@ -199,6 +201,9 @@ Test(replay, whole_recording_is_the_live_trace)
 	got = report_of(&t);
 	cr_assert_str_eq(got, want, "the recording's report is the live one's");
 	cr_assert_not_null(strstr(got, "table_lock"));
+	/* the child's exec and the peak RSS its exit carried (recsynth.h) */
+	cr_assert_eq(model_process(t.model, RS_CHILD)->maxrss_kb, RS_CHILD_RSS_KB);
+	cr_assert_gt(model_process(t.model, RS_CHILD)->exec_ts, 0);
 	free(want);
 	free(got);
 	trace_free(&t);

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analyze/analysis.h"
-#include "util/vec.h"
 
 void totals_add_thread(struct gp_totals *tot, const struct gp_thread *t, unsigned ncpus)
 {
@@ -141,91 +139,6 @@ void analysis_oncpu_spans(const struct gp_model *m, uint64_t *per_cpu)
 double analysis_parallelism(const struct gp_totals *tot, uint64_t wall_ns)
 {
 	return wall_ns ? (double)tot->bucket[GP_B_RUNNING] / wall_ns : 0;
-}
-
-static struct gp_lock_group *group_find(struct gp_lock_group *g, size_t n, uint32_t tgid,
-					const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (g[i].tgid == tgid && !strcmp(g[i].name, name))
-			return &g[i];
-	}
-	return NULL;
-}
-
-static int group_add_waiters(struct gp_lock_group *g, const struct gp_lock *l)
-{
-	size_t i, j;
-
-	for (i = 0; i < l->nwaiters; i++) {
-		for (j = 0; j < g->nwaiters && g->waiters[j] != l->waiters[i]; j++)
-			;
-		if (j < g->nwaiters)
-			continue;
-		if (vec_reserve((void **)&g->waiters, &g->capwaiters, g->nwaiters,
-				sizeof(*g->waiters), 8))
-			return -ENOMEM;
-		g->waiters[g->nwaiters++] = l->waiters[i];
-	}
-	return 0;
-}
-
-static int group_cmp(const void *a, const void *b)
-{
-	const struct gp_lock_group *x = a, *y = b;
-
-	if (x->wait_ns != y->wait_ns)
-		return x->wait_ns < y->wait_ns ? 1 : -1;
-	return strcmp(x->name, y->name);
-}
-
-struct gp_lock_group *analysis_lock_groups(const struct gp_model *m, gp_namer_fn name, void *ctx,
-					   size_t *n)
-{
-	struct gp_lock_group *g = calloc(m->nlocks ? m->nlocks : 1, sizeof(*g)), *cur;
-	char buf[128];
-	size_t i;
-
-	*n = 0;
-	if (!g)
-		return NULL;
-	for (i = 0; i < m->nlocks; i++) {
-		const struct gp_lock *l = m->locks[i];
-		char *plus;
-
-		if (name(ctx, l->tgid, l->uaddr, buf, sizeof(buf)) == 0 &&
-		    (plus = strchr(buf, '+')))
-			*plus = 0; /* named by a symbol: the object is the symbol */
-		cur = group_find(g, *n, l->tgid, buf);
-		if (!cur) {
-			cur = &g[(*n)++];
-			cur->tgid = l->tgid;
-			snprintf(cur->name, sizeof(cur->name), "%s", buf);
-		}
-		cur->nwords++;
-		cur->waits += l->waits;
-		cur->timeouts += l->outcome[GP_WO_TIMEOUT];
-		cur->wait_ns += l->wait_ns;
-		cur->blocked_ns += l->blocked_ns;
-		if (group_add_waiters(cur, l)) {
-			lock_groups_free(g, *n);
-			*n = 0;
-			return NULL;
-		}
-	}
-	qsort(g, *n, sizeof(*g), group_cmp);
-	return g;
-}
-
-void lock_groups_free(struct gp_lock_group *g, size_t n)
-{
-	size_t i;
-
-	for (i = 0; g && i < n; i++)
-		free(g[i].waiters);
-	free(g);
 }
 
 bool lock_filter_match(const char *filter, uint64_t uaddr, const char *name)

@@ -28,26 +28,8 @@ struct gp_closure analysis_closure(const struct gp_model *m);
 struct gp_lock **analysis_locks_by_wait(const struct gp_model *m, size_t *n);
 /* Wake pairs sorted by count, descending. */
 struct gp_wake_pair **analysis_pairs_by_count(const struct gp_model *m, size_t *n);
-/*
- * The futex words of one object: words named by the same data symbol in one process (a mutex
- * and the two sequence words of a condvar inside `gil`) are one lock to a reader.
- */
-struct gp_lock_group {
-	uint32_t tgid;
-	char name[128]; /* the symbol, or the word's own name when it has none */
-	size_t nwords;
-	uint64_t waits, timeouts, wait_ns, blocked_ns;
-	uint32_t *waiters; /* distinct waiter tids over all its words */
-	size_t nwaiters, capwaiters;
-};
-
 /* Names a futex word of a process: 0 when by a symbol, 1 by mapping only, -errno unknown. */
 typedef int (*gp_namer_fn)(void *ctx, uint32_t tgid, uint64_t uaddr, char *buf, size_t len);
-
-/* Groups sorted by total wait, descending; free with lock_groups_free(). */
-struct gp_lock_group *analysis_lock_groups(const struct gp_model *m, gp_namer_fn name, void *ctx,
-					   size_t *n);
-void lock_groups_free(struct gp_lock_group *g, size_t n);
 
 /*
  * Does a futex word match a --lock filter: an address ("0x55d0c0a04040") or a name, matching the

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analyze/tlview.h"
@@ -277,19 +278,19 @@ static long tlview_acc_top(const struct tlview_acc *a, uint64_t *total)
 	return top < 0 ? -1 : (long)a->v[top].lane;
 }
 
-/* One CPU's row of the strip; adds its running time per column to busy_ns. */
-static int tlview_strip_cpu(const struct gp_tlview *v, const struct gp_tl_cpu *c, unsigned width,
+/* One CPU's row of the strip (lane per column, -1 for none); adds its running time to busy_ns. */
+static int tlview_strip_cpu(const struct gp_tl_cpu *c, uint64_t start, uint64_t end, unsigned width,
 			    long *lane, uint64_t *busy_ns)
 {
-	uint64_t span = v->end - v->start, lo, hi, total;
+	uint64_t span = end - start, lo, hi, total;
 	struct tlview_acc a = {0};
 	size_t j = 0, k;
 	unsigned col;
 	long top;
 
 	for (col = 0; col < width; col++) {
-		lo = v->start + span * col / width;
-		hi = v->start + span * (col + 1) / width;
+		lo = start + (uint64_t)((unsigned __int128)span * col / width);
+		hi = start + (uint64_t)((unsigned __int128)span * (col + 1) / width);
 		while (j < c->n && c->v[j].end <= lo)
 			j++;
 		a.n = 0;
@@ -310,24 +311,87 @@ static int tlview_strip_cpu(const struct gp_tlview *v, const struct gp_tl_cpu *c
 	return 0;
 }
 
-int tlview_strip(const struct gp_tlview *v, unsigned width, long *lane, double *busy)
+static const char strip_letters[] =
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+#define STRIP_NLETTERS (sizeof(strip_letters) - 1)
+
+/* Letters for the lanes that show, in lane order; the rows written from lane. */
+static int tlview_strip_letters(const struct gp_tlview *v, const long *lane, struct gp_tl_strip *s)
 {
-	uint64_t *busy_ns = calloc(width ? width : 1, sizeof(*busy_ns)), span = v->end - v->start;
-	unsigned c, col;
+	char *letter = calloc(v->nlanes + 1, 1);
+	size_t i, ncells = (size_t)s->ncpus * s->width;
 
-	if (!busy_ns)
+	if (!letter)
 		return -ENOMEM;
-	for (c = 0; c < v->ncpus; c++) {
-		if (tlview_strip_cpu(v, &v->cpus[c], width, lane + (size_t)c * width, busy_ns)) {
-			free(busy_ns);
-			return -ENOMEM;
+	for (i = 0; i < ncells; i++)
+		if (lane[i] >= 0)
+			letter[lane[i]] = 1;
+	for (i = 0; i < v->nlanes; i++) {
+		if (!letter[i])
+			continue;
+		if (s->nthreads == STRIP_NLETTERS) {
+			letter[i] = '+';
+			s->nother++;
+			continue;
 		}
+		letter[i] = strip_letters[s->nthreads];
+		s->threads[s->nthreads].letter = letter[i];
+		s->threads[s->nthreads].tid = v->lanes[i]->tid;
+		snprintf(s->threads[s->nthreads].comm, sizeof(s->threads[0].comm), "%s",
+			 v->lanes[i]->comm);
+		s->nthreads++;
 	}
-	for (col = 0; col < width; col++) {
-		uint64_t len = span * (col + 1) / width - span * col / width;
-
-		busy[col] = len ? (double)busy_ns[col] / len : 0;
-	}
-	free(busy_ns);
+	for (i = 0; i < ncells; i++)
+		s->rows[i / s->width * (s->width + 1) + i % s->width] =
+			lane[i] < 0 ? '.' : letter[lane[i]];
+	free(letter);
 	return 0;
+}
+
+int tlview_strip(const struct gp_tlview *v, uint64_t start, uint64_t end, unsigned width,
+		 struct gp_tl_strip *s)
+{
+	size_t ncells = (size_t)v->ncpus * width;
+	uint64_t *busy_ns = NULL;
+	long *lane = NULL;
+	unsigned c, col;
+	int err = -ENOMEM;
+
+	memset(s, 0, sizeof(*s));
+	if (!width || end <= start)
+		return -EINVAL;
+	s->ncpus = v->ncpus;
+	s->width = width;
+	s->rows = calloc((size_t)v->ncpus * (width + 1) + 1, 1);
+	s->busy = calloc(width, sizeof(*s->busy));
+	s->threads = calloc(STRIP_NLETTERS, sizeof(*s->threads));
+	busy_ns = calloc(width, sizeof(*busy_ns));
+	lane = calloc(ncells + 1, sizeof(*lane));
+	if (!s->rows || !s->busy || !s->threads || !busy_ns || !lane)
+		goto out;
+	for (c = 0; c < v->ncpus; c++)
+		if (tlview_strip_cpu(&v->cpus[c], start, end, width, lane + (size_t)c * width,
+				     busy_ns))
+			goto out;
+	for (col = 0; col < width; col++) {
+		uint64_t lo = (unsigned __int128)(end - start) * col / width;
+		uint64_t len = (unsigned __int128)(end - start) * (col + 1) / width - lo;
+
+		s->busy[col] = len ? (double)busy_ns[col] / len : 0;
+	}
+	err = tlview_strip_letters(v, lane, s);
+out:
+	free(busy_ns);
+	free(lane);
+	if (err)
+		tlview_strip_free(s);
+	return err;
+}
+
+void tlview_strip_free(struct gp_tl_strip *s)
+{
+	free(s->rows);
+	free(s->busy);
+	free(s->threads);
+	memset(s, 0, sizeof(*s));
 }

@@ -107,11 +107,33 @@ static inline bool tlview_state_blocked(enum gp_tl_state s)
 }
 
 /*
- * The per-CPU strip: the span cut into width columns of equal length; lane[cpu * width + col]
- * is the thread lane that ran longest in the column on that CPU when the traced threads ran at
- * least half of it there, else -1; busy[col] is the traced threads' running time in the column
- * over its length (how many ran at once, on average). 0 or -ENOMEM.
+ * The per-CPU strip, the one "who ran where" of the text report and the tour: [start, end) cut
+ * into width columns of equal length; each cell is the letter of the thread lane that ran
+ * longest in the column on that CPU when the traced threads ran at least half of it there,
+ * else '.'. Letters go to the lanes that show, in lane order: a-z, A-Z, 0-9, then '+' for any
+ * beyond. busy[col] is the traced threads' running time in the column over its length (how
+ * many ran at once, on average).
  */
-int tlview_strip(const struct gp_tlview *v, unsigned width, long *lane, double *busy);
+struct gp_tl_strip {
+	unsigned ncpus, width;
+	char *rows; /* row c at rows + c * (width + 1), a string */
+	double *busy; /* [width] */
+	struct gp_tl_strip_thread {
+		char letter;
+		uint32_t tid;
+		char comm[16];
+	} * threads; /* those with a letter of their own, by letter */
+	size_t nthreads;
+	size_t nother; /* threads shown as '+' */
+};
+
+/* 0, -EINVAL (no width or no time), -ENOMEM (nothing held); tlview_strip_free() after 0. */
+int tlview_strip(const struct gp_tlview *v, uint64_t start, uint64_t end, unsigned width,
+		 struct gp_tl_strip *s);
+static inline const char *tlview_strip_row(const struct gp_tl_strip *s, unsigned cpu)
+{
+	return s->rows + (size_t)cpu * (s->width + 1);
+}
+void tlview_strip_free(struct gp_tl_strip *s);
 
 #endif

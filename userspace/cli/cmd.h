@@ -21,7 +21,8 @@ int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 struct gp_session_opts;
-/* The embedded default: countdown with 1 thread, N threads and N processes, side by side. */
-int run_default(const struct gp_session_opts *o);
+/* The tour (gilprof run with no command): every experiment, or the one called name; the
+ * figures also to the file json when not NULL. 0, or an exit status after one line. */
+int tour_run(const struct gp_session_opts *o, const char *name, const char *json);
 
 #endif

@@ -8,6 +8,7 @@
 #include "cli/cmd.h"
 #include "cli/opts.h"
 #include "cli/workloads.h"
+#include "analyze/tour.h"
 #include "collect/launch.h"
 #include "util/asuser.h"
 
@@ -17,10 +18,13 @@ static void usage(FILE *f)
 		"usage: sudo gilprof run [OPTIONS] -- COMMAND [ARGS...]\n"
 		"       sudo gilprof run [OPTIONS] WORKLOAD [WORKLOAD OPTIONS...]\n"
 		"       sudo gilprof run [OPTIONS] -p PID[,PID...] [-d SECONDS]\n"
-		"       sudo gilprof run                      (the default experiment)\n\n"
+		"       sudo gilprof run [--json FILE] [EXPERIMENT]   (the tour)\n\n"
 		"Trace COMMAND, its threads and child processes from exec to exit (or attach to\n"
 		"running processes), then report where every thread's time went and which futex\n"
-		"words it waited on.\n\n");
+		"words it waited on. Without a command, the tour: the classic GIL experiments on\n"
+		"the bundled workloads (countdown, sleep-vs-cpu, race, startup, concurrency),\n"
+		"measured and explained; an EXPERIMENT alone runs only that one (a workload of\n"
+		"that name is traced when options follow it).\n\n");
 	opts_report_usage(f);
 	opts_session_usage(f);
 	fprintf(f,
@@ -36,6 +40,7 @@ struct run_args {
 	struct gp_creds creds;
 	bool dashdash;
 	char **argv;
+	bool tour; /* no command, or an experiment's name alone */
 };
 
 static int parse_opts(int argc, char **argv, struct run_args *a)
@@ -71,7 +76,18 @@ static int parse_opts(int argc, char **argv, struct run_args *a)
 	}
 	a->dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
 	a->argv = argv + optind;
+	a->tour = !a->ses.npids &&
+		  (!a->argv[0] || (!a->dashdash && !a->argv[1] && tour_find(a->argv[0])));
 	return 0;
+}
+
+/* The tour writes its text to stdout and, with --json, its figures: no other output. */
+static bool tour_other_outputs(const struct gp_cli_report *rep)
+{
+	struct gp_cli_report others = *rep;
+
+	others.path[GP_OUT_JSON] = NULL;
+	return opts_report_any_file(&others);
 }
 
 static bool command_exists(const char *name)
@@ -93,17 +109,16 @@ static int run_check(struct run_args *a)
 	ret = opts_session_target("run", &a->ses, a->argv);
 	if (ret)
 		return ret;
-	if (!a->argv[0] && !a->ses.npids && opts_report_any_file(&a->rep)) {
-		fprintf(stderr,
-			"gilprof run: the default experiment prints its comparison to stdout; "
-			"output options need a command or workload\n");
+	if (a->tour && tour_other_outputs(&a->rep)) {
+		fprintf(stderr, "gilprof run: the tour prints its text to stdout and takes --json "
+				"FILE only; other output options need a command or workload\n");
 		return 2;
 	}
 	ret = opts_session_check("run", &a->ses, &a->creds);
 	if (ret)
 		return ret;
-	if (a->argv[0] && !a->dashdash && !workload_find(a->argv[0]) && !strchr(a->argv[0], '/') &&
-	    !command_exists(a->argv[0])) {
+	if (a->argv[0] && !a->tour && !a->dashdash && !workload_find(a->argv[0]) &&
+	    !strchr(a->argv[0], '/') && !command_exists(a->argv[0])) {
 		char names[256];
 
 		workload_names(names, sizeof(names));
@@ -188,11 +203,11 @@ int cmd_run(int argc, char **argv)
 	ret = run_check(&a);
 	if (ret)
 		return ret;
-	if (!a.argv[0] && !a.ses.npids)
-		ret = run_default(&a.ses.s);
+	if (a.tour)
+		ret = tour_run(&a.ses.s, a.argv[0], a.rep.path[GP_OUT_JSON]);
 	else if (a.argv[0])
 		ret = workload_argv(&a, path, sizeof(path));
-	if ((a.argv[0] || a.ses.npids) && !ret)
+	if (!a.tour && !ret)
 		ret = traced_report(&a.ses, &a.rep, a.argv[0] ? a.argv : NULL);
 	asuser_stop();
 	return ret;

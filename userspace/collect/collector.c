@@ -262,6 +262,8 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 	hrtimer_wakeup_range(c->skel);
 	c->slot_shift = slots_shift(opts->buffer_mb, collector_ncpus());
 	c->skel->rodata->slot_shift = c->slot_shift;
+	c->skel->rodata->page_shift =
+		(uint32_t)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
 	ret = slots_resize(c->skel, c->slot_shift, collector_ncpus());
 	if (ret) {
 		snprintf(err, errlen, "cannot size the per-CPU event rings: %s", strerror(-ret));

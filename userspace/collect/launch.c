@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,29 +62,43 @@ int launch_resolve(const char *argv0, char *path, size_t pathlen, char *err, siz
 	return ret;
 }
 
-static void child_run(const char *path, char *const argv[], const struct gp_creds *creds,
-		      enum gp_launch_stdout out, pid_t parent, int go, int errw)
+static void child_stdout(const struct gp_launch_opts *o)
 {
-	char c;
-	int e, null;
+	int null;
 
-	/* Wait until the parent has put us in the traced set (and in the command's cgroup). */
-	if (read(go, &c, 1) != 1)
-		_exit(127);
-	close(go);
-	if (c == 'p')
-		setpgid(0, 0);
-	if (out == GP_LAUNCH_STDOUT_NULL && (null = open("/dev/null", O_WRONLY)) >= 0) {
+	if (o->out == GP_LAUNCH_STDOUT_NULL && (null = open("/dev/null", O_WRONLY)) >= 0) {
 		dup2(null, STDOUT_FILENO);
 		close(null);
-	} else if (out == GP_LAUNCH_STDOUT_STDERR) {
+	} else if (o->out == GP_LAUNCH_STDOUT_STDERR) {
 		dup2(STDERR_FILENO, STDOUT_FILENO);
-	} else if (out == GP_LAUNCH_DETACHED && (null = open("/dev/null", O_RDWR)) >= 0) {
+	} else if (o->out == GP_LAUNCH_STDOUT_FD) {
+		dup2(o->out_fd, STDOUT_FILENO);
+	} else if (o->out == GP_LAUNCH_DETACHED && (null = open("/dev/null", O_RDWR)) >= 0) {
 		for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
 			dup2(null, fd);
 		close(null);
 	}
-	e = creds ? -creds_drop(creds) : 0;
+}
+
+static void child_run(const char *path, char *const argv[], const struct gp_launch_opts *o,
+		      pid_t parent, int go, int errw)
+{
+	char c;
+	int e = 0;
+
+	/* Before the wait, so that it is woken, and first traced, on a CPU of its set. */
+	if (o->cpus && sched_setaffinity(0, sizeof(*o->cpus), o->cpus))
+		e = errno;
+	/* Wait until the parent has put us in the traced set (and in the command's cgroup). */
+	if (read(go, &c, 1) != 1)
+		_exit(127);
+	close(go);
+	if (e)
+		goto fail;
+	if (c == 'p')
+		setpgid(0, 0);
+	child_stdout(o);
+	e = o->creds ? -creds_drop(o->creds) : 0;
 	if (e)
 		goto fail;
 	/*
@@ -103,8 +118,8 @@ fail:
 	_exit(e == ENOENT ? 127 : 126);
 }
 
-int launch_prepare(const char *path, char *const argv[], const struct gp_creds *creds,
-		   enum gp_launch_stdout out, struct gp_launch *l, char *err, size_t errlen)
+int launch_prepare(const char *path, char *const argv[], const struct gp_launch_opts *o,
+		   struct gp_launch *l, char *err, size_t errlen)
 {
 	pid_t parent = getpid();
 	int go[2], ep[2];
@@ -128,7 +143,7 @@ int launch_prepare(const char *path, char *const argv[], const struct gp_creds *
 	if (l->pid == 0) {
 		close(go[1]);
 		close(ep[0]);
-		child_run(path, argv, creds, out, parent, go[0], ep[1]);
+		child_run(path, argv, o, parent, go[0], ep[1]);
 	}
 	close(go[0]);
 	close(ep[1]);

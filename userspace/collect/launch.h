@@ -4,6 +4,7 @@
 #ifndef GP_LAUNCH_H
 #define GP_LAUNCH_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include "util/creds.h"
@@ -13,7 +14,17 @@ enum gp_launch_stdout {
 	GP_LAUNCH_STDOUT_KEEP, /* gilprof's own */
 	GP_LAUNCH_STDOUT_NULL, /* /dev/null */
 	GP_LAUNCH_STDOUT_STDERR, /* gilprof's stderr: gilprof's stdout carries a file (as perf does) */
+	GP_LAUNCH_STDOUT_FD, /* a descriptor of the caller's (a memfd it reads once the child ends) */
 	GP_LAUNCH_DETACHED, /* stdin, stdout and stderr on /dev/null: gilprof top has the terminal */
+};
+
+/* How the child is started, besides its command. */
+struct gp_launch_opts {
+	const struct gp_creds *creds; /* the child becomes this user; NULL: it stays root */
+	enum gp_launch_stdout out;
+	int out_fd; /* GP_LAUNCH_STDOUT_FD: what becomes its stdout (its only copy: the caller's
+		     * descriptor is close-on-exec) */
+	const cpu_set_t *cpus; /* it and all it starts run on these CPUs; NULL: on any */
 };
 
 struct gp_launch {
@@ -26,11 +37,11 @@ struct gp_launch {
  * executable) with a message in err. */
 int launch_resolve(const char *argv0, char *path, size_t pathlen, char *err, size_t errlen);
 /*
- * Fork the child, stopped before exec. It becomes creds' user (NULL: stays root) and dies with
- * gilprof (PR_SET_PDEATHSIG); its stdout goes where out says.
+ * Fork the child, stopped before exec. It becomes o->creds' user and dies with gilprof
+ * (PR_SET_PDEATHSIG); its stdout goes where o->out says, on the CPUs o->cpus says.
  */
-int launch_prepare(const char *path, char *const argv[], const struct gp_creds *creds,
-		   enum gp_launch_stdout out, struct gp_launch *l, char *err, size_t errlen);
+int launch_prepare(const char *path, char *const argv[], const struct gp_launch_opts *o,
+		   struct gp_launch *l, char *err, size_t errlen);
 /*
  * Let the child exec, first making itself a process group leader with own_pgrp. Returns 0, or
  * the shell-style status (126/127) if exec failed.

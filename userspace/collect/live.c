@@ -339,6 +339,7 @@ static void scan_running(struct gp_live *l)
 
 static int launch_start(struct gp_live *l)
 {
+	struct gp_launch_opts lo = {.creds = l->o.creds, .out = GP_LAUNCH_DETACHED};
 	char err[512], path[PATH_MAX];
 	int ret;
 
@@ -349,8 +350,7 @@ static int launch_start(struct gp_live *l)
 		return ret;
 	}
 	contain_init(&l->ct);
-	if (launch_prepare(path, l->o.argv, l->o.creds, GP_LAUNCH_DETACHED, &l->launch, err,
-			   sizeof(err))) {
+	if (launch_prepare(path, l->o.argv, &lo, &l->launch, err, sizeof(err))) {
 		fprintf(stderr, "gilprof: %s\n", err);
 		return 1;
 	}

@@ -293,6 +293,8 @@ static int session_names(struct session *s)
 
 static enum gp_launch_stdout session_stdout(const struct gp_session_opts *o)
 {
+	if (o->stdout_to_fd)
+		return GP_LAUNCH_STDOUT_FD;
 	if (o->quiet)
 		return GP_LAUNCH_STDOUT_NULL;
 	return o->stdout_to_stderr ? GP_LAUNCH_STDOUT_STDERR : GP_LAUNCH_STDOUT_KEEP;
@@ -321,6 +323,7 @@ static int session_launch(struct session *s, const char *path)
 {
 	const struct gp_session_opts *o = s->o;
 	struct gp_trace *t = s->t;
+	struct gp_launch_opts lo = {o->creds, session_stdout(o), o->stdout_fd, o->cpus};
 	struct gp_launch l = {-1, -1, -1};
 	struct gp_contain ct;
 	bool reaped = false;
@@ -328,7 +331,7 @@ static int session_launch(struct session *s, const char *path)
 	char err[512];
 
 	contain_init(&ct);
-	if (launch_prepare(path, o->argv, o->creds, session_stdout(o), &l, err, sizeof(err))) {
+	if (launch_prepare(path, o->argv, &lo, &l, err, sizeof(err))) {
 		fprintf(stderr, "gilprof: %s\n", err);
 		ret = 1;
 		goto cleanup;

@@ -13,6 +13,7 @@
 #ifndef GP_SESSION_H
 #define GP_SESSION_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include "stream/trace.h"
 #include "util/creds.h"
@@ -25,6 +26,9 @@ struct gp_session_opts {
 	bool call_graph_dwarf, lines, verbose, status;
 	bool quiet; /* the command's stdout goes to /dev/null */
 	bool stdout_to_stderr; /* to gilprof's stderr: gilprof's stdout carries a recording or JSON */
+	bool stdout_to_fd; /* to stdout_fd, a descriptor of the caller's (a memfd it reads after) */
+	int stdout_fd;
+	const cpu_set_t *cpus; /* the command and all it starts run on these CPUs; NULL: any */
 	const struct gp_creds *creds; /* the target runs as this user; NULL: as root */
 	char *const *argv; /* launch this command (argv[0] a path or a name on PATH), or NULL */
 	const int *pids; /* or attach to these processes (npids of them) */

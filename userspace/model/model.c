@@ -607,6 +607,7 @@ static void on_exec(struct gp_model *m, const struct gp_ev_exec *e)
 	memcpy(p->exe, e->filename, sizeof(p->exe));
 	p->exe[sizeof(p->exe) - 1] = 0;
 	p->execs++;
+	p->exec_ts = e->h.ts;
 }
 
 static void on_exit_ev(struct gp_model *m, const struct gp_ev_exit *e)
@@ -620,6 +621,8 @@ static void on_exit_ev(struct gp_model *m, const struct gp_ev_exit *e)
 		t->proc->exit_code = e->exit_code;
 		t->proc->exit_code_known = true;
 	}
+	if (e->group_dead && e->maxrss_kb)
+		t->proc->maxrss_kb = e->maxrss_kb;
 }
 
 /* CPU time so far, the current interval on CPU included. */

@@ -112,6 +112,8 @@ struct gp_process {
 	bool exit_code_known;
 	uint32_t exit_code; /* the kernel's exit_code: status << 8 | signal */
 	unsigned execs;
+	uint64_t exec_ts; /* when its last exec ended (the new image's start), 0 without one */
+	uint64_t maxrss_kb; /* its peak resident memory, from its last thread's exit; 0 unknown */
 	struct gp_thread **threads; /* in order of appearance */
 	size_t nthreads, capthreads;
 	size_t nlive; /* of them not dead */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The recording file format (gilprof.data), version 2. Little-endian, as the hosts that run the
+ * The recording file format (gilprof.data), version 3. Little-endian, as the hosts that run the
  * BPF programs (x86-64, arm64).
  *
  *   header  "GILPROF\n" | u32 version | u32 crc32 of the 12 bytes before it
@@ -24,7 +24,8 @@
 #include "util/bytes.h"
 
 #define GP_REC_MAGIC "GILPROF\n"
-#define GP_REC_VERSION 2 /* 2: switch records stored as changes per thread */
+/* 2: switch records stored as changes per thread; 3: an exit carries its process's peak RSS */
+#define GP_REC_VERSION 3
 #define GP_REC_HDR_LEN 16
 #define GP_REC_CHUNK_MAGIC 0x4b435047u /* "GPCK" */
 #define GP_REC_CHUNK_HDR_LEN 20
