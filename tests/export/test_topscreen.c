@@ -53,13 +53,13 @@ static void check_shape(size_t len, unsigned rows, unsigned cols)
 Test(topscreen, exact_lines_in_80_columns)
 {
 	struct gp_top_lock l[] = {
-		{"cold", 4242, 2 * MS, 10, 30 * MS},
-		{"gil", 4242, 985 * MS, 201, 10520 * MS},
+		{"cold", 4242, 2 * MS, 10, 30 * MS, 0},
+		{"gil", 4242, 985 * MS, 201, 10520 * MS, 1},
 	};
 	struct gp_top_thread t[] = {
-		{4243, 4242, "worker-1", 1000 * MS, 480 * MS, 10 * MS, 510 * MS, 0, 0, false},
-		{4244, 4242, "worker-0", 1000 * MS, 491 * MS, 5 * MS, 504 * MS, 0, 0, false},
-		{4242, 4242, "countdown", 1000 * MS, 0, 0, 0, 0, 1000 * MS, false},
+		{4243, 4242, "worker-1", 1000 * MS, 480 * MS, 10 * MS, 510 * MS, 0, 0, 0},
+		{4244, 4242, "worker-0", 1000 * MS, 491 * MS, 5 * MS, 504 * MS, 0, 0, 0},
+		{4242, 4242, "countdown", 1000 * MS, 0, 0, 0, 0, 1000 * MS, 0},
 	};
 	struct gp_top_state s;
 	size_t len;
@@ -102,10 +102,11 @@ Test(topscreen, exact_lines_in_80_columns)
 /* A picked lock: marked, and only the threads that waited for it listed. */
 Test(topscreen, picked_lock)
 {
-	struct gp_top_lock l[] = {{"gil", 1, 900 * MS, 9, 900 * MS}, {"q", 1, 100 * MS, 1, MS}};
+	struct gp_top_lock l[] = {{"gil", 1, 900 * MS, 9, 900 * MS, 0},
+				  {"q", 1, 100 * MS, 1, MS, 1}};
 	struct gp_top_thread t[] = {
-		{2, 1, "a", 1000 * MS, 0, 0, 900 * MS, 0, 0, false},
-		{3, 1, "b", 1000 * MS, 0, 0, 100 * MS, 0, 0, true},
+		{2, 1, "a", 1000 * MS, 0, 0, 900 * MS, 0, 0, 1},
+		{3, 1, "b", 1000 * MS, 0, 0, 100 * MS, 0, 0, 2},
 	};
 	struct gp_top_state s;
 
@@ -120,8 +121,8 @@ Test(topscreen, picked_lock)
 /* What a program names itself is shown as ASCII: no escape reaches the terminal. */
 Test(topscreen, hostile_names)
 {
-	struct gp_top_lock l[] = {{"\x1b[2J\x1b]0;pwned\x07\xc3\xa9", 1, MS, 1, MS}};
-	struct gp_top_thread t[] = {{2, 1, "\x1b[31mred\r\n", MS, MS, 0, 0, 0, 0, false}};
+	struct gp_top_lock l[] = {{"\x1b[2J\x1b]0;pwned\x07\xc3\xa9", 1, MS, 1, MS, 0}};
+	struct gp_top_thread t[] = {{2, 1, "\x1b[31mred\r\n", MS, MS, 0, 0, 0, 0, 0}};
 	struct gp_top_state s;
 	size_t len;
 

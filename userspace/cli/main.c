@@ -13,6 +13,7 @@ static const struct gp_cmd cmds[] = {
 	{"record", cmd_record, "trace a command or running processes into a recording"},
 	{"report", cmd_report, "report a recording, as run would have"},
 	{"diff", cmd_diff, "compare two recordings: what got faster or slower, and which lock"},
+	{"top", cmd_top, "a live view of where threads' time goes, redrawn every second"},
 	{"monitor", cmd_monitor,
 	 "trace processes until stopped: Prometheus metrics, a flight recorder, pprof"},
 	{"workloads", cmd_workloads, "list the bundled workloads"},

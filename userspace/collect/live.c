@@ -407,10 +407,12 @@ static void label_make(struct gp_live *l)
 		used += snprintf(l->label + used,
 				 used < sizeof(l->label) ? sizeof(l->label) - used : 0, "%s%s",
 				 i ? ", " : "processes named ", o->comms[i]);
+	/* the command by its name, as a process list shows it: its path can be long */
 	for (i = 0; o->argv && o->argv[i]; i++)
-		used += snprintf(l->label + used,
-				 used < sizeof(l->label) ? sizeof(l->label) - used : 0, "%s%s",
-				 i ? " " : "", o->argv[i]);
+		used += snprintf(
+			l->label + used, used < sizeof(l->label) ? sizeof(l->label) - used : 0,
+			"%s%s", i ? " " : "",
+			i || !strrchr(o->argv[0], '/') ? o->argv[i] : strrchr(o->argv[0], '/') + 1);
 }
 
 int live_start(const struct gp_live_opts *o, const struct gp_live_hooks *h, struct gp_live **out)
@@ -458,7 +460,7 @@ int live_start(const struct gp_live_opts *o, const struct gp_live_hooks *h, stru
 
 bool live_over(struct gp_live *l)
 {
-	char path[32];
+	char path[48];
 	siginfo_t si = {0};
 
 	if (l->launched)
@@ -471,9 +473,19 @@ bool live_over(struct gp_live *l)
 		if (!l->m->procs[i]->exited)
 			return false;
 	for (size_t i = 0; i < l->o.npids; i++) {
-		snprintf(path, sizeof(path), "/proc/%d", l->o.pids[i]);
-		if (!access(path, F_OK))
+		struct gp_ev_attach ev;
+		char buf[512];
+		FILE *f;
+
+		/* a zombie waiting for its parent is gone too */
+		snprintf(path, sizeof(path), "/proc/%d/stat", l->o.pids[i]);
+		f = fopen(path, "re");
+		if (f && fgets(buf, sizeof(buf), f) && !attach_parse_stat(buf, &ev, NULL)) {
+			fclose(f);
 			return false;
+		}
+		if (f)
+			fclose(f);
 	}
 	return true;
 }

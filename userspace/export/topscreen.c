@@ -128,7 +128,8 @@ static void locks(struct screen *sc, struct gp_top_state *s, unsigned max)
 	if (picked)
 		snprintf(keep, sizeof(keep), "%s", picked);
 	sort_by = s->sort;
-	qsort(s->locks, s->nlocks, sizeof(*s->locks), lock_cmp);
+	if (s->nlocks)
+		qsort(s->locks, s->nlocks, sizeof(*s->locks), lock_cmp);
 	/* the pick follows its lock to its new place */
 	for (size_t i = 0; picked && i < s->nlocks; i++)
 		if (s->locks[i].pid == picked_pid && !strcmp(s->locks[i].name, keep))
@@ -156,15 +157,17 @@ static void threads(struct screen *sc, struct gp_top_state *s, unsigned max)
 	char comm[GP_COMM_LEN];
 	unsigned shown = 0;
 	bool filter = s->picked >= 0 && (size_t)s->picked < s->nlocks;
+	uint64_t bit = filter && s->locks[s->picked].id < 64 ? 1ULL << s->locks[s->picked].id : 0;
 
 	sort_by = s->sort;
-	qsort(s->threads, s->nthreads, sizeof(*s->threads), thread_cmp);
+	if (s->nthreads)
+		qsort(s->threads, s->nthreads, sizeof(*s->threads), thread_cmp);
 	line(sc, "  %-8s %-16s %6s %6s %6s %6s %6s %8s", "TID", "THREAD", "RUN%", "RUNQ%", "LOCK%",
 	     "SLEEP%", "OTHER%", "PID");
 	for (size_t i = 0; i < s->nthreads && shown < max; i++) {
 		const struct gp_top_thread *t = &s->threads[i];
 
-		if (filter && !t->waited_picked)
+		if (filter && !(t->waited & bit))
 			continue;
 		topscreen_safe(t->comm, comm, sizeof(comm));
 		line(sc, "  %-8u %-16s %6.1f %6.1f %6.1f %6.1f %6.1f %8u", t->tid, comm,

@@ -6,7 +6,7 @@
  * cursor, and no line wraps. Pure: the caller writes the text.
  *
  *   gilprof top  countdown --threads 2                       interval 1.0 s  12:00:01
- *   parallelism 1.00 of 2 CPUs | serialised by gil (pid 4242, 49%) | 1.96x faster without
+ *   parallelism 1.00 of 2 CPUs | gil (pid 4242) serialises 49% | 1.96x faster without it
  *   CPU   traced # other + idle .
  *   cpu0  ####################++++++.............................  45%  13%  42%
  *   cpu1  ##############################################........  77%   0%  23%
@@ -37,6 +37,7 @@ struct gp_top_lock {
 	uint64_t wait_ns; /* in the last interval */
 	uint64_t acquisitions; /* in the last interval */
 	uint64_t total_ns; /* since the start */
+	unsigned id; /* its bit in the threads' waited (the first 64 locks) */
 };
 
 struct gp_top_thread {
@@ -44,7 +45,7 @@ struct gp_top_thread {
 	char comm[GP_COMM_LEN];
 	uint64_t life_ns; /* in the interval */
 	uint64_t running_ns, runq_ns, lock_ns, sleep_ns, other_ns;
-	bool waited_picked; /* it waited for the picked lock in the interval */
+	uint64_t waited; /* the locks it waited for in the interval, by their id's bit */
 };
 
 struct gp_top_cpu {
