@@ -110,20 +110,27 @@ static uint64_t lock_wait(const struct gp_wproc *p)
 	return ns;
 }
 
+/* The time the threads wanted a CPU or a lock: running, runnable, or acquiring a lock; sleeps,
+ * I/O and thread joins are the program's own business and not counted. */
+static double active(const struct gp_wproc *p)
+{
+	return (double)p->running_ns + p->runq_ns + lock_wait(p);
+}
+
 double trigger_value(const struct gp_trigger *t, const struct gp_window *w,
 		     const struct gp_wproc *p)
 {
-	double life = p->lifetime_ns ? (double)p->lifetime_ns : 1;
+	double act = active(p) > 0 ? active(p) : 1;
 
 	switch (t->fig) {
 	case GP_TF_GIL_WAIT:
-		return p->gil_wait_ns / life;
+		return p->gil_wait_ns / act;
 	case GP_TF_LOCK_WAIT:
-		return lock_wait(p) / life;
+		return lock_wait(p) / act;
 	case GP_TF_RUNQUEUE:
-		return p->runq_ns / life;
+		return p->runq_ns / act;
 	case GP_TF_RUNNING:
-		return p->running_ns / life;
+		return p->running_ns / act;
 	default:
 		return window_parallelism(w, p);
 	}
@@ -133,7 +140,7 @@ bool trigger_fires(const struct gp_trigger *t, const struct gp_window *w, const 
 {
 	double v = trigger_value(t, w, p);
 
-	if (!p->lifetime_ns)
+	if (active(p) <= 0)
 		return false;
 	switch (t->op) {
 	case GP_TO_GT:

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * gilprof monitor's dump rules (--trigger): a bound on a figure of one process over the last
- * interval. Shares are of the process's threads' time in the interval (their lifetimes added
- * up), parallelism is its running time over the interval's length.
+ * interval. Shares are of its threads' active time in the interval: running, runnable, or
+ * acquiring a lock (sleeps, I/O and thread joins are left out, so that a thread that waits for
+ * the others, or for work, does not dilute them); parallelism is its running time over the
+ * interval's length.
  *
- *   gil_wait>0.5      half of its threads' time went to waiting for its GIL
+ *   gil_wait>0.5      two CPU-bound threads taking turns on a GIL: half of their time
  *   lock_wait>=30%    a share may be written as a percentage
  *   runqueue>0.2  running<0.1  parallelism<1.5
  */
