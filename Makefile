@@ -5,7 +5,7 @@
 #   make deps       install missing Debian packages (no-op when all are there)
 #   make run        deps + build + the tour of five GIL experiments under tracing (root)
 #   make test       deps + build + unit tests (sanitizers) + end-to-end tests (root, real BPF)
-#   make bench      overhead and rendering benchmarks
+#   make bench      overhead and rendering benchmarks, then the monitor's soak (bench-soak)
 #   make fuzz       the recording reader under libFuzzer (FUZZ_RUNS=N or FUZZ_SECONDS=S)
 #   make install    gilprof, its workloads, man page, completion, docs under DESTDIR/PREFIX
 #   make uninstall  what make install put there
@@ -108,7 +108,7 @@ FUZZ_SMOKE_SECONDS ?= 25
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all programs deps run test unit e2e bench clean format check-format fuzz fuzz-smoke \
+.PHONY: all programs deps run test unit e2e bench bench-soak clean format check-format fuzz fuzz-smoke \
 	install uninstall deb
 
 all: $(OUT)/gilprof $(OUT)/san/gilprof $(WL_PROGS) $(UNIT_BINS) $(E2E_BINS) $(E2E_PROGS) \
@@ -266,6 +266,10 @@ fuzz-smoke: $(FUZZ_BIN) $(FUZZ_SEEDS)
 
 bench: deps all $(OUT)/tools/floor
 	$(Q)tools/bench.sh
+
+# gilprof monitor for SOAK_SECONDS (600) on churning processes: memory, CPU, drops
+bench-soak: deps all
+	$(Q)tools/bench-soak.sh
 
 # The hooks' cost floor for make bench: the same tracepoints, empty or with one part of the work.
 $(OUT)/tools/floor.bpf.o: tools/floor/floor.bpf.c $(OUT)/vmlinux.h

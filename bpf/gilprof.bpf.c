@@ -728,6 +728,70 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/*
+ * gilprof monitor and top follow processes as they start: an exec whose new name is one of
+ * follow_comm (GP_FOLLOW_COMM), or any exec (GP_FOLLOW_ALL), of a user whose ids are all
+ * follow_uid unless that is -1. Checked at exec, where a new program (and its name) begins.
+ */
+const volatile __u32 follow = GP_FOLLOW_NONE;
+const volatile __u32 follow_ncomm = 0;
+const volatile char follow_comm[GP_FOLLOW_COMMS][GP_COMM_LEN] = {};
+const volatile __s64 follow_uid = -1;
+
+static __always_inline bool follow_name(struct task_struct *p)
+{
+	char comm[GP_COMM_LEN];
+	__u32 i, k;
+
+	__builtin_memcpy(comm, p->comm, GP_COMM_LEN);
+	for (i = 0; i < GP_FOLLOW_COMMS && i < follow_ncomm; i++) {
+		for (k = 0; k < GP_COMM_LEN; k++) {
+			if (comm[k] != follow_comm[i][k])
+				break;
+			if (!comm[k])
+				return true;
+		}
+	}
+	return false;
+}
+
+static __always_inline bool follow_exec(struct task_struct *p)
+{
+	const struct cred *cr = p->cred;
+
+	if (follow == GP_FOLLOW_NONE || (p->flags & PF_KTHREAD))
+		return false;
+	/* not a set-uid program, nor another user's: all the ids are the user's */
+	if (follow_uid >= 0 &&
+	    (cr->uid.val != follow_uid || cr->euid.val != follow_uid || cr->suid.val != follow_uid))
+		return false;
+	return follow == GP_FOLLOW_ALL || follow_name(p);
+}
+
+/* Mark the current task, which execs, and tell its CPU that what runs there is traced now. */
+static __always_inline bool follow_mark(struct task_struct *p)
+{
+	struct gp_task_mark *m =
+		bpf_task_storage_get(&traced, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct gp_cpu_acct *a;
+	__u32 zero = 0;
+	__u64 now;
+
+	if (!m) {
+		drop(GP_DROP_TGID_MAP_FULL);
+		return false;
+	}
+	m->traced = 1;
+	a = bpf_map_lookup_elem(&cpu_acct, &zero);
+	if (a && a->last_ts && a->cur_tid == p->pid) {
+		now = bpf_ktime_get_ns();
+		a->ns[a->cur_kind < GP_CPU_KINDS ? a->cur_kind : GP_CPU_OTHER] += now - a->last_ts;
+		a->last_ts = now;
+		a->cur_kind = GP_CPU_TRACED;
+	}
+	return true;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -735,7 +799,9 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	struct gp_ev_exec *e;
 	const char *fname;
 
-	if (!enabled || !is_traced(p))
+	if (!enabled)
+		return 0;
+	if (!is_traced(p) && (!follow_exec(p) || !follow_mark(p)))
 		return 0;
 	e = reserve(sizeof(*e));
 	if (!e)
@@ -769,6 +835,9 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	e->nivcsw = p->nivcsw;
 	e->group_dead = p->signal->live.counter == 0;
 	e->exit_code = p->exit_code;
+	/* a long trace sees many processes come and go: their entries must not fill the map */
+	if (e->group_dead)
+		bpf_map_delete_elem(&mapped, &tgid);
 	/*
 	 * do_exit() raises signal->maxrss to the mm's high-water mark when the group dies, before
 	 * this tracepoint (which runs before exit_mm() since 6.16); a thread's own exit leaves it

@@ -228,6 +228,14 @@ enum gp_drop_cause {
 	GP_DROP_CAUSE_MAX_BPF,
 };
 
+/* Which processes the exec hook starts to trace by itself (gilprof monitor, top). */
+enum gp_follow {
+	GP_FOLLOW_NONE = 0,
+	GP_FOLLOW_COMM = 1, /* those whose name after the exec is one of follow_comm */
+	GP_FOLLOW_ALL = 2, /* every one */
+};
+#define GP_FOLLOW_COMMS 8
+
 /* Per-CPU time accounting done in the kernel for every task, traced or not. */
 enum gp_cpu_kind {
 	GP_CPU_IDLE = 0,

@@ -118,3 +118,6 @@ if [ -x tools/bench-flamegraph.sh ]; then
 	echo
 	tools/bench-flamegraph.sh
 fi
+
+echo
+tools/bench-soak.sh || true # it says MISSED itself

@@ -12,6 +12,7 @@ pkgs=(make gcc clang libclang-rt-dev llvm libbpf-dev bpftool libelf-dev libdw-de
       pkg-config libcriterion-dev libjson-c-dev linux-perf libxml2-utils python3
       python3-jsonschema golang-go libc6-dbg clang-format man-db groff-base binutils chromium
       fonts-dejavu-core)
+pkgs+=(prometheus tmux) # gilprof monitor and top, end to end
 # The browser test and speedscope's importer run Node.js (the machine's own when it has one).
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
 

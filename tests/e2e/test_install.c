@@ -474,7 +474,7 @@ Test(install, bash_completion)
 		const char *words, *want;
 	} cases[] = {
 		{"r", "run record report"},
-		{"\"\"", "run record report diff workloads flamegraph help version"},
+		{"\"\"", "run record report diff top monitor workloads flamegraph help version"},
 		{"run --vi", "--view"},
 		{"run --view \"\"", "on off wall lock wake"},
 		{"ru --view w", "wall wake"},

@@ -151,7 +151,8 @@ static int pending_deliver(struct gp_collector *c, uint64_t upto)
 			break;
 		}
 	}
-	memmove(c->pending, c->pending + n, (c->npending - n) * sizeof(*c->pending));
+	if (n) /* with nothing read yet, pending is NULL */
+		memmove(c->pending, c->pending + n, (c->npending - n) * sizeof(*c->pending));
 	c->npending -= n;
 	return c->err;
 }
@@ -273,6 +274,12 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 	c->skel->rodata->stacks_enabled = opts->on_stack != NULL;
 	c->skel->rodata->stack_slices = opts->stack_slices;
 	c->skel->rodata->offcpu_stacks = opts->offcpu_stacks;
+	c->skel->rodata->follow = opts->follow;
+	c->skel->rodata->follow_uid = opts->follow ? opts->follow_uid : -1;
+	c->skel->rodata->follow_ncomm = opts->nfollow_comm;
+	for (unsigned i = 0; i < opts->nfollow_comm && i < GP_FOLLOW_COMMS; i++)
+		strncpy((char *)c->skel->rodata->follow_comm[i], opts->follow_comm[i],
+			GP_COMM_LEN - 1);
 	ret = gilprof_bpf__load(c->skel);
 	if (ret) {
 		snprintf(err, errlen,
@@ -374,8 +381,10 @@ int collector_poll(struct gp_collector *c, int timeout_ms)
 		return c->err ? c->err : ret;
 	if (events_sort(c->pending, c->npending))
 		return -ENOMEM;
-	/* what was published before we started reading is all here, up to the holdback */
-	upto = c->max_ts < start ? c->max_ts : start;
+	/* what was published before we started reading is all here, up to the holdback; not
+	 * only up to the newest event read, which would hold the last ones back for as long as
+	 * nothing newer comes (a live trace's windows wait for them) */
+	upto = start;
 	if (upto > REORDER_HOLDBACK_NS)
 		return pending_deliver(c, upto - REORDER_HOLDBACK_NS);
 	return c->err;
@@ -393,6 +402,21 @@ int collector_stop(struct gp_collector *c, uint64_t *end_ts)
 	if (events_sort(c->pending, c->npending))
 		return -ENOMEM;
 	return pending_deliver(c, UINT64_MAX);
+}
+
+int collector_fd(const struct gp_collector *c)
+{
+	return bpf_map__fd(c->skel->maps.events);
+}
+
+uint64_t collector_oldest_pending(const struct gp_collector *c)
+{
+	uint64_t min = UINT64_MAX;
+
+	for (size_t i = 0; i < c->npending; i++)
+		if (c->pending[i].h.ts < min)
+			min = c->pending[i].h.ts;
+	return min;
 }
 
 uint64_t collector_received(const struct gp_collector *c)

@@ -31,6 +31,12 @@ struct gp_collector_opts {
 	unsigned sample_hz; /* on-CPU stack samples per second per CPU, 0 for none */
 	void *ctx;
 	bool verbose; /* libbpf debug output */
+	/* start tracing processes as they exec (enum gp_follow): those named follow_comm[], or
+	 * all, of the user follow_uid (-1: of anyone) */
+	unsigned follow;
+	const char *follow_comm[GP_FOLLOW_COMMS];
+	unsigned nfollow_comm;
+	long long follow_uid;
 };
 
 struct gp_collector;
@@ -56,6 +62,11 @@ int collector_poll(struct gp_collector *c, int timeout_ms);
 int collector_stop(struct gp_collector *c, uint64_t *end_ts);
 int collector_read_stats(struct gp_collector *c, uint64_t end_ts, struct gp_trace_stats *st);
 uint64_t collector_received(const struct gp_collector *c);
+/* A descriptor that polls readable when collector_poll has events to read. */
+int collector_fd(const struct gp_collector *c);
+/* The time of the oldest event read but not yet delivered (UINT64_MAX when none): every event
+ * before it has been delivered, once the holdback after it has passed. */
+uint64_t collector_oldest_pending(const struct gp_collector *c);
 /* Events lost so far (all BPF drop causes plus malformed records), for the status line. */
 uint64_t collector_lost(const struct gp_collector *c);
 /* Possible CPUs: the size of per-CPU data and the model's CPU tables. */

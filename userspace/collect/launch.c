@@ -73,6 +73,10 @@ static void child_stdout(const struct gp_launch_opts *o)
 		dup2(STDERR_FILENO, STDOUT_FILENO);
 	} else if (o->out == GP_LAUNCH_STDOUT_FD) {
 		dup2(o->out_fd, STDOUT_FILENO);
+	} else if (o->out == GP_LAUNCH_DETACHED && (null = open("/dev/null", O_RDWR)) >= 0) {
+		for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+			dup2(null, fd);
+		close(null);
 	}
 }
 

@@ -15,6 +15,7 @@ enum gp_launch_stdout {
 	GP_LAUNCH_STDOUT_NULL, /* /dev/null */
 	GP_LAUNCH_STDOUT_STDERR, /* gilprof's stderr: gilprof's stdout carries a file (as perf does) */
 	GP_LAUNCH_STDOUT_FD, /* a descriptor of the caller's (a memfd it reads once the child ends) */
+	GP_LAUNCH_DETACHED, /* stdin, stdout and stderr on /dev/null: gilprof top has the terminal */
 };
 
 /* How the child is started, besides its command. */

@@ -223,9 +223,7 @@ static int session_prepare(struct session *s, struct gp_trace *t)
 	s->stage.stacks = t->stacks;
 	s->stage.names = s->names;
 	s->stage.unwind_stops = t->unwind_stops;
-	s->namer = (struct gp_namer){locknames_name,   locknames_code, locknames_line,
-				     locknames_kernel, locknames_func, locknames_mapping,
-				     s->names};
+	s->namer = locknames_namer(s->names);
 	return 0;
 }
 

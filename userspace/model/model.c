@@ -657,7 +657,9 @@ static struct gp_lock *futex_wait_start(struct gp_model *m, struct gp_thread *t,
 
 	if (l)
 		lock_wait_begin(l, ts);
-	if (l && joined && joined->tgid == t->tgid && joined != t && !joined->dead)
+	t->futex_join = joined && joined->tgid == t->tgid && joined != t && !joined->dead;
+	t->futex_val = val;
+	if (l && t->futex_join)
 		l->join_waits++;
 	t->in_futex = true;
 	t->futex_uaddr = uaddr;
@@ -699,6 +701,22 @@ static void attach_process(struct gp_process *p, const struct gp_ev_attach *e)
 	}
 }
 
+/* Threads are attached to one by one: one found joining a thread attached after it. */
+static void attach_joins(struct gp_model *m, const struct gp_thread *t)
+{
+	for (size_t i = 0; i < t->proc->nthreads; i++) {
+		struct gp_thread *w = t->proc->threads[i];
+		struct gp_lock *l;
+
+		if (w == t || w->dead || !w->in_futex || w->futex_join || w->futex_val != t->tid)
+			continue;
+		w->futex_join = true;
+		l = model_lock(m, w->tgid, w->futex_uaddr);
+		if (l)
+			l->join_waits++;
+	}
+}
+
 /*
  * A thread that was running before tracing began, as found when it was marked: its life is
  * counted from here, and a futex wait it was blocked in counts from here too.
@@ -715,6 +733,7 @@ static void on_attach(struct gp_model *m, const struct gp_ev_attach *e)
 	if (!t)
 		return;
 	t->attached = t->attach_unsure = true;
+	attach_joins(m, t);
 	if (timeline_last(&t->tl))
 		timeline_last(&t->tl)->flags |= GP_SEG_AT_ATTACH;
 	t->attach_k[0] = e->nvcsw;
@@ -862,7 +881,7 @@ int model_feed(struct gp_model *m, const union gp_event *e)
 {
 	uint32_t type = e->h.type;
 
-	if (!m->events)
+	if (!m->events && !m->window)
 		m->first_ts = e->h.ts;
 	if (e->h.ts > m->last_ts)
 		m->last_ts = e->h.ts;
@@ -932,4 +951,123 @@ void model_finish(struct gp_model *m, uint64_t end_ts)
 uint64_t lock_percentile(struct gp_lock *l, double pct)
 {
 	return u64vec_percentile(&l->durations, pct);
+}
+
+/* The process of a carried thread, as it was: its name and origin, not what it did. */
+static void carry_process(struct gp_process *dst, const struct gp_process *src)
+{
+	dst->parent_tgid = src->parent_tgid;
+	memcpy(dst->comm, src->comm, sizeof(dst->comm));
+	memcpy(dst->exe, src->exe, sizeof(dst->exe));
+	dst->attached = true;
+	dst->exit_code_known = src->exit_code_known;
+	dst->exit_code = src->exit_code;
+}
+
+/*
+ * A live thread of the window that ends at ts, as the next window starts it: in the same state,
+ * with what its next events are read against (the kernel's counters, its pending wakeup, the
+ * futex wait it is in, timed from ts as a wait found at an attach is).
+ */
+static void carry_thread(struct gp_model *n, const struct gp_thread *t, uint64_t ts)
+{
+	struct gp_thread *c = thread_new(n, t->tid, t->tgid, ts, t->state);
+	struct gp_lock *l;
+
+	if (!c)
+		return;
+	if (c->proc->nthreads == 1)
+		carry_process(c->proc, t->proc);
+	c->parent_tid = t->parent_tid;
+	memcpy(c->comm, t->comm, sizeof(c->comm));
+	c->attached = true;
+	c->attach_unsure = t->attach_unsure;
+	c->block_bucket = t->block_bucket;
+	c->last_switch_in = t->last_switch_in;
+	c->wait_bucket = t->wait_bucket;
+	c->cpu = t->cpu;
+	c->kcsw_known = t->kcsw_known;
+	c->knvcsw = t->knvcsw;
+	c->knivcsw = t->knivcsw;
+	c->kruntime = t->kruntime;
+	c->attach_k[0] = t->knvcsw;
+	c->attach_k[1] = t->knivcsw;
+	c->attach_k[2] = t->kruntime;
+	c->early_waker_stack = t->early_waker_stack;
+	c->early_waker_uaddr = t->early_waker_uaddr;
+	c->offcpu_stack = t->offcpu_stack;
+	c->woke = t->woke;
+	c->woke_uaddr = t->woke_uaddr;
+	/* the CPU time since that wakeup, counted against this window's buckets (mod 2^64) */
+	c->woke_oncpu = t->woke_oncpu - thread_oncpu(t, ts);
+	c->last_waker = t->last_waker;
+	c->wake_ts = t->wake_ts;
+	c->waker = t->waker;
+	if (t->w2r_lock) {
+		c->w2r_lock = lock_get(n, t->w2r_lock->tgid, t->w2r_lock->uaddr);
+		c->w2r_ts = t->w2r_ts;
+	}
+	if (t->in_futex) {
+		l = futex_wait_start(n, c, ts, t->futex_uaddr, t->futex_op, t->futex_sys, 0);
+		c->futex_join = t->futex_join;
+		c->futex_val = t->futex_val;
+		if (l)
+			l->at_attach++;
+		if (l && c->futex_join)
+			l->join_waits++;
+		c->futex_waker = t->futex_waker;
+		c->futex_stack = t->futex_stack;
+		c->futex_waker_stack = t->futex_waker_stack;
+	}
+	seg_settle(c);
+	if (timeline_last(&c->tl))
+		timeline_last(&c->tl)->flags |= GP_SEG_AT_ATTACH;
+}
+
+struct gp_model *model_split(struct gp_model *m, uint64_t ts)
+{
+	struct gp_model *n = model_new(m->ncpus);
+	size_t i;
+
+	if (!n)
+		return NULL;
+	if (ts < m->last_ts)
+		ts = m->last_ts;
+	n->timelines = m->timelines;
+	n->window = true;
+	n->first_ts = n->last_ts = ts;
+	for (i = 0; i < m->nthreads; i++)
+		if (!m->threads[i]->dead)
+			carry_thread(n, m->threads[i], ts);
+	model_finish(m, ts);
+	if (n->oom) {
+		model_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+size_t model_forget_process(struct gp_model *m, uint32_t tgid, uint64_t ts)
+{
+	struct gp_process *p = model_process(m, tgid);
+	size_t i, n = 0;
+
+	if (!p)
+		return 0;
+	if (ts < m->last_ts)
+		ts = m->last_ts;
+	for (i = 0; i < p->nthreads; i++) {
+		struct gp_thread *t = p->threads[i];
+
+		if (t->dead)
+			continue;
+		if (t->in_futex)
+			futex_wait_end(m, t, ts, GP_FUTEX_RET_UNSEEN);
+		thread_transition(m, t, ts, GP_TS_DEAD);
+		t->dead = true;
+		t->end_ts = ts;
+		process_thread_died(p, ts);
+		n++;
+	}
+	return n;
 }

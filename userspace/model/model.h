@@ -79,6 +79,8 @@ struct gp_thread {
 	bool in_futex;
 	uint32_t futex_op, futex_sys;
 	uint64_t futex_uaddr, futex_enter_ts;
+	bool futex_join; /* the wait is for the exit of a thread of its process (pthread_join) */
+	uint32_t futex_val; /* the value it waits for the word to leave */
 	uint32_t futex_waker; /* who woke it during this wait, 0 if nobody yet */
 	uint32_t futex_stack, futex_waker_stack; /* stack ids + 1 of this wait, 0 if none */
 	/* a release site that came while it was still on its way into a futex wait */
@@ -139,6 +141,7 @@ struct gp_model {
 	size_t npairs, cappairs;
 	struct gp_stackprof prof; /* time by stack, for profiles */
 	bool timelines; /* keep every thread's timeline (model_new: yes) */
+	bool window; /* made by model_split: first_ts is the cut, not the first event */
 	bool oom; /* an allocation failed; the model is incomplete */
 };
 
@@ -148,6 +151,22 @@ void model_free(struct gp_model *m);
 int model_feed(struct gp_model *m, const union gp_event *e);
 /* Close every open interval at end_ts (the end of the trace). */
 void model_finish(struct gp_model *m, uint64_t end_ts);
+/*
+ * Cut the stream at ts (every event up to ts fed, none after): m is finished at ts as a trace
+ * that ends there, and the returned model goes on from there with m's live threads in the states
+ * they were in, as an attach would find them (a futex wait in progress counts from ts, in its
+ * lock's at_attach). Bucket times, lock waits and switch counts of the windows add up to those
+ * of one model fed the whole stream; a wait that spans a cut is counted in each window (the
+ * later ones as at_attach). This bounds a live model's memory by one window's events: threads
+ * and processes that ended are not carried. NULL on allocation failure (m is then finished).
+ */
+struct gp_model *model_split(struct gp_model *m, uint64_t ts);
+/*
+ * End every thread of process tgid at ts, as if each had died then: for a live trace to let go
+ * of a process whose exit the stream lost (a full buffer), found gone from /proc. A futex wait
+ * it was in ends unseen. Returns the number of threads ended.
+ */
+size_t model_forget_process(struct gp_model *m, uint32_t tgid, uint64_t ts);
 
 uint64_t thread_lifetime(const struct gp_thread *t);
 uint64_t thread_accounted(const struct gp_thread *t);

@@ -360,8 +360,34 @@ struct gp_symbolizer *locknames_symbolizer(struct gp_locknames *ln)
 	return ln->sym;
 }
 
+void locknames_forget(struct gp_locknames *ln, uint32_t tgid)
+{
+	struct proc_snap *ps = hashmap_del(&ln->procs, tgid, 0);
+
+	if (!ps)
+		return;
+	procmaps_free(ps->pm);
+	free(ps);
+}
+
+size_t locknames_held(const struct gp_locknames *ln)
+{
+	return ln->procs.len;
+}
+
 void locknames_counts(const struct gp_locknames *ln, uint64_t *taken, uint64_t *failed)
 {
 	*taken = ln->taken;
 	*failed = ln->failed;
+}
+
+struct gp_namer locknames_namer(struct gp_locknames *ln)
+{
+	return (struct gp_namer){locknames_name,
+				 locknames_code,
+				 locknames_line,
+				 locknames_kernel,
+				 locknames_func,
+				 locknames_mapping,
+				 ln};
 }

@@ -36,11 +36,18 @@ int locknames_kernel(void *ctx, uint64_t addr, char *buf, size_t len);
 int locknames_func(void *ctx, uint32_t tgid, uint64_t pc, bool lines, struct gp_func_fact *out);
 /* A gp_namer's mapping: the mapping of the process that starts at start. 0 or -ENOENT. */
 int locknames_mapping(void *ctx, uint32_t tgid, uint64_t start, struct gp_map_fact *out);
+/* All of the above, as the namer a name table is filled from. */
+struct gp_namer locknames_namer(struct gp_locknames *ln);
 struct gp_procmaps;
 struct gp_symbolizer;
 /* The process's current snapshot, retaken when addr is not mapped in it; NULL if none. */
 const struct gp_procmaps *locknames_maps(struct gp_locknames *ln, uint32_t tgid, uint64_t addr);
 struct gp_symbolizer *locknames_symbolizer(struct gp_locknames *ln);
+/* Forget an exited process's snapshot (its mapped files are closed): a long trace sees many
+ * processes come and go. Names asked for it later are by address. */
+void locknames_forget(struct gp_locknames *ln, uint32_t tgid);
+/* Processes with a snapshot held. */
+size_t locknames_held(const struct gp_locknames *ln);
 /* Snapshots taken and failed, for the report. */
 void locknames_counts(const struct gp_locknames *ln, uint64_t *taken, uint64_t *failed);
 
