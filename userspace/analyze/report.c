@@ -60,10 +60,12 @@ size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, c
 		return 0;
 	for (i = 0; i < st->nuser && n < max; i++, n++) {
 		/* return addresses point after the call: name the call itself */
-		uint64_t pc = i ? st->user[i] - 1 : st->user[i];
+		uint64_t pc = stack_frame_pc(st, i);
 
 		r->name_code(r->namer_ctx, st->tgid, pc, names[n], sizeof(names[n]), NULL, 0);
-		frame_add_line(r, st->tgid, pc, names[n], sizeof(names[n]));
+		/* a Python frame's name has its line */
+		if (!stack_is_pyframe(pc))
+			frame_add_line(r, st->tgid, pc, names[n], sizeof(names[n]));
 	}
 	for (i = kernel ? kernel_first_frame(r, st) : 0; kernel && i < st->nkernel && n < max;
 	     i++, n++) {
@@ -88,7 +90,7 @@ int report_call_site(const struct gp_report *r, uint32_t id, char *buf, size_t l
 	uint32_t i;
 
 	for (i = 0; st && i < st->nuser; i++) {
-		uint64_t pc = i ? st->user[i] - 1 : st->user[i];
+		uint64_t pc = stack_frame_pc(st, i);
 
 		if (r->name_code(r->namer_ctx, st->tgid, pc, buf, len, obj, sizeof(obj)) >= 0 &&
 		    !object_is_runtime(obj))
@@ -110,7 +112,7 @@ int report_release_site(const struct gp_report *r, const struct gp_lock *l, char
 	st = n && r->stacks ? stacks_get(r->stacks, v[0]->stack) : NULL;
 	nf = st ? report_stack_names(r, v[0]->stack, false, names, 16) : 0;
 	for (i = 0; i < nf && i < st->nuser && shown < 2; i++) {
-		uint64_t pc = i ? st->user[i] - 1 : st->user[i];
+		uint64_t pc = stack_frame_pc(st, i);
 
 		/* from the first frame outside the C library: the program's own release */
 		if (!shown &&
@@ -123,6 +125,33 @@ int report_release_site(const struct gp_report *r, const struct gp_lock *l, char
 	}
 	free(v);
 	return shown ? 0 : -ENOENT;
+}
+
+const char *report_pythread(const struct gp_report *r, const struct gp_thread *t)
+{
+	const char *name = r->facts && t ? nametab_thread(r->facts, t->tgid, t->tid) : NULL;
+
+	return name && strcmp(name, t->comm) ? name : NULL;
+}
+
+void report_thread_label(const struct gp_report *r, const struct gp_thread *t, char *buf,
+			 size_t len)
+{
+	const char *py = report_pythread(r, t);
+
+	if (!t)
+		snprintf(buf, len, "?");
+	else if (py)
+		snprintf(buf, len, "%s [%s]", t->comm, py);
+	else
+		snprintf(buf, len, "%s", t->comm);
+}
+
+const char *report_python_note(const struct gp_report *r, uint32_t tgid)
+{
+	const struct gp_name *e = r->facts ? nametab_get(r->facts, GP_NK_PYTHON, tgid, 0) : NULL;
+
+	return e ? e->name : NULL;
 }
 
 char *fmt_ns(char *buf, size_t len, uint64_t ns)
@@ -178,9 +207,14 @@ size_t report_losses(const struct gp_report *r, struct gp_loss *out, size_t max)
 		 m->anomalies[GP_AN_FUTEX_NO_ENTER]},
 		{"out_of_order", anomaly_name(GP_AN_BACKWARDS), m->anomalies[GP_AN_BACKWARDS]},
 		{"model_out_of_memory", "model out of memory", m->oom},
+		{"python_frames_unread", "python frames not read",
+		 r->py_lost ? r->py_lost[GP_PYL_UNREAD] : 0},
+		{"python_stacks_cut", "python stacks cut at 64 frames",
+		 r->py_lost ? r->py_lost[GP_PYL_CUT] : 0},
 	};
 	size_t n = sizeof(all) / sizeof(all[0]), i;
 
+	_Static_assert(GP_PY_FRAMES_MAX == 64, "the label says 64");
 	for (i = 0; i < n && i < max; i++)
 		out[i] = all[i];
 	return i < n ? i : n;
@@ -229,8 +263,10 @@ int report_init(struct gp_report *r, const struct gp_trace *t, const struct gp_r
 		.name_kernel = nametab_kernel,
 		.name_line = o->lines ? nametab_line : NULL,
 		.namer_ctx = t->names,
+		.facts = t->names,
 		.stacks = t->stacks,
 		.unwind_stops = t->unwind_stops,
+		.py_lost = t->py_lost,
 		.top_locks = o->top_locks,
 		.top_pairs = o->top_pairs,
 		.sample_period_ns = 1000000000ULL / (t->freq ? t->freq : 99),

@@ -35,8 +35,10 @@ struct gp_report {
 	/* with --lines: source file:line of a user frame, NULL otherwise */
 	int (*name_line)(void *ctx, uint32_t tgid, uint64_t pc, char *buf, size_t len);
 	void *namer_ctx;
+	const struct gp_nametab *facts; /* the trace's names: Python threads and interpreters */
 	const struct gp_stacks *stacks; /* NULL when no stacks were taken */
 	const uint64_t *unwind_stops; /* by enum gp_unwind_stop, NULL without DWARF unwinding */
+	const uint64_t *py_lost; /* Python frames lost, by enum gp_py_loss */
 	const char *lock_filter; /* --lock: only futex words that match (lock_filter_match) */
 	unsigned top_locks; /* rows in the lock table (0: all) */
 	unsigned top_pairs;
@@ -72,6 +74,15 @@ int report_call_site(const struct gp_report *r, uint32_t id, char *buf, size_t l
 /* Where the lock's waiters were most released from: the top release stack's first two frames
  * outside the C library ("gil_drop+0x66 <- gil_yield+0x44"). 0, or -ENOENT without one. */
 int report_release_site(const struct gp_report *r, const struct gp_lock *l, char *buf, size_t len);
+/* A thread's Python name (threading.Thread.name) when it has one other than its OS name, else
+ * NULL. */
+const char *report_pythread(const struct gp_report *r, const struct gp_thread *t);
+/* "comm [python name]", or comm: how a profile's root frame names a thread. */
+void report_thread_label(const struct gp_report *r, const struct gp_thread *t, char *buf,
+			 size_t len);
+/* Why the interpreter of a Python process was not understood (its stacks are native only), NULL
+ * when it was or the process has none. */
+const char *report_python_note(const struct gp_report *r, uint32_t tgid);
 /* Human durations with 4 significant digits: "2.013 s", "12.35 ms", "45.60 us", "789 ns". */
 char *fmt_ns(char *buf, size_t len, uint64_t ns);
 /* Every lost-data counter, BPF and userspace, with a stable key and a label. */

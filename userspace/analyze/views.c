@@ -6,7 +6,7 @@
 #include "model/futex.h"
 #include "analyze/views.h"
 
-#define VIEW_MAX_FRAMES (2 * (GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX) + 2)
+#define VIEW_MAX_FRAMES (2 * (GP_STACK_FRAMES_MAX + GP_STACK_KERNEL_MAX) + 2)
 
 static const char *const view_names[GP_VIEW_COUNT] = {
 	[GP_VIEW_ON] = "on",	 [GP_VIEW_OFF] = "off",	  [GP_VIEW_WALL] = "wall",
@@ -84,7 +84,7 @@ static void frames_push(struct frames *fr, const char *name, enum gp_frame_kind 
 static void frames_push_stack(struct frames *fr, const struct gp_report *r, uint32_t id1,
 			      enum gp_frame_kind user_kind)
 {
-	char names[GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX][128];
+	char names[GP_STACK_FRAMES_MAX + GP_STACK_KERNEL_MAX][128];
 	const struct gp_stack_rec *st;
 	size_t n, i;
 
@@ -92,7 +92,7 @@ static void frames_push_stack(struct frames *fr, const struct gp_report *r, uint
 		frames_push(fr, "[no stack]", user_kind);
 		return;
 	}
-	n = report_stack_names(r, id1 - 1, true, names, GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX);
+	n = report_stack_names(r, id1 - 1, true, names, GP_STACK_FRAMES_MAX + GP_STACK_KERNEL_MAX);
 	/* names: user innermost..outermost, then kernel innermost..outermost */
 	for (i = st->nuser; i-- > 0;)
 		frames_push(fr, names[i], user_kind);
@@ -118,7 +118,8 @@ static int cell_add(const struct gp_report *r, enum gp_view v, const struct gp_p
 	if (!fr)
 		return prof_err_set(pe, ENOMEM, "out of memory");
 	fr->n = 0;
-	frames_push(fr, t ? t->comm : "?", GP_FK_COMM);
+	report_thread_label(r, t, lock, sizeof(lock));
+	frames_push(fr, lock, GP_FK_COMM);
 	frames_push_stack(fr, r, c->stack, GP_FK_USER);
 	if (v == GP_VIEW_LOCK || v == GP_VIEW_WAKE ||
 	    (v == GP_VIEW_PPROF && c->kind != GP_PK_CPU)) {

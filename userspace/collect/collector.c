@@ -107,9 +107,28 @@ static int pending_push(struct gp_collector *c, const void *data, size_t len)
 	return 0;
 }
 
+/* A stack record's parts: its native stacks, its DWARF slice and its Python frames. */
+static bool stack_parts(const void *data, const struct gp_ev_stack **st,
+			const struct gp_ev_stack_dwarf **dw, const struct gp_py_stack **py)
+{
+	__u32 type = ((const struct gp_ev_hdr *)data)->type;
+
+	if (!event_is_raw_stack(type))
+		return false;
+	*st = data;
+	*dw = type == GP_EV_STACK_DWARF || type == GP_EV_STACK_DWARF_PY ? data : NULL;
+	*py = type == GP_EV_STACK_PY	     ? &((const struct gp_ev_stack_py *)data)->py
+	      : type == GP_EV_STACK_DWARF_PY ? &((const struct gp_ev_stack_dwarf_py *)data)->py
+					     : NULL;
+	return true;
+}
+
 static int ringbuf_sample(void *ctx, void *data, size_t len)
 {
 	struct gp_collector *c = ctx;
+	const struct gp_ev_stack_dwarf *dw;
+	const struct gp_py_stack *py;
+	const struct gp_ev_stack *st;
 	struct gp_ev_stackref ref;
 
 	c->received++;
@@ -117,12 +136,8 @@ static int ringbuf_sample(void *ctx, void *data, size_t len)
 		c->invalid++;
 		return 0;
 	}
-	if (((struct gp_ev_hdr *)data)->type == GP_EV_STACK ||
-	    ((struct gp_ev_hdr *)data)->type == GP_EV_STACK_DWARF) {
-		const struct gp_ev_stack_dwarf *dw =
-			((struct gp_ev_hdr *)data)->type == GP_EV_STACK_DWARF ? data : NULL;
-
-		if (!c->opts.on_stack || c->opts.on_stack(c->opts.ctx, data, dw, &ref)) {
+	if (stack_parts(data, &st, &dw, &py)) {
+		if (!c->opts.on_stack || c->opts.on_stack(c->opts.ctx, st, dw, py, &ref)) {
 			c->stacks_dropped++;
 			return 0;
 		}
@@ -271,6 +286,7 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 	c->skel->rodata->stacks_enabled = opts->on_stack != NULL;
 	c->skel->rodata->stack_slices = opts->stack_slices;
 	c->skel->rodata->offcpu_stacks = opts->offcpu_stacks;
+	c->skel->data->py_frames = !opts->no_py_frames;
 	ret = gilprof_bpf__load(c->skel);
 	if (ret) {
 		snprintf(err, errlen,
@@ -328,6 +344,13 @@ int collector_trace_pid(struct gp_collector *c, int pid)
 	err = collector_mark(c, pidfd, &mark);
 	close(pidfd);
 	return err;
+}
+
+int collector_py_mark(struct gp_collector *c, uint32_t tgid, const struct gp_py_proc *walk)
+{
+	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.py_procs), &tgid, walk, BPF_ANY))
+		return -errno;
+	return 0;
 }
 
 int collector_inject(struct gp_collector *c, const union gp_event *e)

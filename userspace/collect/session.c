@@ -98,11 +98,11 @@ static int on_event(void *ctx, const union gp_event *e)
 }
 
 static int on_stack(void *ctx, const struct gp_ev_stack *st, const struct gp_ev_stack_dwarf *dw,
-		    struct gp_ev_stackref *ref)
+		    const struct gp_py_stack *py, struct gp_ev_stackref *ref)
 {
 	struct session *s = ctx;
 
-	return stackstage_on_stack(&s->stage, st, dw, ref);
+	return stackstage_on_stack(&s->stage, st, dw, py, ref);
 }
 
 static void on_raw(void *ctx, const union gp_event *e)
@@ -110,6 +110,15 @@ static void on_raw(void *ctx, const union gp_event *e)
 	struct session *s = ctx;
 
 	locknames_observe(s->names, e);
+	pystage_observe(&s->stage.py, e);
+}
+
+/* The stack stage found a CPython process: its threads' stacks carry their Python frames. */
+static int on_python(void *ctx, uint32_t tgid, const struct gp_py_proc *walk)
+{
+	struct session *s = ctx;
+
+	return s->c ? collector_py_mark(s->c, tgid, walk) : -ENODEV;
 }
 
 /*
@@ -222,6 +231,16 @@ static int session_prepare(struct session *s, struct gp_trace *t)
 	s->stage.stacks = t->stacks;
 	s->stage.names = s->names;
 	s->stage.unwind_stops = t->unwind_stops;
+	s->stage.py = (struct gp_pystage){.procs = pyprocs_new(),
+					  .names = s->names,
+					  .facts = t->names,
+					  .lost = t->py_lost,
+					  .mark = on_python,
+					  .mark_ctx = s};
+	if (!s->stage.py.procs) {
+		fprintf(stderr, "gilprof: out of memory\n");
+		return 1;
+	}
 	s->namer = (struct gp_namer){locknames_name, locknames_code, locknames_line,
 				     locknames_kernel, s->names};
 	return 0;
@@ -281,7 +300,8 @@ static int session_names(struct session *s)
 	struct gp_trace *t = s->t;
 
 	locknames_set_model(s->names, t->model);
-	if (nametab_add_stacks(t->names, t->stacks, s->named_stacks, stacks_count(t->stacks),
+	if (pystage_finish(&s->stage.py) ||
+	    nametab_add_stacks(t->names, t->stacks, s->named_stacks, stacks_count(t->stacks),
 			       &s->namer, t->lines) ||
 	    nametab_add_locks(t->names, t->model, &s->namer)) {
 		fprintf(stderr, "gilprof: out of memory\n");
@@ -510,6 +530,7 @@ int session_run(const struct gp_session_opts *o, struct gp_trace *t, struct gp_s
 	recorder_free(s.rec);
 	collector_close(s.c);
 	unwinder_free(s.stage.unwinder);
+	pyprocs_free(s.stage.py.procs);
 	locknames_free(s.names);
 	if (ret)
 		trace_free(t);

@@ -148,7 +148,7 @@ static void json_enders(struct gp_json *j, const struct gp_lock *l)
 static void json_stacks(struct gp_json *j, const struct gp_report *r, const char *key,
 			const struct gp_lock_stacks *sts)
 {
-	char names[GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX][128];
+	char names[GP_STACK_FRAMES_MAX + GP_STACK_KERNEL_MAX][128];
 	size_t n, i, k, nf;
 	struct gp_lock_stack **v = lock_stacks_sorted(sts, &n);
 
@@ -156,7 +156,7 @@ static void json_stacks(struct gp_json *j, const struct gp_report *r, const char
 	json_arr_begin(j);
 	for (i = 0; i < n && i < 5; i++) {
 		nf = report_stack_names(r, v[i]->stack, true, names,
-					GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX);
+					GP_STACK_FRAMES_MAX + GP_STACK_KERNEL_MAX);
 		json_obj_begin(j);
 		json_ku64(j, "count", v[i]->count);
 		json_ku64(j, "wait_ns", v[i]->ns);

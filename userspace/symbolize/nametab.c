@@ -123,9 +123,11 @@ int nametab_add_stacks(struct gp_nametab *t, const struct gp_stacks *s, size_t f
 	for (id = from; id < to && !err; id++) {
 		const struct gp_stack_rec *st = stacks_get(s, id);
 
-		/* a return address is named one byte back, inside its call (analyze/report.c) */
+		/* a return address is named one byte back, inside its call (analyze/report.c);
+		 * Python frames were named as they came (stream/pystage.c), their lines with them */
 		for (i = 0; st && i < st->nuser && !err; i++)
-			err = add_code(t, st->tgid, i ? st->user[i] - 1 : st->user[i], live, lines);
+			err = add_code(t, st->tgid, stack_frame_pc(st, i), live,
+				       lines && !stack_is_pyframe(st->user[i]));
 		for (i = 0; st && i < st->nkernel && !err; i++) {
 			err = add_kernel(t, st->kernel[i], live);
 			if (!err && i)
@@ -188,4 +190,11 @@ int nametab_line(void *ctx, uint32_t tgid, uint64_t pc, char *buf, size_t len)
 int nametab_kernel(void *ctx, uint64_t addr, char *buf, size_t len)
 {
 	return lookup(ctx, GP_NK_KERNEL, 0, addr, buf, len, "[kernel] 0x%" PRIx64);
+}
+
+const char *nametab_thread(const struct gp_nametab *t, uint32_t tgid, uint32_t tid)
+{
+	const struct gp_name *e = nametab_get(t, GP_NK_THREAD, tgid, tid);
+
+	return e ? e->name : NULL;
 }

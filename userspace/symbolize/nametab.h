@@ -9,6 +9,9 @@
  *   code   (tgid, pc)    -> "worker+0x2a", object "countdown"
  *   line   (tgid, pc)    -> "countdown.c:42"
  *   kernel (addr)        -> "futex_wait+0x10"
+ *   code   (tgid, a Python frame, model/stacks.h) -> "hot_loop (worker.py:12)", object "worker.py"
+ *   thread (tgid, tid)   -> "worker-1", a Python thread's name (threading.Thread.name)
+ *   python (tgid, 0)     -> why the process's interpreter was not understood
  */
 #ifndef GP_NAMETAB_H
 #define GP_NAMETAB_H
@@ -23,6 +26,8 @@ enum gp_fact_kind {
 	GP_NK_CODE,
 	GP_NK_LINE,
 	GP_NK_KERNEL,
+	GP_NK_THREAD,
+	GP_NK_PYTHON,
 	GP_NK_COUNT,
 };
 
@@ -76,5 +81,7 @@ int nametab_code(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t len,
 		 size_t objlen);
 int nametab_line(void *ctx, uint32_t tgid, uint64_t pc, char *buf, size_t len);
 int nametab_kernel(void *ctx, uint64_t addr, char *buf, size_t len);
+/* A thread's Python name, NULL without one. */
+const char *nametab_thread(const struct gp_nametab *t, uint32_t tgid, uint32_t tid);
 
 #endif
