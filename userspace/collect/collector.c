@@ -348,7 +348,11 @@ int collector_trace_pid(struct gp_collector *c, int pid)
 
 int collector_py_mark(struct gp_collector *c, uint32_t tgid, const struct gp_py_proc *walk)
 {
-	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.py_procs), &tgid, walk, BPF_ANY))
+	int fd = bpf_map__fd(c->skel->maps.py_procs);
+
+	if (!walk)
+		return bpf_map_delete_elem(fd, &tgid) && errno != ENOENT ? -errno : 0;
+	if (bpf_map_update_elem(fd, &tgid, walk, BPF_ANY))
 		return -errno;
 	return 0;
 }

@@ -48,7 +48,8 @@ int collector_mark(struct gp_collector *c, int pidfd, const struct gp_task_mark 
 void collector_marks_done(struct gp_collector *c);
 /* Mark the launched command (stopped before its exec) traced. */
 int collector_trace_pid(struct gp_collector *c, int pid);
-/* Walk the Python frames of tgid's threads in its stacks, as walk says: 0 or -errno. */
+/* Walk the Python frames of tgid's threads in its stacks, as walk says (NULL: stop): 0 or
+ * -errno. */
 int collector_py_mark(struct gp_collector *c, uint32_t tgid, const struct gp_py_proc *walk);
 /* An event made in userspace (an attached thread), into the stream in time order. */
 int collector_inject(struct gp_collector *c, const union gp_event *e);

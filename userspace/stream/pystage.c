@@ -163,18 +163,40 @@ int pystage_stack(struct gp_pystage *ps, uint32_t tgid, uint32_t tid, const stru
 	return pystage_thread_names(ps, tgid, tid);
 }
 
+/*
+ * Raw events, read while the process most likely lives: an exec forgets what was known of the
+ * process and looks at its new image at once (Debian's python3.11 holds its interpreter: its
+ * first stacks then have Python frames); the snapshot a first futex wait takes is looked at too,
+ * and a python executable without an interpreter yet again after a delay (libpython).
+ */
 void pystage_observe(struct gp_pystage *ps, const union gp_event *e)
 {
+	uint32_t tgid = e->h.tgid;
 	struct gp_py_proc walk;
+	uint64_t at;
 
 	if (!ps->procs)
 		return;
-	if (e->h.type == GP_EV_EXEC) {
-		pyprocs_forget(ps->procs, e->h.tgid);
-	} else if (e->h.type == GP_EV_FORK && e->fork.child_tgid != e->h.tgid &&
-		   pyprocs_inherit(ps->procs, e->h.tgid, e->fork.child_tgid, &walk) && ps->mark) {
-		ps->mark(ps->mark_ctx, e->fork.child_tgid, &walk);
+	switch (e->h.type) {
+	case GP_EV_EXEC:
+		/* the BPF side forgot it at the exec, but a fork read since may have marked it */
+		pyprocs_forget(ps->procs, tgid);
+		if (ps->mark)
+			ps->mark(ps->mark_ctx, tgid, NULL);
+		pystage_detect(ps, tgid);
+		return;
+	case GP_EV_FUTEX_ENTER:
+		pystage_detect(ps, tgid);
+		return;
+	case GP_EV_FORK:
+		if (e->fork.child_tgid != tgid &&
+		    pyprocs_inherit(ps->procs, tgid, e->fork.child_tgid, &walk) && ps->mark)
+			ps->mark(ps->mark_ctx, e->fork.child_tgid, &walk);
+		return;
 	}
+	at = pyprocs_retry_at(ps->procs, tgid);
+	if (at && pystage_now() >= at)
+		pystage_detect(ps, tgid);
 }
 
 static int unread_fact(void *ctx, uint32_t tgid, const char *why)

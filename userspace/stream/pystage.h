@@ -20,7 +20,7 @@ struct gp_pystage {
 	struct gp_locknames *names; /* the processes' mappings and symbolizer */
 	struct gp_nametab *facts; /* where frame, thread and interpreter facts go */
 	uint64_t *lost; /* [GP_PY_LOSSES] */
-	/* the BPF side is to walk tgid's threads with walk: 0 or -errno */
+	/* the BPF side is to walk tgid's threads with walk (NULL: no more): 0 or -errno */
 	int (*mark)(void *ctx, uint32_t tgid, const struct gp_py_proc *walk);
 	void *mark_ctx;
 	uint32_t cur_tgid; /* the process whose thread names are being read */

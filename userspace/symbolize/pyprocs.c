@@ -12,8 +12,8 @@
 #include "util/hashmap.h"
 
 #define EVAL_FUNC "_PyEval_EvalFrameDefault"
-#define RETRY_NS (25 * 1000 * 1000ULL) /* a python executable without .PyRuntime: libpython */
-#define RETRIES 40
+#define RETRY_NS (10 * 1000 * 1000ULL) /* a python executable without .PyRuntime: libpython */
+#define RETRIES 50
 #define LINETABLE_MAX (1u << 20)
 #define UNREAD_MIN_STACKS 20
 
@@ -195,6 +195,15 @@ bool pyprocs_wants_fresh(const struct gp_pyprocs *p, uint32_t tgid, uint64_t now
 
 	return pr && pr->found == GP_PYF_NONE && pr->retries && pr->retries < RETRIES &&
 	       now_ns >= pr->next_retry;
+}
+
+uint64_t pyprocs_retry_at(const struct gp_pyprocs *p, uint32_t tgid)
+{
+	const struct pyproc *pr = hashmap_get(&p->procs, tgid, 0);
+
+	if (!pr || pr->found != GP_PYF_NONE || !pr->retries || pr->retries >= RETRIES)
+		return 0;
+	return pr->next_retry;
 }
 
 enum gp_py_found pyprocs_detect(struct gp_pyprocs *p, uint32_t tgid, struct gp_symbolizer *s,

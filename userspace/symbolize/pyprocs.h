@@ -41,8 +41,10 @@ void pyprocs_free(struct gp_pyprocs *p);
 enum gp_py_found pyprocs_detect(struct gp_pyprocs *p, uint32_t tgid, struct gp_symbolizer *s,
 				const struct gp_procmaps *pm, uint64_t now_ns,
 				struct gp_py_proc *walk, char *why, size_t whylen);
-/* Whether the next look into tgid should be in a fresh snapshot (a few times, 25 ms apart). */
+/* Whether the next look into tgid should be in a fresh snapshot (a few times, 10 ms apart). */
 bool pyprocs_wants_fresh(const struct gp_pyprocs *p, uint32_t tgid, uint64_t now_ns);
+/* When that next look is due, 0 when none is. */
+uint64_t pyprocs_retry_at(const struct gp_pyprocs *p, uint32_t tgid);
 /* A child forked (without exec) from a walked process has its interpreter where it was: copy
  * it. True, with *walk set, when the child is to be walked. */
 bool pyprocs_inherit(struct gp_pyprocs *p, uint32_t parent, uint32_t child,
