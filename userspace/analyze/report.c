@@ -77,6 +77,17 @@ size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, c
 	return n;
 }
 
+long report_stack_first_python(const struct gp_report *r, uint32_t id)
+{
+	const struct gp_stack_rec *st = r->stacks ? stacks_get(r->stacks, id) : NULL;
+	uint32_t i;
+
+	for (i = 0; st && i < st->nuser; i++)
+		if (stack_is_pyframe(st->user[i]))
+			return i;
+	return -1;
+}
+
 static bool object_is_runtime(const char *obj)
 {
 	return !strncmp(obj, "libc.so", 7) || !strncmp(obj, "ld-linux", 8) ||

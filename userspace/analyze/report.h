@@ -67,6 +67,9 @@ struct gp_lock **report_locks(const struct gp_report *r, size_t *n);
  */
 size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, char (*names)[128],
 			  size_t max);
+/* The index among the names of report_stack_names() of a stack's innermost Python frame, -1
+ * without one. */
+long report_stack_first_python(const struct gp_report *r, uint32_t id);
 /* The first user frame of a stack outside the C library and the dynamic loader: where a
  * program called into a lock function. Returns 0, or -ENOENT. */
 int report_call_site(const struct gp_report *r, uint32_t id, char *buf, size_t len);

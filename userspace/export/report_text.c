@@ -237,17 +237,23 @@ static void print_closure(FILE *f, const struct gp_report *r)
 }
 
 /* A word with no symbol is named by its mapping and where its first waiter called from. */
-/* One line: the user frames of a stack, innermost first. */
+/*
+ * One line: the user frames of a stack, innermost first, the first eight; and the innermost
+ * Python frame when it is further out (the Python code that waited for the GIL, or released it).
+ */
 static void print_stack_line(FILE *f, const struct gp_report *r, const char *what,
 			     const struct gp_lock_stack *st, uint64_t total)
 {
-	char names[8][128], b[24];
-	size_t n = report_stack_names(r, st->stack, false, names, 8), i;
+	char names[GP_STACK_FRAMES_MAX][128], b[24];
+	size_t n = report_stack_names(r, st->stack, false, names, GP_STACK_FRAMES_MAX), i;
+	long py = report_stack_first_python(r, st->stack);
 
 	fprintf(f, "      %s (%.0f%%, %s):", what, total ? 100.0 * st->ns / total : 0,
 		fmt_ns(b, sizeof(b), st->ns));
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && i < 8; i++)
 		fprintf(f, "%s %s", i ? " <-" : "", names[i]);
+	if (py >= 8 && (size_t)py < n)
+		fprintf(f, " <- ... <- %s", names[py]);
 	fprintf(f, "%s\n", n ? "" : " [no user frames]");
 }
 
