@@ -344,41 +344,44 @@ struct py_walk_ctx {
 	const struct gp_py_proc *pp;
 	struct gp_py_stack *out;
 	__u64 f;
-	__u32 n;
 };
 
-/* One frame of the walk: 1 to stop (at the end, a fault, or the output full). */
+/*
+ * One frame of the walk: 1 to stop (at the end, a fault, or the output full). The count lives
+ * in the record, where the verifier does not follow its value: kept in the context, each count
+ * would be a new state to verify, up to the loop's bound of them for each caller.
+ */
 static long py_walk_step(__u64 i, void *data)
 {
 	struct py_walk_ctx *c = data;
 	const struct gp_py_proc *pp = c->pp;
-	struct gp_py_frame *out;
+	struct gp_py_stack *out = c->out;
 	struct py_frame_raw r;
-	__u32 n = c->n;
+	__u32 n = out->nframes;
 	__u64 first;
 
 	if (!c->f) {
-		c->out->status = GP_PYS_OK;
+		out->status = GP_PYS_OK;
 		return 1;
 	}
 	if (py_frame_read(pp, c->f, &r)) {
-		c->out->status = GP_PYS_FAULT;
+		out->status = GP_PYS_FAULT;
 		return 1;
 	}
 	c->f = r.previous;
 	if (pp->owner_cstack != 0xff && r.owner == pp->owner_cstack) {
 		if (n > 0 && n <= GP_PY_FRAMES_MAX)
-			c->out->frames[n - 1].flags |= GP_PYF_ENTRY;
+			out->frames[n - 1].flags |= GP_PYF_ENTRY;
 		return 0;
 	}
 	if (n >= GP_PY_FRAMES_MAX)
 		return 1; /* status stays GP_PYS_CUT */
-	out = &c->out->frames[n];
 	first = r.code + pp->code_first_instr;
-	out->code = r.code;
-	out->instr = r.instr >= first ? (__u32)(r.instr - first) : 0;
-	out->flags = (r.instr >= first ? 0 : GP_PYF_BAD_INSTR) | (r.is_entry ? GP_PYF_ENTRY : 0);
-	c->n = n + 1;
+	out->frames[n].code = r.code;
+	out->frames[n].instr = r.instr >= first ? (__u32)(r.instr - first) : 0;
+	out->frames[n].flags =
+		(r.instr >= first ? 0 : GP_PYF_BAD_INSTR) | (r.is_entry ? GP_PYF_ENTRY : 0);
+	out->nframes = n + 1;
 	return 0;
 }
 
@@ -389,11 +392,11 @@ static long py_walk_step(__u64 i, void *data)
  */
 static __always_inline void py_walk(const struct gp_py_proc *pp, __u64 f, struct gp_py_stack *out)
 {
-	struct py_walk_ctx c = {pp, out, f, 0};
+	struct py_walk_ctx c = {pp, out, f};
 
 	out->status = GP_PYS_CUT;
+	out->nframes = 0;
 	bpf_loop(2 * GP_PY_FRAMES_MAX, py_walk_step, &c, 0);
-	out->nframes = c.n;
 }
 
 /* The Python frames of the current task, a thread of the process pp describes. */
