@@ -168,6 +168,7 @@ static void layout_check(const char *version, unsigned minor)
 	if (access(inc, R_OK))
 		cr_skip_test("%s: no headers", inc);
 	cr_assert_eq(pylayout_for_version(3, minor, &l), 0);
+	cr_assert(pylayout_walk_fits(&l), "3.%u: the BPF walk cannot read its frames", minor);
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(cmd, sizeof(cmd), "%s/offsets.c", dir);
 	f = fopen(cmd, "w");

@@ -158,6 +158,21 @@ static const struct gp_pylayout layouts[] = {
 	},
 };
 
+#define FRAME_HEAD 72 /* bpf/gilprof.bpf.c PY_FRAME_HEAD */
+
+static bool ptr_fits(uint16_t off)
+{
+	return off % 8 == 0 && off + 8 <= FRAME_HEAD;
+}
+
+bool pylayout_walk_fits(const struct gp_pylayout *l)
+{
+	const struct gp_py_proc *w = &l->walk;
+
+	return ptr_fits(w->fr_code) && ptr_fits(w->fr_previous) && ptr_fits(w->fr_instr) &&
+	       w->fr_owner < FRAME_HEAD && (w->fr_is_entry == NONE || w->fr_is_entry < FRAME_HEAD);
+}
+
 int pylayout_for_version(unsigned major, unsigned minor, struct gp_pylayout *out)
 {
 	size_t i;

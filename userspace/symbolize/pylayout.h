@@ -44,6 +44,10 @@ struct gp_pylayout {
 	enum gp_py_attrs attrs;
 };
 
+/* Whether the BPF walk can read the frames of l: their fields in the first 72 bytes, the
+ * pointers 8-byte aligned (the walk reads a frame's head in one copy). */
+bool pylayout_walk_fits(const struct gp_pylayout *l);
+
 /* Bytes of _PyRuntime's start that pylayout_from_debug() reads. */
 #define GP_PY_DEBUG_HEAD 576
 

@@ -160,7 +160,8 @@ static int layout_of(struct pyproc *pr, const struct gp_pyruntime *rt, const str
 		return -ENOENT;
 	}
 	n = cpython_runtime_head(pm, obj, rt->start, head, sizeof(head));
-	if (n > 0 && pylayout_from_debug(head, (size_t)n, &pr->l) == -EINVAL) {
+	if ((n > 0 && pylayout_from_debug(head, (size_t)n, &pr->l) == -EINVAL) ||
+	    !pylayout_walk_fits(&pr->l)) {
 		snprintf(why, whylen, "%s: its _Py_DebugOffsets are not 3.13's", pr->label);
 		return -EINVAL;
 	}
