@@ -72,6 +72,9 @@ awk -v a="$a" -v g="$g" -v p="$p" -v f="$f" -v w="$w" -v e="$evs" -v d="$drops" 
 echo
 tools/bench-recording.sh || true # it says MISSED itself
 
+echo
+tools/bench-python.sh
+
 if [ -x tools/bench-flamegraph.sh ]; then
 	echo
 	tools/bench-flamegraph.sh

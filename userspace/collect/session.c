@@ -258,6 +258,8 @@ static int collector_start(struct session *s)
 		.stack_slices = o->call_graph_dwarf,
 		.offcpu_stacks = o->profiles,
 		.sample_hz = o->profiles ? o->freq : 0,
+		/* native stacks only: for make bench to weigh the Python frames (tools/bench-python.sh) */
+		.no_py_frames = getenv("GILPROF_NO_PYFRAMES") != NULL,
 		.ctx = s,
 	};
 	char err[512];
