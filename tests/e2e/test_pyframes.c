@@ -213,3 +213,35 @@ Test(pyframes, pyenv_3_13, .timeout = 120)
 {
 	pyframes_traced(PYENV "3.13.0/bin/python3.13", "python3.13");
 }
+
+/* An interpreter gilprof does not understand: one line says so, its stacks stay native. */
+Test(pyframes, not_understood, .timeout = 120)
+{
+	const char *python = PYENV "3.10.13/bin/python3.10";
+	char text[128], lock[128];
+	struct e2e_run *r;
+	char *t, *f;
+
+	e2e_require_root();
+	if (access(python, X_OK))
+		cr_skip_test("%s is not installed", python);
+	e2e_tmpname(text, sizeof(text), "py310.txt");
+	e2e_tmpname(lock, sizeof(lock), "py310.folded");
+	r = e2e_gilprof_run(NULL, (const char *[]){"run", "--no-status", "-o", text, "--folded",
+						   lock, "--view", "lock", "--", python,
+						   e2e_bin("../tests/python/pyframes.py"), "2",
+						   "2000000", NULL});
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	e2e_free(r);
+	t = slurp(text);
+	f = slurp(lock);
+	cr_assert_not_null(strstr(t, "\n  python: CPython 3.10 (libpython3.10.so.1.0): no frame "
+				     "layout for this version: native frames only\n"),
+			   "%s", t);
+	cr_assert_not_null(strstr(f, "_PyEval_EvalFrameDefault+"), "%s", f);
+	cr_assert_null(strstr(f, "(pyframes.py:"), "%s", f);
+	free(t);
+	free(f);
+	unlink(text);
+	unlink(lock);
+}
