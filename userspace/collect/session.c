@@ -195,7 +195,9 @@ static void session_loop(struct session *s, pid_t pid, uint64_t start, int *err)
 	uint64_t last_print = start, last_count = 0;
 
 	while (!session_over(s, pid, start, err) && !*err) {
-		*err = collector_poll(s->c, 100);
+		/* Python code objects are read as their frames come: the sooner, the likelier the
+		 * process is still there to read them from */
+		*err = collector_poll(s->c, pyprocs_walking(s->stage.py.procs) ? 20 : 100);
 		if (!*err)
 			*err = record_maybe_flush(s);
 		if (*err)

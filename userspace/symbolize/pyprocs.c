@@ -43,6 +43,7 @@ struct pyproc {
 
 struct gp_pyprocs {
 	struct gp_hashmap procs; /* tgid -> struct pyproc */
+	bool walked; /* a process was found to walk */
 };
 
 struct gp_pyprocs *pyprocs_new(void)
@@ -100,6 +101,11 @@ static struct pyproc *proc_get(struct gp_pyprocs *p, uint32_t tgid, bool create)
 	pr->tgid = tgid;
 	hashmap_init(&pr->codes);
 	return pr;
+}
+
+bool pyprocs_walking(const struct gp_pyprocs *p)
+{
+	return p && p->walked;
 }
 
 void pyprocs_forget(struct gp_pyprocs *p, uint32_t tgid)
@@ -236,6 +242,7 @@ enum gp_py_found pyprocs_detect(struct gp_pyprocs *p, uint32_t tgid, struct gp_s
 	pr->l.walk.runtime = rt.start;
 	*walk = pr->l.walk;
 	pr->found = GP_PYF_WALK;
+	p->walked = true;
 	return pr->found;
 }
 

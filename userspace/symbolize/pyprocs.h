@@ -49,6 +49,8 @@ uint64_t pyprocs_retry_at(const struct gp_pyprocs *p, uint32_t tgid);
  * it. True, with *walk set, when the child is to be walked. */
 bool pyprocs_inherit(struct gp_pyprocs *p, uint32_t parent, uint32_t child,
 		     struct gp_py_proc *walk);
+/* Whether any process is walked: its frames are best read soon after they are taken. */
+bool pyprocs_walking(const struct gp_pyprocs *p);
 /* A new image (exec): what was known of the process is forgotten. */
 void pyprocs_forget(struct gp_pyprocs *p, uint32_t tgid);
 /* [start, end) of the interpreter's _PyEval_EvalFrameDefault in tgid; false when unknown. */
