@@ -414,16 +414,45 @@ static __always_inline void py_walk(const struct gp_py_proc *pp, __u64 f, struct
 	bpf_loop(2 * GP_PY_FRAMES_MAX, py_walk_step, &c, 0);
 }
 
+/*
+ * With py_timing (set by userspace for make bench, GILPROF_PY_TIMING), the time each Python walk
+ * takes, summed per CPU: what the frames add to a stack, without the noise of comparing two runs.
+ * Off, the verifier drops the code (a constant), and the walk pays nothing for it.
+ */
+const volatile bool py_timing = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct gp_py_timing);
+} py_times SEC(".maps");
+
+static __always_inline void py_timing_add(__u64 start, __u32 frames)
+{
+	__u32 zero = 0;
+	struct gp_py_timing *t = bpf_map_lookup_elem(&py_times, &zero);
+
+	if (!t)
+		return;
+	t->ns += bpf_ktime_get_ns() - start;
+	t->stacks++;
+	t->frames += frames;
+}
+
 /* The Python frames of the current task, a thread of the process pp describes. */
 static __always_inline void py_stack_fill(const struct gp_py_proc *pp, struct gp_py_stack *out)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), status = GP_PYS_OK;
+	__u64 start = py_timing ? bpf_ktime_get_ns() : 0;
 	__u64 ts = py_tstate(pp, tid, &status);
 
 	out->nframes = 0;
 	out->status = status;
 	if (ts)
 		py_walk(pp, py_current_frame(pp, ts), out);
+	if (py_timing)
+		py_timing_add(start, out->nframes);
 }
 
 /* The current process's interpreter, when its Python frames are to be taken. */

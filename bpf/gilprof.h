@@ -243,6 +243,11 @@ struct gp_py_stack {
 	struct gp_py_frame frames[GP_PY_FRAMES_MAX];
 };
 
+/* make bench: the time the Python walks took (bpf/gilprof.bpf.c py_timing), per CPU. */
+struct gp_py_timing {
+	__u64 stacks, frames, ns;
+};
+
 struct gp_ev_stack_py {
 	struct gp_ev_stack s;
 	struct gp_py_stack py;

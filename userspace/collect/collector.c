@@ -287,6 +287,7 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 	c->skel->rodata->stack_slices = opts->stack_slices;
 	c->skel->rodata->offcpu_stacks = opts->offcpu_stacks;
 	c->skel->data->py_frames = !opts->no_py_frames;
+	c->skel->rodata->py_timing = opts->py_timing;
 	ret = gilprof_bpf__load(c->skel);
 	if (ret) {
 		snprintf(err, errlen,

@@ -31,6 +31,7 @@ struct gp_collector_opts {
 	bool offcpu_stacks; /* a stack at every blocking switch-out */
 	unsigned sample_hz; /* on-CPU stack samples per second per CPU, 0 for none */
 	bool no_py_frames; /* native stacks only, even for the processes marked as Python */
+	bool py_timing; /* time the Python walks into the py_times map (make bench) */
 	void *ctx;
 	bool verbose; /* libbpf debug output */
 };

@@ -260,8 +260,10 @@ static int collector_start(struct session *s)
 		.stack_slices = o->call_graph_dwarf,
 		.offcpu_stacks = o->profiles,
 		.sample_hz = o->profiles ? o->freq : 0,
-		/* native stacks only: for make bench to weigh the Python frames (tools/bench-python.sh) */
+		/* for make bench to weigh the Python frames (tools/bench-python.sh): native stacks
+		 * only, or the Python walks timed in the kernel */
 		.no_py_frames = getenv("GILPROF_NO_PYFRAMES") != NULL,
+		.py_timing = getenv("GILPROF_PY_TIMING") != NULL,
 		.ctx = s,
 	};
 	char err[512];
