@@ -207,6 +207,264 @@ static __always_inline void stack_fill(void *ctx, struct gp_ev_stack *e, __u64 t
 		drop(GP_DROP_STACK_KERNEL);
 }
 
+/*
+ * CPython frames. Userspace puts the interpreter's address and layout of each process it found to
+ * run a CPython it understands into py_procs; stacks of that process's threads then carry the
+ * thread's frame chain. Everything here reads the current task's memory, so it runs only from the
+ * task's own context (its switch-out, its wakeup of another, a sample of it).
+ */
+/* Runtime switch: userspace clears it to take native stacks only. */
+bool py_frames = true;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct gp_py_proc);
+} py_procs SEC(".maps");
+
+/* A thread's PyThreadState, found once by walking the interpreter's list of threads. */
+struct py_task {
+	__u64 tstate;
+	__u64 retry_ts; /* not found: walk the list again only after this */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct py_task);
+} py_tasks SEC(".maps");
+
+#define PY_THREADS_MAX 256
+#define PY_RETRY_NS (10 * 1000 * 1000ULL)
+
+static __always_inline __u64 py_read_ptr(__u64 base, __u16 off)
+{
+	__u64 v = 0;
+
+	if (off == GP_PY_NO_OFF || bpf_probe_read_user(&v, sizeof(v), (void *)(base + off)))
+		return 0;
+	return v;
+}
+
+struct py_find_ctx {
+	const struct gp_py_proc *pp;
+	__u64 ts;
+	__u32 tid;
+};
+
+static long py_find_step(__u64 i, void *data)
+{
+	struct py_find_ctx *c = data;
+
+	if (!c->ts || py_read_ptr(c->ts, c->pp->ts_native_tid) == c->tid)
+		return 1;
+	c->ts = py_read_ptr(c->ts, c->pp->ts_next);
+	return 0;
+}
+
+/*
+ * The PyThreadState whose native_thread_id is tid, in the first interpreter; 0 if none. The
+ * walks are bpf_loop()s: the verifier checks their step once, where a bounded loop of as many
+ * iterations exhausts its budget for the switch program.
+ */
+static __always_inline __u64 py_tstate_find(const struct gp_py_proc *pp, __u32 tid)
+{
+	__u64 interp = py_read_ptr(pp->runtime, pp->rt_interp_head);
+	struct py_find_ctx c = {pp, interp ? py_read_ptr(interp, pp->is_threads_head) : 0, tid};
+
+	bpf_loop(PY_THREADS_MAX, py_find_step, &c, 0);
+	return c.ts;
+}
+
+/*
+ * The current thread's PyThreadState: the one remembered in its task storage while it still
+ * names this thread (a C thread may create and delete several), else found again. A thread with
+ * none (not started yet, or no Python in it) is looked for again after PY_RETRY_NS.
+ */
+static __always_inline __u64 py_tstate(const struct gp_py_proc *pp, __u32 tid, __u32 *status)
+{
+	struct py_task *pt = bpf_task_storage_get(&py_tasks, bpf_get_current_task_btf(), 0,
+						  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	__u64 now, ts;
+
+	if (!pt) {
+		/* storage may be refused in a sample's interrupt: no cache then */
+		*status = GP_PYS_NO_STORAGE;
+		return 0;
+	}
+	if (pt->tstate && py_read_ptr(pt->tstate, pp->ts_native_tid) == tid)
+		return pt->tstate;
+	now = bpf_ktime_get_ns();
+	if (!pt->tstate && now < pt->retry_ts) {
+		*status = GP_PYS_NO_TSTATE;
+		return 0;
+	}
+	ts = py_tstate_find(pp, tid);
+	pt->tstate = ts;
+	pt->retry_ts = ts ? 0 : now + PY_RETRY_NS;
+	if (!ts)
+		*status = GP_PYS_NO_TSTATE;
+	return ts;
+}
+
+/* The innermost frame of a thread state: through its _PyCFrame before 3.13. */
+static __always_inline __u64 py_current_frame(const struct gp_py_proc *pp, __u64 tstate)
+{
+	__u64 f = py_read_ptr(tstate, pp->ts_frame);
+
+	if (f && pp->cframe_frame != GP_PY_NO_OFF)
+		f = py_read_ptr(f, pp->cframe_frame);
+	return f;
+}
+
+/* One frame, by the offsets: code, previous, instruction pointer, owner and 3.11's is_entry. */
+struct py_frame_raw {
+	__u64 code, previous, instr;
+	__u8 owner, is_entry;
+};
+
+/* The first bytes of a frame, which hold every field the walk reads (3.11-3.13: up to 71). */
+#define PY_FRAME_HEAD 72
+
+static __always_inline __u64 head_u64(const __u8 *head, __u16 off)
+{
+	/*
+	 * The verifier wants the offset bounded and 8-byte aligned on the stack: pointer fields are,
+	 * and userspace refused layouts with one elsewhere (pylayout_walk_fits()).
+	 */
+	return *(const __u64 *)(head + (off & 56));
+}
+
+/*
+ * One read of the frame's head, its fields taken from the copy: each bpf_probe_read_user() costs
+ * about 40 ns whatever its size, five of them a frame were half of the walk's time.
+ */
+static __always_inline int py_frame_read(const struct gp_py_proc *pp, __u64 f,
+					 struct py_frame_raw *r)
+{
+	__u32 owner = pp->fr_owner, entry = pp->fr_is_entry;
+	__u8 head[PY_FRAME_HEAD];
+
+	if (owner >= PY_FRAME_HEAD || bpf_probe_read_user(head, sizeof(head), (void *)f))
+		return -1;
+	r->code = head_u64(head, pp->fr_code);
+	r->previous = head_u64(head, pp->fr_previous);
+	r->instr = head_u64(head, pp->fr_instr);
+	r->owner = head[owner];
+	r->is_entry = entry < PY_FRAME_HEAD ? head[entry] : 0;
+	return r->code ? 0 : -1;
+}
+
+struct py_walk_ctx {
+	const struct gp_py_proc *pp;
+	struct gp_py_stack *out;
+	__u64 f;
+};
+
+/*
+ * One frame of the walk: 1 to stop (at the end, a fault, or the output full). The count lives
+ * in the record, where the verifier does not follow its value: kept in the context, each count
+ * would be a new state to verify, up to the loop's bound of them for each caller.
+ */
+static long py_walk_step(__u64 i, void *data)
+{
+	struct py_walk_ctx *c = data;
+	const struct gp_py_proc *pp = c->pp;
+	struct gp_py_stack *out = c->out;
+	struct py_frame_raw r;
+	__u32 n = out->nframes;
+	__u64 first;
+
+	if (!c->f) {
+		out->status = GP_PYS_OK;
+		return 1;
+	}
+	if (py_frame_read(pp, c->f, &r)) {
+		out->status = GP_PYS_FAULT;
+		return 1;
+	}
+	c->f = r.previous;
+	if (pp->owner_cstack != 0xff && r.owner == pp->owner_cstack) {
+		if (n > 0 && n <= GP_PY_FRAMES_MAX)
+			out->frames[n - 1].flags |= GP_PYF_ENTRY;
+		return 0;
+	}
+	if (n >= GP_PY_FRAMES_MAX)
+		return 1; /* status stays GP_PYS_CUT */
+	first = r.code + pp->code_first_instr;
+	out->frames[n].code = r.code;
+	out->frames[n].instr = r.instr >= first ? (__u32)(r.instr - first) : 0;
+	out->frames[n].flags =
+		(r.instr >= first ? 0 : GP_PYF_BAD_INSTR) | (r.is_entry ? GP_PYF_ENTRY : 0);
+	out->nframes = n + 1;
+	return 0;
+}
+
+/*
+ * Walk the frame chain from f, innermost first. From 3.12 each _PyEval_EvalFrameDefault call
+ * links an entry shim frame (owned by the C stack) below its first frame: the shim is skipped and
+ * the frame above it marked as its call's outermost. Shims count as steps: twice the frames.
+ */
+static __always_inline void py_walk(const struct gp_py_proc *pp, __u64 f, struct gp_py_stack *out)
+{
+	struct py_walk_ctx c = {pp, out, f};
+
+	out->status = GP_PYS_CUT;
+	out->nframes = 0;
+	bpf_loop(2 * GP_PY_FRAMES_MAX, py_walk_step, &c, 0);
+}
+
+/*
+ * With py_timing (set by userspace for make bench, GILPROF_PY_TIMING), the time each Python walk
+ * takes, summed per CPU: what the frames add to a stack, without the noise of comparing two runs.
+ * Off, the verifier drops the code (a constant), and the walk pays nothing for it.
+ */
+const volatile bool py_timing = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct gp_py_timing);
+} py_times SEC(".maps");
+
+static __always_inline void py_timing_add(__u64 start, __u32 frames)
+{
+	__u32 zero = 0;
+	struct gp_py_timing *t = bpf_map_lookup_elem(&py_times, &zero);
+
+	if (!t)
+		return;
+	t->ns += bpf_ktime_get_ns() - start;
+	t->stacks++;
+	t->frames += frames;
+}
+
+/* The Python frames of the current task, a thread of the process pp describes. */
+static __always_inline void py_stack_fill(const struct gp_py_proc *pp, struct gp_py_stack *out)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), status = GP_PYS_OK;
+	__u64 start = py_timing ? bpf_ktime_get_ns() : 0;
+	__u64 ts = py_tstate(pp, tid, &status);
+
+	out->nframes = 0;
+	out->status = status;
+	if (ts)
+		py_walk(pp, py_current_frame(pp, ts), out);
+	if (py_timing)
+		py_timing_add(start, out->nframes);
+}
+
+/* The current process's interpreter, when its Python frames are to be taken. */
+static __always_inline const struct gp_py_proc *py_proc_current(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	return py_frames ? bpf_map_lookup_elem(&py_procs, &tgid) : NULL;
+}
+
 /* The user stack from sp up; the read fails as a whole past the stack's end, so halve it. */
 static __always_inline void slice_read(struct gp_ev_stack_dwarf *e)
 {
@@ -223,21 +481,52 @@ static __always_inline void slice_read(struct gp_ev_stack_dwarf *e)
 		e->slice_len = GP_STACK_SLICE / 16;
 }
 
-static __always_inline void emit_stack_dwarf(void *ctx, __u64 ts, __u32 kind, __u64 uaddr,
-					     __u32 target_tid)
+static __always_inline void dwarf_fill(void *ctx, struct gp_ev_stack_dwarf *e, __u32 type, __u64 ts,
+				       __u32 kind, __u64 uaddr, __u32 target_tid)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	struct gp_ev_stack_dwarf *e = reserve(sizeof(*e));
 
-	if (!e)
-		return;
-	stack_fill(ctx, &e->s, ts, GP_EV_STACK_DWARF, kind, uaddr, target_tid);
+	stack_fill(ctx, &e->s, ts, type, kind, uaddr, target_tid);
 	e->ip = BPF_CORE_READ(regs, ip);
 	e->sp = BPF_CORE_READ(regs, sp);
 	e->bp = BPF_CORE_READ(regs, bp);
 	e->pad = 0;
 	slice_read(e);
+}
+
+static __always_inline void emit_stack_dwarf(void *ctx, __u64 ts, __u32 kind, __u64 uaddr,
+					     __u32 target_tid)
+{
+	struct gp_ev_stack_dwarf *e = reserve(sizeof(*e));
+
+	if (!e)
+		return;
+	dwarf_fill(ctx, e, GP_EV_STACK_DWARF, ts, kind, uaddr, target_tid);
+	submit(e);
+}
+
+/* The stacks of a thread of a Python process: the native ones and its Python frames. */
+static __always_inline void emit_stack_py(void *ctx, const struct gp_py_proc *pp, __u64 ts,
+					  __u32 kind, __u64 uaddr, __u32 target_tid)
+{
+	struct gp_ev_stack_dwarf_py *d;
+	struct gp_ev_stack_py *e;
+
+	if (stack_slices) {
+		d = reserve(sizeof(*d));
+		if (!d)
+			return;
+		dwarf_fill(ctx, &d->d, GP_EV_STACK_DWARF_PY, ts, kind, uaddr, target_tid);
+		py_stack_fill(pp, &d->py);
+		submit(d);
+		return;
+	}
+	e = reserve(sizeof(*e));
+	if (!e)
+		return;
+	stack_fill(ctx, &e->s, ts, GP_EV_STACK_PY, kind, uaddr, target_tid);
+	py_stack_fill(pp, &e->py);
 	submit(e);
 }
 
@@ -248,10 +537,16 @@ static __always_inline void emit_stack_dwarf(void *ctx, __u64 ts, __u32 kind, __
 static __always_inline void emit_stack(void *ctx, __u64 ts, __u32 kind, __u64 uaddr,
 				       __u32 target_tid)
 {
+	const struct gp_py_proc *pp;
 	struct gp_ev_stack *e;
 
 	if (!stacks_enabled)
 		return;
+	pp = py_proc_current();
+	if (pp) {
+		emit_stack_py(ctx, pp, ts, kind, uaddr, target_tid);
+		return;
+	}
 	if (stack_slices) {
 		emit_stack_dwarf(ctx, ts, kind, uaddr, target_tid);
 		return;
@@ -813,8 +1108,9 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	fname = bprm->filename;
 	if (bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), fname) < 0)
 		e->filename[0] = 0;
-	/* a new image: its first futex wait needs a new snapshot */
+	/* a new image: its first futex wait needs a new snapshot, its interpreter is not known */
 	bpf_map_delete_elem(&mapped, &tgid);
+	bpf_map_delete_elem(&py_procs, &tgid);
 	submit_flags(e, true);
 	return 0;
 }

@@ -28,6 +28,9 @@ enum gp_ev_type {
 		11, /* a gp_ev_stack_dwarf: GP_EV_STACK plus registers and stack bytes */
 	GP_EV_ATTACH = 12, /* made by userspace: a thread that ran before tracing began, as it was
 			    * found when it was marked (gilprof run -p) */
+	GP_EV_STACK_PY =
+		13, /* a gp_ev_stack_py: GP_EV_STACK of a CPython thread, with its frames */
+	GP_EV_STACK_DWARF_PY = 14, /* a gp_ev_stack_dwarf_py: the same for GP_EV_STACK_DWARF */
 	GP_EV_TYPE_MAX,
 };
 
@@ -205,6 +208,77 @@ struct gp_ev_stack_dwarf {
 	__u8 slice[GP_STACK_SLICE];
 };
 
+/*
+ * CPython frames, taken with the native stacks of a thread of a process that userspace found to
+ * run a CPython interpreter it understands (struct gp_py_proc): the thread's chain of
+ * _PyInterpreterFrame, innermost first, as (code object, instruction) pairs. Userspace reads the
+ * code objects (name, file, line table) and merges the frames with the native ones.
+ */
+#define GP_PY_FRAMES_MAX 64
+
+enum gp_py_frame_flags {
+	/* the outermost frame of one _PyEval_EvalFrameDefault call: 3.11's is_entry, or from 3.12
+	 * the frame below an entry shim frame (owner FRAME_OWNED_BY_CSTACK) */
+	GP_PYF_ENTRY = 1,
+	GP_PYF_BAD_INSTR = 2, /* the instruction pointer is outside the code object */
+};
+
+struct gp_py_frame {
+	__u64 code; /* PyCodeObject * */
+	__u32 instr; /* byte offset of the current instruction from the code's first one */
+	__u32 flags; /* enum gp_py_frame_flags */
+};
+
+/* How a walk ended. */
+enum gp_py_status {
+	GP_PYS_OK = 0, /* at the thread's outermost frame (none for a thread outside Python) */
+	GP_PYS_NO_TSTATE = 1, /* the thread has no PyThreadState (yet): not a Python thread */
+	GP_PYS_FAULT = 2, /* a frame could not be read (not resident, or freed under us) */
+	GP_PYS_CUT = 3, /* more than GP_PY_FRAMES_MAX frames: the outermost ones are missing */
+	GP_PYS_NO_STORAGE = 4, /* no task storage for the thread's PyThreadState */
+};
+
+struct gp_py_stack {
+	__u32 nframes;
+	__u32 status; /* enum gp_py_status */
+	struct gp_py_frame frames[GP_PY_FRAMES_MAX];
+};
+
+/* make bench: the time the Python walks took (bpf/gilprof.bpf.c py_timing), per CPU. */
+struct gp_py_timing {
+	__u64 stacks, frames, ns;
+};
+
+struct gp_ev_stack_py {
+	struct gp_ev_stack s;
+	struct gp_py_stack py;
+};
+
+/*
+ * Where the BPF side finds a process's Python frames: the address of _PyRuntime and the offsets
+ * the walk needs, from the interpreter's version (symbolize/pylayout.c). One per traced process
+ * that userspace found to run a CPython it understands.
+ */
+#define GP_PY_NO_OFF 0xffff
+
+struct gp_py_proc {
+	__u64 runtime; /* &_PyRuntime */
+	__u16 rt_interp_head; /* _PyRuntime.interpreters.head */
+	__u16 is_threads_head; /* PyInterpreterState.threads.head */
+	__u16 ts_next; /* PyThreadState.next */
+	__u16 ts_native_tid; /* PyThreadState.native_thread_id */
+	__u16 ts_frame; /* PyThreadState.cframe (3.11, 3.12) or .current_frame (3.13) */
+	__u16 cframe_frame; /* _PyCFrame.current_frame; GP_PY_NO_OFF when ts_frame is the frame */
+	__u16 fr_code; /* _PyInterpreterFrame.f_code (f_executable in 3.13) */
+	__u16 fr_previous;
+	__u16 fr_instr; /* .prev_instr (3.11, 3.12) or .instr_ptr (3.13) */
+	__u16 fr_owner;
+	__u16 fr_is_entry; /* 3.11's is_entry; GP_PY_NO_OFF from 3.12 on */
+	__u16 code_first_instr; /* offsetof(PyCodeObject, co_code_adaptive) */
+	__u8 owner_cstack; /* FRAME_OWNED_BY_CSTACK: entry shims, 0xff when the version has none */
+	__u8 pad[7];
+};
+
 /* Userspace's compact form of a gp_ev_stack in the ordered stream: the stack's id in the table
  * of deduplicated stacks. */
 struct gp_ev_stackref {
@@ -214,6 +288,12 @@ struct gp_ev_stackref {
 	__u64 uaddr;
 	__u32 stack_id;
 	__u32 pad;
+};
+
+/* With --call-graph dwarf, for a CPython thread. */
+struct gp_ev_stack_dwarf_py {
+	struct gp_ev_stack_dwarf d;
+	struct gp_py_stack py;
 };
 
 /* Per-cause drop counters, indexed in the drops map. */

@@ -186,19 +186,45 @@ static inline void rs_switch(struct rs_sim *s, uint32_t cpu, uint32_t prev, uint
 	rs_emit(s, &e, GP_EV_SWITCH, cpu, prev, rs_tgid(prev));
 }
 
+/*
+ * Python frames as the stack stage merges and names them (stream/pystage.c): hot_loop called by
+ * worker in place of the second native frame, named as they come, with the thread's name.
+ */
+static inline uint32_t rs_python(struct rs_sim *s, uint32_t tid, uint64_t *user)
+{
+	uint64_t hot = stack_pyframe(0x7f00000a0010ULL, 0x24 + 2 * (tid % 4));
+
+	user[5] = user[3];
+	user[4] = user[2];
+	user[1] = hot;
+	user[2] = stack_pyframe(0x7f00000a0200ULL, 0x10);
+	user[3] = 0x404000;
+	if (!s->err &&
+	    (nametab_put(s->t->names, GP_NK_CODE, rs_tgid(tid), hot, 0,
+			 "Work.hot_loop (work.py:12)", "work.py") ||
+	     nametab_put(s->t->names, GP_NK_CODE, rs_tgid(tid), user[2], 0, "worker (work.py:20)",
+			 "work.py") ||
+	     nametab_put(s->t->names, GP_NK_THREAD, rs_tgid(tid), tid, 0, "pyworker", NULL)))
+		s->err = -ENOMEM;
+	return 6;
+}
+
 /* A stack of tid taken for kind (the waker's names its target), interned as the stack stage
  * interns what BPF sends, and its reference in the stream. */
 static inline void rs_stack(struct rs_sim *s, uint32_t cpu, uint32_t tid, uint32_t kind,
 			    uint32_t target, uint64_t uaddr)
 {
-	uint64_t user[4] = {0x401000 + 0x10 * kind, 0x402000 + 0x20 * (tid % 3), 0x403100,
+	uint64_t user[6] = {0x401000 + 0x10 * kind, 0x402000 + 0x20 * (tid % 3), 0x403100,
 			    0x7f0000001000ULL};
 	uint64_t kernel[3] = {0xffffffff81100000ULL + kind, 0xffffffff81200000ULL,
 			      0xffffffff81300000ULL};
 	union gp_event e = {0};
-	uint32_t id;
+	uint32_t id, nuser = 4;
 
-	if (!s->err && stacks_intern(s->t->stacks, rs_tgid(tid), user, 4, kernel,
+	/* the samples of odd threads are of Python code: two frames in place of the eval loop */
+	if (kind == GP_STK_SAMPLE && tid % 2)
+		nuser = rs_python(s, tid, user);
+	if (!s->err && stacks_intern(s->t->stacks, rs_tgid(tid), user, nuser, kernel,
 				     kind == GP_STK_SAMPLE ? 0 : 3, &id))
 		s->err = -ENOMEM;
 	if (s->err)
@@ -305,6 +331,9 @@ static inline void rs_child(struct rs_sim *s)
 	s->ts += 10000;
 	rs_switch(s, 0, RS_PID, GP_TASK_RUNNING, RS_CHILD, 0, 0);
 	s->ts += 200000;
+	if (nametab_put(s->t->names, GP_NK_PYTHON, RS_CHILD, 0, 1,
+			"CPython 3.14 (python3.14): no frame layout for this version", NULL))
+		s->err = -ENOMEM;
 	e.exec.old_tid = RS_CHILD;
 	snprintf(e.exec.comm, GP_COMM_LEN, "child");
 	snprintf(e.exec.filename, GP_PATH_LEN, "/usr/bin/child");
@@ -339,6 +368,8 @@ static inline void rs_stats(struct gp_trace *t)
 		t->stats.cpu[c].ns[GP_CPU_IDLE] = (t->end_ts - t->start_ts) / 3;
 	}
 	t->unwind_stops[0] = 5;
+	t->py_lost[GP_PYL_UNREAD] = 6;
+	t->py_lost[GP_PYL_CUT] = 1;
 }
 
 /* The stream, fed to t's model and (with rec) written as a recording; t ends finished. */

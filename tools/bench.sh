@@ -114,6 +114,9 @@ awk -v a="$la" -v g="$lg" -v p="$lp" -v n="$acqs" 'BEGIN {
 echo
 tools/bench-recording.sh || true # it says MISSED itself
 
+echo
+tools/bench-python.sh
+
 if [ -x tools/bench-flamegraph.sh ]; then
 	echo
 	tools/bench-flamegraph.sh

@@ -200,8 +200,7 @@ static uint32_t fz_events_repair(unsigned char *p, size_t *len, uint64_t *rs)
 		size_t sz;
 
 		memcpy(&e.h, p + off, sizeof(e.h));
-		if (!event_size(e.h.type) || e.h.type == GP_EV_STACK ||
-		    e.h.type == GP_EV_STACK_DWARF)
+		if (!event_size(e.h.type) || event_is_raw_stack(e.h.type))
 			e.h.type = types[e.h.type % (sizeof(types) / sizeof(types[0]))];
 		sz = event_size(e.h.type);
 		if (off + sz > *len)

@@ -485,7 +485,7 @@ Test(replay, inconsistent_chunks_add_nothing)
 	bytes_u32(&raw, 0);
 	bytes_u32(&raw, 2);
 	put_stack(&raw, 1, 2);
-	put_stack(&raw, 1, GP_STACK_USER_MAX + 1);
+	put_stack(&raw, 1, GP_STACK_FRAMES_MAX + 1);
 	expect_inconsistent(&real, &raw, GP_RC_STACKS, "stacks", &t);
 	cr_assert_eq(stacks_count(t.stacks), 0);
 	trace_free(&t);
@@ -533,6 +533,9 @@ Test(replay, inconsistent_end_and_events)
 	bytes_u32(&raw, 0); /* ncpus */
 	bytes_u32(&raw, GP_UNWIND_STOPS);
 	for (k = 0; k < GP_UNWIND_STOPS; k++)
+		bytes_u64(&raw, 9);
+	bytes_u32(&raw, GP_PY_LOSSES);
+	for (k = 0; k < GP_PY_LOSSES; k++)
 		bytes_u64(&raw, 9);
 	expect_inconsistent(&real, &raw, GP_RC_END, "end", &t);
 	cr_assert_eq(t.exit_status, -1);

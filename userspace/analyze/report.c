@@ -80,15 +80,17 @@ size_t report_stack_frames(const struct gp_report *r, uint32_t id, bool kernel, 
 		return 0;
 	for (i = 0; i < st->nuser && n < max; i++, n++) {
 		/* return addresses point after the call: name the call itself */
-		uint64_t pc = i ? st->user[i] - 1 : st->user[i];
+		uint64_t pc = stack_frame_pc(st, i);
 
 		out[n].pc = pc;
 		out[n].kernel = false;
-		if (!by_function ||
+		/* a Python frame's name is its function's, with its file and line */
+		if (stack_is_pyframe(pc) || !by_function ||
 		    !frame_by_function(r, st->tgid, pc, out[n].name, sizeof(out[n].name)))
 			r->name_code(r->namer_ctx, st->tgid, pc, out[n].name, sizeof(out[n].name),
 				     NULL, 0);
-		frame_add_line(r, st->tgid, pc, out[n].name, sizeof(out[n].name));
+		if (!stack_is_pyframe(pc))
+			frame_add_line(r, st->tgid, pc, out[n].name, sizeof(out[n].name));
 	}
 	for (i = kernel ? kernel_first_frame(r, st) : 0; kernel && i < st->nkernel && n < max;
 	     i++, n++) {
@@ -106,7 +108,7 @@ size_t report_stack_frames(const struct gp_report *r, uint32_t id, bool kernel, 
 size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, char (*names)[128],
 			  size_t max)
 {
-	struct gp_report_frame f[GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX];
+	struct gp_report_frame f[GP_STACK_FRAMES_MAX + GP_STACK_KERNEL_MAX];
 	size_t n = report_stack_frames(r, id, kernel, false, f,
 				       max < sizeof(f) / sizeof(f[0]) ? max
 								      : sizeof(f) / sizeof(f[0])),
@@ -115,6 +117,17 @@ size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, c
 	for (i = 0; i < n; i++)
 		snprintf(names[i], sizeof(names[i]), "%s%s", f[i].name, f[i].kernel ? "_[k]" : "");
 	return n;
+}
+
+long report_stack_first_python(const struct gp_report *r, uint32_t id)
+{
+	const struct gp_stack_rec *st = r->stacks ? stacks_get(r->stacks, id) : NULL;
+	uint32_t i;
+
+	for (i = 0; st && i < st->nuser; i++)
+		if (stack_is_pyframe(st->user[i]))
+			return i;
+	return -1;
 }
 
 static bool object_is_runtime(const char *obj)
@@ -130,7 +143,7 @@ int report_call_site(const struct gp_report *r, uint32_t id, char *buf, size_t l
 	uint32_t i;
 
 	for (i = 0; st && i < st->nuser; i++) {
-		uint64_t pc = i ? st->user[i] - 1 : st->user[i];
+		uint64_t pc = stack_frame_pc(st, i);
 
 		if (r->name_code(r->namer_ctx, st->tgid, pc, buf, len, obj, sizeof(obj)) >= 0 &&
 		    !object_is_runtime(obj))
@@ -152,7 +165,7 @@ int report_release_site(const struct gp_report *r, const struct gp_lock *l, char
 	st = n && r->stacks ? stacks_get(r->stacks, v[0]->stack) : NULL;
 	nf = st ? report_stack_names(r, v[0]->stack, false, names, 16) : 0;
 	for (i = 0; i < nf && i < st->nuser && shown < 2; i++) {
-		uint64_t pc = i ? st->user[i] - 1 : st->user[i];
+		uint64_t pc = stack_frame_pc(st, i);
 
 		/* from the first frame outside the C library: the program's own release */
 		if (!shown &&
@@ -165,6 +178,33 @@ int report_release_site(const struct gp_report *r, const struct gp_lock *l, char
 	}
 	free(v);
 	return shown ? 0 : -ENOENT;
+}
+
+const char *report_pythread(const struct gp_report *r, const struct gp_thread *t)
+{
+	const char *name = r->facts && t ? nametab_thread(r->facts, t->tgid, t->tid) : NULL;
+
+	return name && strcmp(name, t->comm) ? name : NULL;
+}
+
+void report_thread_label(const struct gp_report *r, const struct gp_thread *t, char *buf,
+			 size_t len)
+{
+	const char *py = report_pythread(r, t);
+
+	if (!t)
+		snprintf(buf, len, "?");
+	else if (py)
+		snprintf(buf, len, "%s [%s]", t->comm, py);
+	else
+		snprintf(buf, len, "%s", t->comm);
+}
+
+const char *report_python_note(const struct gp_report *r, uint32_t tgid)
+{
+	const struct gp_name *e = r->facts ? nametab_get(r->facts, GP_NK_PYTHON, tgid, 0) : NULL;
+
+	return e ? e->name : NULL;
 }
 
 char *fmt_ns(char *buf, size_t len, uint64_t ns)
@@ -222,9 +262,14 @@ size_t report_losses(const struct gp_report *r, struct gp_loss *out, size_t max)
 		 m->anomalies[GP_AN_FUTEX_NO_ENTER]},
 		{"out_of_order", anomaly_name(GP_AN_BACKWARDS), m->anomalies[GP_AN_BACKWARDS]},
 		{"model_out_of_memory", "model out of memory", m->oom},
+		{"python_frames_unread", "python frames not read",
+		 r->py_lost ? r->py_lost[GP_PYL_UNREAD] : 0},
+		{"python_stacks_cut", "python stacks cut at 64 frames",
+		 r->py_lost ? r->py_lost[GP_PYL_CUT] : 0},
 	};
 	size_t n = sizeof(all) / sizeof(all[0]), i;
 
+	_Static_assert(GP_PY_FRAMES_MAX == 64, "the label says 64");
 	for (i = 0; i < n && i < max; i++)
 		out[i] = all[i];
 	return i < n ? i : n;
@@ -275,8 +320,10 @@ int report_init(struct gp_report *r, const struct gp_trace *t, const struct gp_r
 		.name_func = nametab_func,
 		.name_map = nametab_mapping,
 		.namer_ctx = t->names,
+		.facts = t->names,
 		.stacks = t->stacks,
 		.unwind_stops = t->unwind_stops,
+		.py_lost = t->py_lost,
 		.top_locks = o->top_locks,
 		.top_pairs = o->top_pairs,
 		.sample_period_ns = 1000000000ULL / (t->freq ? t->freq : 99),

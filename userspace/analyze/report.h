@@ -40,8 +40,10 @@ struct gp_report {
 	int (*name_func)(void *ctx, uint32_t tgid, uint64_t pc, struct gp_func_fact *out);
 	int (*name_map)(void *ctx, uint32_t tgid, uint64_t start, struct gp_map_fact *out);
 	void *namer_ctx;
+	const struct gp_nametab *facts; /* the trace's names: Python threads and interpreters */
 	const struct gp_stacks *stacks; /* NULL when no stacks were taken */
 	const uint64_t *unwind_stops; /* by enum gp_unwind_stop, NULL without DWARF unwinding */
+	const uint64_t *py_lost; /* Python frames lost, by enum gp_py_loss */
 	const char *lock_filter; /* --lock: only futex words that match (lock_filter_match) */
 	unsigned top_locks; /* rows in the lock table (0: all) */
 	unsigned top_pairs;
@@ -76,9 +78,11 @@ size_t report_stack_names(const struct gp_report *r, uint32_t id, bool kernel, c
 
 /* A frame of a stack as the reports name it, and the address they name. */
 struct gp_report_frame {
-	uint64_t pc; /* the instruction: a return address less one */
+	uint64_t
+		pc; /* the instruction: a return address less one; a Python frame (model/stacks.h) */
 	bool kernel;
-	char name[128]; /* "worker+0x74", or by function "worker"; --lines adds " (file.c:38)" */
+	char name[128]; /* "worker+0x74", or by function "worker"; --lines adds " (file.c:38)";
+			 * a Python frame "hot_loop (worker.py:21)" */
 };
 
 /*
@@ -88,6 +92,9 @@ struct gp_report_frame {
  */
 size_t report_stack_frames(const struct gp_report *r, uint32_t id, bool kernel, bool by_function,
 			   struct gp_report_frame *out, size_t max);
+/* The index among the names of report_stack_names() of a stack's innermost Python frame, -1
+ * without one. */
+long report_stack_first_python(const struct gp_report *r, uint32_t id);
 /* The first user frame of a stack outside the C library and the dynamic loader: where a
  * program called into a lock function. Returns 0, or -ENOENT. */
 int report_call_site(const struct gp_report *r, uint32_t id, char *buf, size_t len);
@@ -95,6 +102,15 @@ int report_call_site(const struct gp_report *r, uint32_t id, char *buf, size_t l
 /* Where the lock's waiters were most released from: the top release stack's first two frames
  * outside the C library ("gil_drop+0x66 <- gil_yield+0x44"). 0, or -ENOENT without one. */
 int report_release_site(const struct gp_report *r, const struct gp_lock *l, char *buf, size_t len);
+/* A thread's Python name (threading.Thread.name) when it has one other than its OS name, else
+ * NULL. */
+const char *report_pythread(const struct gp_report *r, const struct gp_thread *t);
+/* "comm [python name]", or comm: how a profile's root frame names a thread. */
+void report_thread_label(const struct gp_report *r, const struct gp_thread *t, char *buf,
+			 size_t len);
+/* Why the interpreter of a Python process was not understood (its stacks are native only), NULL
+ * when it was or the process has none. */
+const char *report_python_note(const struct gp_report *r, uint32_t tgid);
 /* Human durations with 4 significant digits: "2.013 s", "12.35 ms", "45.60 us", "789 ns". */
 char *fmt_ns(char *buf, size_t len, uint64_t ns);
 /* Every lost-data counter, BPF and userspace, with a stable key and a label. */

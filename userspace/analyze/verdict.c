@@ -183,6 +183,9 @@ static int verdict_lock(const struct gp_model *m, struct gp_verdict *v, const st
 	free(spans);
 	if (err)
 		return err == -ENODATA ? 0 : err;
+	/* a replay that took no time (a damaged recording's events) predicts nothing */
+	if (!(v->whatif.speedup > 0) || v->wall_ns / v->whatif.speedup >= 0x1p64)
+		return 0;
 	v->predicted = true;
 	v->predicted_speedup = v->whatif.speedup;
 	/* a recording's times near 2^64 round past it as a double (make fuzz) */

@@ -7,7 +7,7 @@
 #include "analyze/views.h"
 #include "util/hashmap.h"
 
-#define VIEW_MAX_FRAMES (2 * (GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX) + 2)
+#define VIEW_MAX_FRAMES (2 * (GP_STACK_FRAMES_MAX + GP_STACK_KERNEL_MAX) + 2)
 
 static const char *const view_names[GP_VIEW_COUNT] = {
 	[GP_VIEW_ON] = "on",	 [GP_VIEW_OFF] = "off",	  [GP_VIEW_WALL] = "wall",
@@ -157,7 +157,7 @@ static void frame_locate(struct view_ctx *vc, uint32_t tgid, const struct gp_rep
  */
 static void frames_push_stack(struct view_ctx *vc, uint32_t id1, enum gp_frame_kind user_kind)
 {
-	struct gp_report_frame f[GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX];
+	struct gp_report_frame f[GP_STACK_FRAMES_MAX + GP_STACK_KERNEL_MAX];
 	const struct gp_report *r = vc->r;
 	bool pprof = vc->v == GP_VIEW_PPROF;
 	const struct gp_stack_rec *st;
@@ -168,7 +168,7 @@ static void frames_push_stack(struct view_ctx *vc, uint32_t id1, enum gp_frame_k
 		return;
 	}
 	n = report_stack_frames(r, id1 - 1, true, !pprof && !r->addresses, f,
-				GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX);
+				GP_STACK_FRAMES_MAX + GP_STACK_KERNEL_MAX);
 	/* f: user innermost..outermost, then kernel innermost..outermost */
 	for (i = n < st->nuser ? n : st->nuser; i-- > 0;) {
 		frames_push(vc->fr, f[i].name, user_kind);
@@ -242,8 +242,11 @@ static int cell_add(struct view_ctx *vc, const struct gp_prof_cell *c, int kind,
 	const struct gp_thread *t = model_thread(r->model, c->tid);
 	struct gp_ptags tags = cell_tags(vc, t, c);
 
+	char label[160];
+
 	vc->fr->n = 0;
-	frames_push(vc->fr, t ? t->comm : "?", GP_FK_COMM);
+	report_thread_label(r, t, label, sizeof(label));
+	frames_push(vc->fr, label, GP_FK_COMM);
 	frames_push_stack(vc, c->stack, GP_FK_USER);
 	if (cell_is_wait(vc->v, c))
 		frames_push_lock(vc, t, c);

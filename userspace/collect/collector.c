@@ -107,9 +107,28 @@ static int pending_push(struct gp_collector *c, const void *data, size_t len)
 	return 0;
 }
 
+/* A stack record's parts: its native stacks, its DWARF slice and its Python frames. */
+static bool stack_parts(const void *data, const struct gp_ev_stack **st,
+			const struct gp_ev_stack_dwarf **dw, const struct gp_py_stack **py)
+{
+	__u32 type = ((const struct gp_ev_hdr *)data)->type;
+
+	if (!event_is_raw_stack(type))
+		return false;
+	*st = data;
+	*dw = type == GP_EV_STACK_DWARF || type == GP_EV_STACK_DWARF_PY ? data : NULL;
+	*py = type == GP_EV_STACK_PY	     ? &((const struct gp_ev_stack_py *)data)->py
+	      : type == GP_EV_STACK_DWARF_PY ? &((const struct gp_ev_stack_dwarf_py *)data)->py
+					     : NULL;
+	return true;
+}
+
 static int ringbuf_sample(void *ctx, void *data, size_t len)
 {
 	struct gp_collector *c = ctx;
+	const struct gp_ev_stack_dwarf *dw;
+	const struct gp_py_stack *py;
+	const struct gp_ev_stack *st;
 	struct gp_ev_stackref ref;
 
 	c->received++;
@@ -117,12 +136,8 @@ static int ringbuf_sample(void *ctx, void *data, size_t len)
 		c->invalid++;
 		return 0;
 	}
-	if (((struct gp_ev_hdr *)data)->type == GP_EV_STACK ||
-	    ((struct gp_ev_hdr *)data)->type == GP_EV_STACK_DWARF) {
-		const struct gp_ev_stack_dwarf *dw =
-			((struct gp_ev_hdr *)data)->type == GP_EV_STACK_DWARF ? data : NULL;
-
-		if (!c->opts.on_stack || c->opts.on_stack(c->opts.ctx, data, dw, &ref)) {
+	if (stack_parts(data, &st, &dw, &py)) {
+		if (!c->opts.on_stack || c->opts.on_stack(c->opts.ctx, st, dw, py, &ref)) {
 			c->stacks_dropped++;
 			return 0;
 		}
@@ -280,6 +295,8 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 	for (unsigned i = 0; i < opts->nfollow_comm && i < GP_FOLLOW_COMMS; i++)
 		strncpy((char *)c->skel->rodata->follow_comm[i], opts->follow_comm[i],
 			GP_COMM_LEN - 1);
+	c->skel->data->py_frames = !opts->no_py_frames;
+	c->skel->rodata->py_timing = opts->py_timing;
 	ret = gilprof_bpf__load(c->skel);
 	if (ret) {
 		snprintf(err, errlen,
@@ -337,6 +354,17 @@ int collector_trace_pid(struct gp_collector *c, int pid)
 	err = collector_mark(c, pidfd, &mark);
 	close(pidfd);
 	return err;
+}
+
+int collector_py_mark(struct gp_collector *c, uint32_t tgid, const struct gp_py_proc *walk)
+{
+	int fd = bpf_map__fd(c->skel->maps.py_procs);
+
+	if (!walk)
+		return bpf_map_delete_elem(fd, &tgid) && errno != ENOENT ? -errno : 0;
+	if (bpf_map_update_elem(fd, &tgid, walk, BPF_ANY))
+		return -errno;
+	return 0;
 }
 
 int collector_inject(struct gp_collector *c, const union gp_event *e)

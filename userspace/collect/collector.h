@@ -19,6 +19,7 @@ typedef void (*gp_raw_fn)(void *ctx, const union gp_event *e);
  * place in the ordered stream. Non-zero drops the stack. */
 typedef int (*gp_stack_fn)(void *ctx, const struct gp_ev_stack *st,
 			   const struct gp_ev_stack_dwarf *dw /* NULL without a slice */,
+			   const struct gp_py_stack *py /* NULL without Python frames */,
 			   struct gp_ev_stackref *ref);
 
 struct gp_collector_opts {
@@ -29,6 +30,8 @@ struct gp_collector_opts {
 	bool stack_slices; /* copy user stack slices for DWARF unwinding */
 	bool offcpu_stacks; /* a stack at every blocking switch-out */
 	unsigned sample_hz; /* on-CPU stack samples per second per CPU, 0 for none */
+	bool no_py_frames; /* native stacks only, even for the processes marked as Python */
+	bool py_timing; /* time the Python walks into the py_times map (make bench) */
 	void *ctx;
 	bool verbose; /* libbpf debug output */
 	/* start tracing processes as they exec (enum gp_follow): those named follow_comm[], or
@@ -52,6 +55,9 @@ int collector_mark(struct gp_collector *c, int pidfd, const struct gp_task_mark 
 void collector_marks_done(struct gp_collector *c);
 /* Mark the launched command (stopped before its exec) traced. */
 int collector_trace_pid(struct gp_collector *c, int pid);
+/* Walk the Python frames of tgid's threads in its stacks, as walk says (NULL: stop): 0 or
+ * -errno. */
+int collector_py_mark(struct gp_collector *c, uint32_t tgid, const struct gp_py_proc *walk);
 /* An event made in userspace (an attached thread), into the stream in time order. */
 int collector_inject(struct gp_collector *c, const union gp_event *e);
 /* Turn the probes on; returns the CLOCK_MONOTONIC time at which they were. */

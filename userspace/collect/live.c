@@ -113,12 +113,13 @@ static int on_event(void *ctx, const union gp_event *e)
 	return err;
 }
 
+/* No Python process is marked for frame walks here (stage.py has no procs): py stays NULL. */
 static int on_stack(void *ctx, const struct gp_ev_stack *st, const struct gp_ev_stack_dwarf *dw,
-		    struct gp_ev_stackref *ref)
+		    const struct gp_py_stack *py, struct gp_ev_stackref *ref)
 {
 	struct gp_live *l = ctx;
 
-	return stackstage_on_stack(&l->stage, st, dw, ref);
+	return stackstage_on_stack(&l->stage, st, dw, py, ref);
 }
 
 static void on_raw(void *ctx, const union gp_event *e)

@@ -99,11 +99,11 @@ static int on_event(void *ctx, const union gp_event *e)
 }
 
 static int on_stack(void *ctx, const struct gp_ev_stack *st, const struct gp_ev_stack_dwarf *dw,
-		    struct gp_ev_stackref *ref)
+		    const struct gp_py_stack *py, struct gp_ev_stackref *ref)
 {
 	struct session *s = ctx;
 
-	return stackstage_on_stack(&s->stage, st, dw, ref);
+	return stackstage_on_stack(&s->stage, st, dw, py, ref);
 }
 
 static void on_raw(void *ctx, const union gp_event *e)
@@ -111,6 +111,15 @@ static void on_raw(void *ctx, const union gp_event *e)
 	struct session *s = ctx;
 
 	locknames_observe(s->names, e);
+	pystage_observe(&s->stage.py, e);
+}
+
+/* The stack stage found a CPython process: its threads' stacks carry their Python frames. */
+static int on_python(void *ctx, uint32_t tgid, const struct gp_py_proc *walk)
+{
+	struct session *s = ctx;
+
+	return s->c ? collector_py_mark(s->c, tgid, walk) : -ENODEV;
 }
 
 /*
@@ -187,7 +196,9 @@ static void session_loop(struct session *s, pid_t pid, uint64_t start, int *err)
 	uint64_t last_print = start, last_count = 0;
 
 	while (!session_over(s, pid, start, err) && !*err) {
-		*err = collector_poll(s->c, 100);
+		/* Python code objects are read as their frames come: the sooner, the likelier the
+		 * process is still there to read them from */
+		*err = collector_poll(s->c, pyprocs_walking(s->stage.py.procs) ? 20 : 100);
 		if (!*err)
 			*err = record_maybe_flush(s);
 		if (*err)
@@ -223,6 +234,16 @@ static int session_prepare(struct session *s, struct gp_trace *t)
 	s->stage.stacks = t->stacks;
 	s->stage.names = s->names;
 	s->stage.unwind_stops = t->unwind_stops;
+	s->stage.py = (struct gp_pystage){.procs = pyprocs_new(),
+					  .names = s->names,
+					  .facts = t->names,
+					  .lost = t->py_lost,
+					  .mark = on_python,
+					  .mark_ctx = s};
+	if (!s->stage.py.procs) {
+		fprintf(stderr, "gilprof: out of memory\n");
+		return 1;
+	}
 	s->namer = locknames_namer(s->names);
 	return 0;
 }
@@ -239,6 +260,10 @@ static int collector_start(struct session *s)
 		.stack_slices = o->call_graph_dwarf,
 		.offcpu_stacks = o->profiles,
 		.sample_hz = o->profiles ? o->freq : 0,
+		/* for make bench to weigh the Python frames (tools/bench-python.sh): native stacks
+		 * only, or the Python walks timed in the kernel */
+		.no_py_frames = getenv("GILPROF_NO_PYFRAMES") != NULL,
+		.py_timing = getenv("GILPROF_PY_TIMING") != NULL,
 		.ctx = s,
 	};
 	char err[512];
@@ -291,7 +316,8 @@ static int session_names(struct session *s)
 	struct gp_trace *t = s->t;
 
 	locknames_set_model(s->names, t->model);
-	if (nametab_add_stacks(t->names, t->stacks, s->named_stacks, stacks_count(t->stacks),
+	if (pystage_finish(&s->stage.py) ||
+	    nametab_add_stacks(t->names, t->stacks, s->named_stacks, stacks_count(t->stacks),
 			       &s->namer, t->lines) ||
 	    nametab_add_locks(t->names, t->model, &s->namer)) {
 		fprintf(stderr, "gilprof: out of memory\n");
@@ -525,6 +551,7 @@ int session_run(const struct gp_session_opts *o, struct gp_trace *t, struct gp_s
 	recorder_free(s.rec);
 	collector_close(s.c);
 	unwinder_free(s.stage.unwinder);
+	pyprocs_free(s.stage.py.procs);
 	locknames_free(s.names);
 	if (ret)
 		trace_free(t);

@@ -43,11 +43,22 @@ static void json_totals(struct gp_json *j, const struct gp_totals *t, unsigned n
 	json_obj_end(j);
 }
 
-static void json_thread(struct gp_json *j, const struct gp_thread *t, unsigned ncpus)
+static void json_kstr_or_null(struct gp_json *j, const char *key, const char *s)
+{
+	json_key(j, key);
+	if (s)
+		json_str(j, s);
+	else
+		json_null(j);
+}
+
+static void json_thread(struct gp_json *j, const struct gp_report *r, const struct gp_thread *t,
+			unsigned ncpus)
 {
 	json_obj_begin(j);
 	json_ku64(j, "tid", t->tid);
 	json_kstr(j, "comm", t->comm);
+	json_kstr_or_null(j, "python_thread", report_pythread(r, t));
 	json_ku64(j, "start_ns", t->start_ts);
 	json_ku64(j, "end_ns", t->end_ts);
 	json_ku64(j, "lifetime_ns", thread_lifetime(t));
@@ -83,7 +94,8 @@ static void json_thread(struct gp_json *j, const struct gp_thread *t, unsigned n
 	json_obj_end(j);
 }
 
-static void json_process(struct gp_json *j, const struct gp_process *p, unsigned ncpus)
+static void json_process(struct gp_json *j, const struct gp_report *r, const struct gp_process *p,
+			 unsigned ncpus)
 {
 	struct gp_totals tot;
 	size_t i;
@@ -109,10 +121,11 @@ static void json_process(struct gp_json *j, const struct gp_process *p, unsigned
 	else
 		json_null(j);
 	json_ku64(j, "execs", p->execs);
+	json_kstr_or_null(j, "python_not_understood", report_python_note(r, p->tgid));
 	json_key(j, "threads");
 	json_arr_begin(j);
 	for (i = 0; i < p->nthreads; i++)
-		json_thread(j, p->threads[i], ncpus);
+		json_thread(j, r, p->threads[i], ncpus);
 	json_arr_end(j);
 	json_key(j, "totals");
 	json_totals(j, &tot, ncpus);
@@ -148,7 +161,7 @@ static void json_enders(struct gp_json *j, const struct gp_lock *l)
 static void json_stacks(struct gp_json *j, const struct gp_report *r, const char *key,
 			const struct gp_lock_stacks *sts)
 {
-	char names[GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX][128];
+	char names[GP_STACK_FRAMES_MAX + GP_STACK_KERNEL_MAX][128];
 	size_t n, i, k, nf;
 	struct gp_lock_stack **v = lock_stacks_sorted(sts, &n);
 
@@ -156,7 +169,7 @@ static void json_stacks(struct gp_json *j, const struct gp_report *r, const char
 	json_arr_begin(j);
 	for (i = 0; i < n && i < 5; i++) {
 		nf = report_stack_names(r, v[i]->stack, true, names,
-					GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX);
+					GP_STACK_FRAMES_MAX + GP_STACK_KERNEL_MAX);
 		json_obj_begin(j);
 		json_ku64(j, "count", v[i]->count);
 		json_ku64(j, "wait_ns", v[i]->ns);
@@ -494,7 +507,7 @@ int report_json(FILE *f, const struct gp_report *r)
 	json_key(&j, "processes");
 	json_arr_begin(&j);
 	for (i = 0; i < r->model->nprocs; i++)
-		json_process(&j, r->model->procs[i], r->model->ncpus);
+		json_process(&j, r, r->model->procs[i], r->model->ncpus);
 	json_arr_end(&j);
 	json_locks(&j, r);
 	json_objs(&j, r);

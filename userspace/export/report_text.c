@@ -126,15 +126,28 @@ static void print_verdict(FILE *f, const struct gp_report *r)
 	fprintf(f, "  advice: %s\n", advice_text[v->advice]);
 }
 
-static void print_thread_cols(FILE *f)
+/* A Python process's threads get a last column: their Python names (threading.Thread.name). */
+static void print_thread_cols(FILE *f, bool python)
 {
-	fprintf(f, "  %-8s %-16s %10s %10s %9s %10s %10s %10s %10s %10s %7s %7s %6s\n", "TID",
+	fprintf(f, "  %-8s %-16s %10s %10s %9s %10s %10s %10s %10s %10s %7s %7s %6s%s\n", "TID",
 		"THREAD", "LIFETIME", "RUNNING", "SWITCHING", "RUNQ-WAKE", "RUNQ-PREEMP",
-		"FUTEX-WAIT", "SLEEP", "D-WAIT", "VCSW", "ICSW", "MIGR");
+		"FUTEX-WAIT", "SLEEP", "D-WAIT", "VCSW", "ICSW", "MIGR",
+		python ? "  PYTHON-THREAD" : "");
+}
+
+static bool process_has_pythreads(const struct gp_report *r, const struct gp_process *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nthreads; i++)
+		if (report_pythread(r, p->threads[i]))
+			return true;
+	return false;
 }
 
 static void print_row(FILE *f, const char *id, const char *name, uint64_t life,
-		      const uint64_t *bucket, uint64_t vcsw, uint64_t icsw, uint64_t migr)
+		      const uint64_t *bucket, uint64_t vcsw, uint64_t icsw, uint64_t migr,
+		      const char *pyname)
 {
 	char b[GP_B_COUNT + 1][24];
 	int i;
@@ -144,10 +157,10 @@ static void print_row(FILE *f, const char *id, const char *name, uint64_t life,
 		fmt_ns(b[i], sizeof(b[0]), bucket[i]);
 	fprintf(f,
 		"  %-8s %-16.16s %10s %10s %9s %10s %10s %10s %10s %10s %7" PRIu64 " %7" PRIu64
-		" %6" PRIu64 "\n",
+		" %6" PRIu64 "%s%s\n",
 		id, name, b[GP_B_COUNT], b[GP_B_RUNNING], b[GP_B_SWITCHING], b[GP_B_RUNQ_WAKE],
-		b[GP_B_RUNQ_PREEMPT], b[GP_B_FUTEX], b[GP_B_SLEEP], b[GP_B_DWAIT], vcsw, icsw,
-		migr);
+		b[GP_B_RUNQ_PREEMPT], b[GP_B_FUTEX], b[GP_B_SLEEP], b[GP_B_DWAIT], vcsw, icsw, migr,
+		pyname ? "  " : "", pyname ? pyname : "");
 }
 
 static void print_share_row(FILE *f, const struct gp_totals *tot)
@@ -165,6 +178,7 @@ static void print_process(FILE *f, const struct gp_report *r, const struct gp_pr
 {
 	struct gp_totals tot;
 	char id[24], life[24];
+	bool python;
 	size_t i;
 
 	totals_of_process(&tot, p, r->model->ncpus);
@@ -180,18 +194,22 @@ static void print_process(FILE *f, const struct gp_report *r, const struct gp_pr
 			fprintf(f, ", exit %u", (p->exit_code >> 8) & 0xff);
 	}
 	fputc('\n', f);
-	print_thread_cols(f);
+	if (report_python_note(r, p->tgid))
+		fprintf(f, "  python: %s: native frames only\n", report_python_note(r, p->tgid));
+	python = process_has_pythreads(r, p);
+	print_thread_cols(f, python);
 	for (i = 0; i < p->nthreads; i++) {
 		const struct gp_thread *t = p->threads[i];
+		const char *py = report_pythread(r, t);
 
 		snprintf(id, sizeof(id), "%u", t->tid);
 		print_row(f, id, t->comm, thread_lifetime(t), t->bucket, t->nvcsw, t->nivcsw,
-			  t->migrations);
+			  t->migrations, python ? (py ? py : "-") : NULL);
 	}
 	if (p->nthreads > 1) {
 		snprintf(id, sizeof(id), "all %u", tot.nthreads);
 		print_row(f, id, "", tot.lifetime, tot.bucket, tot.nvcsw, tot.nivcsw,
-			  tot.migrations);
+			  tot.migrations, NULL);
 	}
 	print_share_row(f, &tot);
 }
@@ -220,17 +238,23 @@ static void print_closure(FILE *f, const struct gp_report *r)
 }
 
 /* A word with no symbol is named by its mapping and where its first waiter called from. */
-/* One line: the user frames of a stack, innermost first. */
+/*
+ * One line: the user frames of a stack, innermost first, the first eight; and the innermost
+ * Python frame when it is further out (the Python code that waited for the GIL, or released it).
+ */
 static void print_stack_line(FILE *f, const struct gp_report *r, const char *what,
 			     const struct gp_lock_stack *st, uint64_t total)
 {
-	char names[8][128], b[24];
-	size_t n = report_stack_names(r, st->stack, false, names, 8), i;
+	char names[GP_STACK_FRAMES_MAX][128], b[24];
+	size_t n = report_stack_names(r, st->stack, false, names, GP_STACK_FRAMES_MAX), i;
+	long py = report_stack_first_python(r, st->stack);
 
 	fprintf(f, "      %s (%.0f%%, %s):", what, total ? 100.0 * st->ns / total : 0,
 		fmt_ns(b, sizeof(b), st->ns));
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && i < 8; i++)
 		fprintf(f, "%s %s", i ? " <-" : "", names[i]);
+	if (py >= 8 && (size_t)py < n)
+		fprintf(f, " <- ... <- %s", names[py]);
 	fprintf(f, "%s\n", n ? "" : " [no user frames]");
 }
 
@@ -352,6 +376,7 @@ static void print_gil(FILE *f, const struct gp_report *r)
 {
 	const struct gp_gil_stats *g = &r->gil;
 	char b[3][24], io[48];
+	const char *py;
 	size_t i;
 
 	if (!g->gil || !obj_matches(r, g->gil))
@@ -360,8 +385,9 @@ static void print_gil(FILE *f, const struct gp_report *r)
 		"\nGIL per thread (%s): held from an acquisition to its release, waited to "
 		"acquire it\n",
 		g->gil->name);
-	fprintf(f, "  %-8s %-16s %10s %10s %8s %8s %6s  %s\n", "TID", "THREAD", "HELD", "WAITED",
-		"ACQUIRED", "DROP-REQ", "FORCED", "AFTER-I/O (P50 WAIT)");
+	fprintf(f, "  %-8s %-16s %10s %10s %8s %8s %6s  %-20s  %s\n", "TID", "THREAD", "HELD",
+		"WAITED", "ACQUIRED", "DROP-REQ", "FORCED", "AFTER-I/O (P50 WAIT)",
+		"PYTHON-THREAD");
 	for (i = 0; i < g->n; i++) {
 		const struct gp_gil_thread *t = &g->t[i];
 		const struct gp_thread *th = model_thread(r->model, t->tid);
@@ -372,10 +398,13 @@ static void print_gil(FILE *f, const struct gp_report *r)
 				io, sizeof(io), "%" PRIu64 " (%s)", t->after_io,
 				fmt_ns(b[2], 24,
 				       u64vec_percentile((struct gp_u64vec *)&t->after_io_ns, 50)));
-		fprintf(f, "  %-8u %-16.16s %10s %10s %8" PRIu64 " %8" PRIu64 " %6" PRIu64 "  %s\n",
+		py = report_pythread(r, th);
+		fprintf(f,
+			"  %-8u %-16.16s %10s %10s %8" PRIu64 " %8" PRIu64 " %6" PRIu64
+			"  %-*s%s%s\n",
 			t->tid, th ? th->comm : "?", fmt_ns(b[0], 24, t->held_ns),
 			fmt_ns(b[1], 24, t->waited_ns), t->acquisitions, t->drop_requests,
-			t->forced_switches, io);
+			t->forced_switches, py ? 20 : 0, io, py ? "  " : "", py ? py : "");
 	}
 }
 

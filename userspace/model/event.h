@@ -6,6 +6,7 @@
 #define GP_EVENT_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "gilprof.h"
@@ -29,5 +30,8 @@ size_t event_size(__u32 type);
 /* Check a raw record of len bytes: known type, right size, CPU in range. Returns 0 or -EINVAL. */
 int event_validate(const void *data, size_t len);
 const char *event_type_name(__u32 type);
+/* A stack record as the BPF side sends it (GP_EV_STACK and its variants): never in the ordered
+ * stream, where the collector puts a GP_EV_STACKREF in its place. */
+bool event_is_raw_stack(__u32 type);
 
 #endif

@@ -282,8 +282,7 @@ int recfmt_events_decode(const void *data, size_t len, struct gp_bytes *recs, ui
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
 		/* stack records never reach the ordered stream: they are interned first */
-		if (!event_size(types[i]) || types[i] == GP_EV_STACK ||
-		    types[i] == GP_EV_STACK_DWARF)
+		if (!event_size(types[i]) || event_is_raw_stack(types[i]))
 			return -EINVAL;
 		count[types[i]]++;
 	}

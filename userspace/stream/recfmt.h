@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The recording file format (gilprof.data), version 3. Little-endian, as the hosts that run the
+ * The recording file format (gilprof.data), version 4. Little-endian, as the hosts that run the
  * BPF programs (x86-64, arm64).
  *
  *   header  "GILPROF\n" | u32 version | u32 crc32 of the 12 bytes before it
@@ -13,7 +13,8 @@
  *   NAMES   name facts added or changed since the previous one (symbolize/nametab.h): count,
  *           then each as kind, tgid, addr, rc, name, obj, num[0], num[1]
  *   EVENTS  decoded events in stream order, stored by field (see recfmt_events_encode)
- *   END     once, last: end_ts, exit status, the source's totals, unwind stops
+ *   END     once, last: end_ts, exit status, the source's totals, unwind stops, Python
+ *           frames lost
  * A recording is written as it goes: a recorder killed at any point leaves a file whose
  * complete chunks still make a report, which then says that the end is missing.
  */
@@ -27,9 +28,11 @@
 #define GP_REC_MAGIC "GILPROF\n"
 /*
  * 2: switch records stored as changes per thread; 3: an exit carries its process's peak RSS,
- * func and mapping name facts, with two numbers each
+ * func and mapping name facts, with two numbers each; 4: Python frames among a stack's user
+ * frames (model/stacks.h), up to GP_STACK_FRAMES_MAX of them, Python thread and interpreter
+ * names, and END's Python frame losses
  */
-#define GP_REC_VERSION 3
+#define GP_REC_VERSION 4
 #define GP_REC_HDR_LEN 16
 #define GP_REC_CHUNK_MAGIC 0x4b435047u /* "GPCK" */
 #define GP_REC_CHUNK_HDR_LEN 20

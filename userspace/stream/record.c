@@ -273,6 +273,9 @@ static void put_end(const struct gp_trace *t, struct gp_bytes *b)
 	bytes_u32(b, GP_UNWIND_STOPS);
 	for (k = 0; k < GP_UNWIND_STOPS; k++)
 		bytes_u64(b, t->unwind_stops[k]);
+	bytes_u32(b, GP_PY_LOSSES);
+	for (k = 0; k < GP_PY_LOSSES; k++)
+		bytes_u64(b, t->py_lost[k]);
 }
 
 /*

@@ -73,7 +73,7 @@ static const void *stack_take(struct gp_cursor *c, uint32_t *tgid, uint32_t *nu,
 	*tgid = cursor_u32(c);
 	*nu = cursor_u32(c);
 	*nk = cursor_u32(c);
-	if (c->bad || *nu > GP_STACK_USER_MAX || *nk > GP_STACK_KERNEL_MAX)
+	if (c->bad || *nu > GP_STACK_FRAMES_MAX || *nk > GP_STACK_KERNEL_MAX)
 		return NULL;
 	return cursor_take(c, (*nu + *nk) * 8ul);
 }
@@ -91,7 +91,7 @@ static int stacks_check(struct gp_cursor c, uint32_t n)
 static int get_stacks(struct replay *rp, struct gp_cursor *c)
 {
 	uint32_t first = cursor_u32(c), n = cursor_u32(c), k, id, tgid, nu, nk;
-	uint64_t frames[GP_STACK_USER_MAX + GP_STACK_KERNEL_MAX];
+	uint64_t frames[GP_STACK_FRAMES_MAX + GP_STACK_KERNEL_MAX];
 
 	if (c->bad || first != stacks_count(rp->t->stacks) || stacks_check(*c, n))
 		return -EINVAL;
@@ -192,6 +192,7 @@ struct end {
 	int exit_status;
 	struct gp_trace_stats stats;
 	uint64_t unwind_stops[GP_UNWIND_STOPS];
+	uint64_t py_lost[GP_PY_LOSSES];
 };
 
 static void end_cpus(struct gp_cursor *c, struct gp_trace_stats *st)
@@ -229,6 +230,10 @@ static int end_take(struct gp_cursor *c, struct end *e)
 		return -EINVAL;
 	for (k = 0; k < GP_UNWIND_STOPS; k++)
 		e->unwind_stops[k] = cursor_u64(c);
+	if (cursor_u32(c) != GP_PY_LOSSES)
+		return -EINVAL;
+	for (k = 0; k < GP_PY_LOSSES; k++)
+		e->py_lost[k] = cursor_u64(c);
 	return c->bad || cursor_left(c) || e->exit_status < -1 || e->exit_status > 255 ? -EINVAL
 										       : 0;
 }
@@ -244,6 +249,7 @@ static int get_end(struct replay *rp, struct gp_cursor *c)
 	t->exit_status = e.exit_status;
 	t->stats = e.stats;
 	memcpy(t->unwind_stops, e.unwind_stops, sizeof(e.unwind_stops));
+	memcpy(t->py_lost, e.py_lost, sizeof(e.py_lost));
 	rp->have_end = true;
 	return 0;
 }

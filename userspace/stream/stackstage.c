@@ -39,19 +39,23 @@ static uint32_t user_frames_dwarf(struct gp_stackstage *rc, const struct gp_ev_s
 }
 
 int stackstage_on_stack(void *ctx, const struct gp_ev_stack *st, const struct gp_ev_stack_dwarf *dw,
-			struct gp_ev_stackref *ref)
+			const struct gp_py_stack *py, struct gp_ev_stackref *ref)
 {
 	struct gp_stackstage *rc = ctx;
 	uint32_t nuser = st->user_bytes > 0 ? st->user_bytes / 8 : 0;
 	uint32_t nkernel = st->kernel_bytes > 0 ? st->kernel_bytes / 8 : 0;
 	const uint64_t *user = (const uint64_t *)st->user;
+	uint64_t frames[GP_STACK_FRAMES_MAX];
+	int err;
 
-	uint64_t frames[GP_STACK_USER_MAX];
-
-	if (dw && rc->unwinder) {
+	if (dw && rc->unwinder)
 		nuser = user_frames_dwarf(rc, dw, frames, GP_STACK_USER_MAX);
-		user = frames;
-	}
+	else
+		memcpy(frames, user, nuser * sizeof(uint64_t));
+	user = frames;
+	err = pystage_stack(&rc->py, st->h.tgid, st->h.tid, py, frames, &nuser);
+	if (err)
+		return err;
 	memset(ref, 0, sizeof(*ref));
 	ref->h = st->h;
 	ref->h.type = GP_EV_STACKREF;

@@ -17,6 +17,13 @@
 
 #define GP_UNWIND_STOPS (GP_UNWIND_BAD_CFA + 1)
 
+/* Python frames lost, by why (stream/pystage.c). */
+enum gp_py_loss {
+	GP_PYL_UNREAD, /* a frame whose frame or code object could not be read */
+	GP_PYL_CUT, /* a stack deeper than GP_PY_FRAMES_MAX Python frames: its outermost are cut */
+	GP_PY_LOSSES,
+};
+
 /* The source's totals, read back from the kernel at the end of a live trace (and kept in a
  * recording): what was emitted, dropped, and CPU time. */
 struct gp_trace_stats {
@@ -37,6 +44,7 @@ struct gp_trace {
 	uint64_t start_wall_ns; /* start_ts on CLOCK_REALTIME, ns since the epoch (pprof's time) */
 	int exit_status; /* shell-style; -1 when unknown (attached, or a truncated recording) */
 	uint64_t unwind_stops[GP_UNWIND_STOPS]; /* why DWARF unwinds ended */
+	uint64_t py_lost[GP_PY_LOSSES]; /* Python frames lost, by enum gp_py_loss */
 	char **argv; /* the traced command, NULL-terminated; for an attach "pid 123,456" */
 	unsigned freq; /* on-CPU samples per second; 0: no samples nor off-CPU stacks were taken */
 	bool lines; /* names hold source lines */

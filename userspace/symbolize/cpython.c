@@ -302,9 +302,8 @@ static int runtime_of_maps(struct gp_symbolizer *s, const struct gp_procmaps *pm
 	return -ENOENT;
 }
 
-/* The start of .PyRuntime as the file has it (static initializers, before relocation). */
-static ssize_t runtime_head_read(const struct gp_procmaps *pm, const struct gp_mapping *obj,
-				 uint64_t start, void *buf, size_t len)
+ssize_t cpython_runtime_head(const struct gp_procmaps *pm, const struct gp_mapping *obj,
+			     uint64_t start, void *buf, size_t len)
 {
 	const struct gp_mapping *m = procmaps_find(pm, start);
 	ssize_t n;
@@ -329,11 +328,57 @@ static void runtime_version(const struct gp_procmaps *pm, const struct gp_mappin
 			    struct gp_pyruntime *rt)
 {
 	unsigned char head[DBG_HEAD_LEN];
-	ssize_t n = runtime_head_read(pm, obj, rt->start, head, sizeof(head));
+	ssize_t n = cpython_runtime_head(pm, obj, rt->start, head, sizeof(head));
 
 	if (n <= 0 || cpython_layout_from_debug(head, (size_t)n, rt))
 		cpython_version_from_name(obj->path, &rt->major, &rt->minor, &rt->free_threaded);
 	cpython_layout_from_version(rt);
+}
+
+/* Objects an interpreter is looked for in: the executable, and objects named like python's. */
+static bool maybe_python(const struct gp_procmaps *pm, size_t i)
+{
+	const char *base = strrchr(pm->maps[i].path, '/');
+	size_t k;
+
+	if (strstr(base ? base + 1 : pm->maps[i].path, "python"))
+		return true;
+	for (k = 0; k < i; k++) {
+		if (mapping_is_file(&pm->maps[k]))
+			return false;
+	}
+	return true;
+}
+
+int cpython_runtime_find(struct gp_symbolizer *s, const struct gp_procmaps *pm,
+			 struct gp_pyruntime *rt, const struct gp_mapping **obj, uint64_t *bias)
+{
+	const struct gp_mapping *m;
+	struct gp_addr_loc loc;
+	size_t i;
+	int err;
+
+	for (i = 0; i < pm->n; i++) {
+		m = &pm->maps[i];
+		if (!mapping_is_file(m) || !maybe_python(pm, i) ||
+		    (i && pm->maps[i - 1].dev == m->dev && pm->maps[i - 1].ino == m->ino))
+			continue;
+		err = symbolizer_locate(s, pm, m->start, &loc);
+		if (err)
+			return err;
+		if (!loc.elf)
+			continue;
+		err = runtime_of(s, m, loc.bias, rt);
+		if (err == -ENOMEM)
+			return err;
+		if (!err) {
+			*obj = m;
+			*bias = loc.bias;
+			runtime_version(pm, m, rt);
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 int cpython_gil_locate(struct gp_symbolizer *s, const struct gp_procmaps *pm,

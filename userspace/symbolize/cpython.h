@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "symbolize/procmaps.h"
 #include "symbolize/symbols.h"
@@ -107,6 +108,20 @@ void cpython_gil_place(const struct gp_pyruntime *rt, const struct gp_futex_word
 int cpython_gil_locate(struct gp_symbolizer *s, const struct gp_procmaps *pm,
 		       const struct gp_futex_word *words, size_t nwords,
 		       struct gp_cpython_gil *out);
+
+/*
+ * The interpreter of pm's process for its Python frames: the first object with a .PyRuntime
+ * among the executable and the objects whose name says python ("python3.11",
+ * "libpython3.12.so.1.0"), so that no other library's ELF is read. Fills rt (its version from
+ * _Py_DebugOffsets or the name), the object's first mapping and its load bias. Returns 0,
+ * -ENOENT or -ENOMEM.
+ */
+int cpython_runtime_find(struct gp_symbolizer *s, const struct gp_procmaps *pm,
+			 struct gp_pyruntime *rt, const struct gp_mapping **obj, uint64_t *bias);
+/* The first len bytes at start (inside obj) as the file has them: static initializers, such as
+ * 3.13's _Py_DebugOffsets. Returns the bytes read or -errno. */
+ssize_t cpython_runtime_head(const struct gp_procmaps *pm, const struct gp_mapping *obj,
+			     uint64_t start, void *buf, size_t len);
 
 /* "CPython GIL (cond)", "(mutex)", "(switch_cond)", "(switch_mutex)" for a word of a located GIL,
  * NULL for any other address. */

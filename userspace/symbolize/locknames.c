@@ -12,6 +12,7 @@
 #include "symbolize/ksyms.h"
 #include "symbolize/srclines.h"
 #include "model/model.h"
+#include "model/stacks.h"
 #include "symbolize/locknames.h"
 #include "symbolize/procmaps.h"
 #include "symbolize/symbols.h"
@@ -249,7 +250,17 @@ int locknames_code(void *ctx, uint32_t tgid, uint64_t addr, char *buf, size_t le
 		   size_t objlen)
 {
 	struct gp_locknames *ln = ctx;
-	const struct gp_procmaps *pm = snap_for(ln, tgid, addr);
+	const struct gp_procmaps *pm;
+
+	/* a Python frame is named as it comes (stream/pystage.c): here only one that was not */
+	if (stack_is_pyframe(addr)) {
+		snprintf(buf, len, "[python] 0x%" PRIx64 "+0x%x", stack_pyframe_code(addr),
+			 stack_pyframe_instr(addr));
+		if (obj)
+			snprintf(obj, objlen, "[python]");
+		return 1;
+	}
+	pm = snap_for(ln, tgid, addr);
 
 	if (!pm) {
 		snprintf(buf, len, "0x%" PRIx64, addr);
@@ -353,6 +364,15 @@ int locknames_mapping(void *ctx, uint32_t tgid, uint64_t start, struct gp_map_fa
 const struct gp_procmaps *locknames_maps(struct gp_locknames *ln, uint32_t tgid, uint64_t addr)
 {
 	return snap_for(ln, tgid, addr);
+}
+
+const struct gp_procmaps *locknames_snapshot(struct gp_locknames *ln, uint32_t tgid, bool fresh)
+{
+	struct proc_snap *ps = snap_get(ln, tgid);
+
+	if (ps && (fresh || !ps->pm))
+		snap_take(ln, tgid, ps);
+	return ps ? ps->pm : NULL;
 }
 
 struct gp_symbolizer *locknames_symbolizer(struct gp_locknames *ln)

@@ -7,6 +7,7 @@
 #ifndef GP_LOCKNAMES_H
 #define GP_LOCKNAMES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "model/event.h"
@@ -42,6 +43,8 @@ struct gp_procmaps;
 struct gp_symbolizer;
 /* The process's current snapshot, retaken when addr is not mapped in it; NULL if none. */
 const struct gp_procmaps *locknames_maps(struct gp_locknames *ln, uint32_t tgid, uint64_t addr);
+/* The process's snapshot, taken now when it has none or fresh is asked; NULL if none. */
+const struct gp_procmaps *locknames_snapshot(struct gp_locknames *ln, uint32_t tgid, bool fresh);
 struct gp_symbolizer *locknames_symbolizer(struct gp_locknames *ln);
 /* Forget an exited process's snapshot (its mapped files are closed): a long trace sees many
  * processes come and go. Names asked for it later are by address. */

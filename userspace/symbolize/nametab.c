@@ -164,11 +164,16 @@ static int add_stack(struct gp_nametab *t, const struct gp_stack_rec *st,
 	uint32_t i;
 	int err = 0;
 
-	/* a return address is named one byte back, inside its call (analyze/report.c) */
+	/*
+	 * a return address is named one byte back, inside its call (analyze/report.c); Python
+	 * frames were named as they came (stream/pystage.c), their lines and functions with them
+	 */
 	for (i = 0; i < st->nuser && !err; i++) {
-		pc = i ? st->user[i] - 1 : st->user[i];
-		err = add_code(t, st->tgid, pc, live, lines);
-		if (!err)
+		bool py = stack_is_pyframe(st->user[i]);
+
+		pc = stack_frame_pc(st, i);
+		err = add_code(t, st->tgid, pc, live, lines && !py);
+		if (!err && !py)
 			err = add_func(t, st->tgid, pc, live, lines);
 	}
 	for (i = 0; i < st->nkernel && !err; i++) {
@@ -277,4 +282,11 @@ int nametab_mapping(void *ctx, uint32_t tgid, uint64_t start, struct gp_map_fact
 	out->limit = e->num[0];
 	out->offset = e->num[1];
 	return 0;
+}
+
+const char *nametab_thread(const struct gp_nametab *t, uint32_t tgid, uint32_t tid)
+{
+	const struct gp_name *e = nametab_get(t, GP_NK_THREAD, tgid, tid);
+
+	return e ? e->name : NULL;
 }

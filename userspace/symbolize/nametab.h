@@ -7,13 +7,17 @@
  *
  *   lock    (tgid, uaddr) -> "CPython GIL (cond)", rc 0 (symbol) or 1 (mapping only)
  *   code    (tgid, pc)    -> "worker+0x2a", object "countdown"
+ *   code    (tgid, a Python frame, model/stacks.h) -> "hot_loop (worker.py:12)", object
+ *                            "worker.py"
  *   line    (tgid, pc)    -> "countdown.c:42"
  *   kernel  (addr)        -> "futex_wait+0x10"
  *   func    (tgid, pc)    -> "worker", object "/src/countdown.c", rc 42 (the line, 0: unknown),
  *                            num[0] the start of its mapping (tgid 0: a kernel address)
  *   mapping (tgid, start) -> "/usr/bin/countdown", object the build ID "3f9a...", num[0] its
  *                            end, num[1] the file offset of its start
- * The last two are what a profile needs beyond names (pprof's Function, Line and Mapping).
+ *   thread  (tgid, tid)   -> "worker-1", a Python thread's name (threading.Thread.name)
+ *   python  (tgid, 0)     -> why the process's interpreter was not understood
+ * func and mapping are what a profile needs beyond names (pprof's Function, Line and Mapping).
  */
 #ifndef GP_NAMETAB_H
 #define GP_NAMETAB_H
@@ -30,6 +34,8 @@ enum gp_fact_kind {
 	GP_NK_KERNEL,
 	GP_NK_FUNC,
 	GP_NK_MAPPING,
+	GP_NK_THREAD,
+	GP_NK_PYTHON,
 	GP_NK_COUNT,
 };
 
@@ -110,5 +116,7 @@ int nametab_kernel(void *ctx, uint64_t addr, char *buf, size_t len);
 /* 0, or -ENOENT when the table has no such fact (out then holds empty names and zeros). */
 int nametab_func(void *ctx, uint32_t tgid, uint64_t pc, struct gp_func_fact *out);
 int nametab_mapping(void *ctx, uint32_t tgid, uint64_t start, struct gp_map_fact *out);
+/* A thread's Python name, NULL without one. */
+const char *nametab_thread(const struct gp_nametab *t, uint32_t tgid, uint32_t tid);
 
 #endif

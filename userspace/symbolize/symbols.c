@@ -662,6 +662,22 @@ int symbolizer_lookup_code(struct gp_symbolizer *s, const struct gp_mapping *m, 
 	return sym_out(r, out);
 }
 
+int symbolizer_find_code(struct gp_symbolizer *s, const struct gp_mapping *m, const char *name,
+			 struct gp_sym *out)
+{
+	const struct elf_obj *o;
+	int err;
+
+	err = elf_obj_get(s, m, &o);
+	if (err)
+		return err;
+	for (size_t i = 0; i < o->code.n; i++) {
+		if (!strcmp(o->code.syms[i].name, name))
+			return sym_out(&o->code.syms[i], out);
+	}
+	return -ENOENT;
+}
+
 int symbolizer_find_section(struct gp_symbolizer *s, const struct gp_mapping *m,
 			    const char *section, uint64_t *start, uint64_t *size)
 {

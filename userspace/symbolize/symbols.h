@@ -133,6 +133,10 @@ int symbolizer_lookup_data(struct gp_symbolizer *s, const struct gp_mapping *m, 
 int symbolizer_lookup_code(struct gp_symbolizer *s, const struct gp_mapping *m, uint64_t vaddr,
 			   struct gp_sym *out);
 
+/* A function symbol by name in the object of m (a linear search: for a few lookups per object). */
+int symbolizer_find_code(struct gp_symbolizer *s, const struct gp_mapping *m, const char *name,
+			 struct gp_sym *out);
+
 /*
  * Find an allocated section by name (".PyRuntime" holds CPython's GIL) in the object of m: its
  * file-relative start address and size. Same returns as the lookups.
