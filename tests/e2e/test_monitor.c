@@ -47,6 +47,22 @@ static void setup(void)
 	setenv("GILPROF_RUNDIR", run, 1);
 }
 
+/*
+ * A copy of the build's file rel in dir, which nobody can run: the build tree may sit in a 0700
+ * directory (a fresh clone in mktemp -d). Its path.
+ */
+static const char *nobodys_copy(const char *rel, const char *name)
+{
+	static char path[8][256];
+	static int next;
+	char *p = path[next++ % 8], cmd[768];
+
+	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && chmod 0755 '%s'", rel, p, p);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	return p;
+}
+
 /* Nothing a test started outlives it, passed or failed. */
 static void teardown(void)
 {
@@ -429,10 +445,11 @@ Test(monitor, comm_follows_only_the_users_processes, .timeout = 60)
 		    0, "65534");
 	port = metrics_port("monitor");
 	wait_line("monitor", "gilprof: monitoring", 20);
-	mine = start("mine",
-		     (const char *const[]){e2e_bin("workloads/countdown"), "--threads", "2",
-					   "--count", "100000000000", NULL},
-		     NOBODY, NULL);
+	mine = start(
+		"mine",
+		(const char *const[]){nobodys_copy(e2e_bin("workloads/countdown"), "countdown"),
+				      "--threads", "2", "--count", "100000000000", NULL},
+		NOBODY, NULL);
 	roots = start("roots",
 		      (const char *const[]){e2e_bin("workloads/countdown"), "--threads", "2",
 					    "--count", "100000000000", NULL},
@@ -483,6 +500,8 @@ Test(monitor, dump_is_for_root, .timeout = 60)
 	cr_assert_eq(waitpid(c, &st, 0), c);
 	cr_assert_eq(WEXITSTATUS(st), 0, "nobody reached the socket");
 	/* as nobody, --dump says why in one line */
+	const char *gilprof = nobodys_copy(e2e_gilprof(), "gilprof");
+
 	c = fork();
 	if (!c) {
 		int o = open("/dev/null", O_WRONLY);
@@ -493,7 +512,7 @@ Test(monitor, dump_is_for_root, .timeout = 60)
 		dup2(o, 1);
 		if (setgid(NOBODY) || setuid(NOBODY))
 			_exit(98);
-		execl(e2e_gilprof(), e2e_gilprof(), "monitor", "--dump", NULL);
+		execl(gilprof, gilprof, "monitor", "--dump", NULL);
 		_exit(99);
 	}
 	cr_assert_eq(waitpid(c, &st, 0), c);

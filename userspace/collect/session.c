@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -142,27 +143,44 @@ static int record_maybe_flush(struct session *s)
 	return record_flush(s);
 }
 
+/*
+ * Whether a thread of tgid still runs: a process whose leader has exited is a zombie in
+ * /proc/PID/stat while its other threads go on (and, in an exit_group, before they have exited),
+ * so each of its tasks is looked at.
+ */
+static bool process_alive(uint32_t tgid)
+{
+	char path[64], buf[512];
+	struct gp_ev_attach ev;
+	struct dirent *d;
+	bool alive = false;
+	DIR *dir;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/task", tgid);
+	dir = opendir(path);
+	while (dir && !alive && (d = readdir(dir))) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u/task/%.16s/stat", tgid, d->d_name);
+		f = fopen(path, "re");
+		alive = f && fgets(buf, sizeof(buf), f) && !attach_parse_stat(buf, &ev, NULL);
+		if (f)
+			fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+	return alive;
+}
+
 /* Attached: every process of the trace has ended (its last thread died, or it is gone). */
 static bool attached_all_gone(const struct gp_model *m)
 {
-	char path[48], buf[512];
 	size_t i;
 
 	for (i = 0; i < m->nprocs; i++) {
-		const struct gp_process *p = m->procs[i];
-		struct gp_ev_attach ev;
-		FILE *f;
-
-		if (p->exited)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%u/stat", p->tgid);
-		f = fopen(path, "re");
-		if (f && fgets(buf, sizeof(buf), f) && !attach_parse_stat(buf, &ev, NULL)) {
-			fclose(f);
+		if (!m->procs[i]->exited && process_alive(m->procs[i]->tgid))
 			return false;
-		}
-		if (f)
-			fclose(f);
 	}
 	return m->nprocs > 0;
 }
