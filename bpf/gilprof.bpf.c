@@ -215,6 +215,11 @@ static __always_inline void stack_fill(void *ctx, struct gp_ev_stack *e, __u64 t
  */
 /* Runtime switch: userspace clears it to take native stacks only. */
 bool py_frames = true;
+/*
+ * Set by userspace when it first puts a process into py_procs: until then (a trace with no
+ * CPython in it) a stack costs no hash lookup, which was a tenth of a stack's cost.
+ */
+bool py_marked;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -462,7 +467,7 @@ static __always_inline const struct gp_py_proc *py_proc_current(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	return py_frames ? bpf_map_lookup_elem(&py_procs, &tgid) : NULL;
+	return py_frames && py_marked ? bpf_map_lookup_elem(&py_procs, &tgid) : NULL;
 }
 
 /* The user stack from sp up; the read fails as a whole past the stack's end, so halve it. */

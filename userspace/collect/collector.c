@@ -364,6 +364,7 @@ int collector_py_mark(struct gp_collector *c, uint32_t tgid, const struct gp_py_
 		return bpf_map_delete_elem(fd, &tgid) && errno != ENOENT ? -errno : 0;
 	if (bpf_map_update_elem(fd, &tgid, walk, BPF_ANY))
 		return -errno;
+	c->skel->bss->py_marked = true;
 	return 0;
 }
 
