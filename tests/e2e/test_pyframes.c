@@ -133,19 +133,34 @@ static void pyframes_traced(const char *python, const char *comm)
 	e2e_tmpname(text2, sizeof(text2), "py2.txt");
 	e2e_tmpname(lock, sizeof(lock), "py-lock.folded");
 	e2e_tmpname(on, sizeof(on), "py-on.folded");
-	r = e2e_gilprof_run(NULL, (const char *[]){"run", "--no-status", "--record", rec, "-o",
-						   text, "--folded", lock, "--view", "lock", "--",
-						   python, e2e_bin("../tests/python/pyframes.py"),
-						   "2", "8000000", NULL});
-	cr_assert_eq(r->status, 0, "gilprof or python failed (%d): %s", r->status, r->err);
-	chain_parse(r->out, &c);
-	e2e_free(r);
-	r = e2e_gilprof_run(NULL, (const char *[]){"report", rec, "-o", text2, "--folded", on,
-						   "--view", "on", NULL});
-	cr_assert_eq(r->status, 0, "%s", r->err);
-	e2e_free(r);
-	lockf = slurp(lock);
-	onf = slurp(on);
+	/*
+	 * Known defect: in about one run in eight under pyenv's 3.11 every stack names worker's
+	 * frame "<module> (<string>:1)", a code object of an exec'd string; the run is tried again,
+	 * up to three times, saying so, and the defect stays visible as a retry in the log.
+	 */
+	for (int tries = 1;; tries++) {
+		r = e2e_gilprof_run(NULL,
+				    (const char *[]){"run", "--no-status", "--record", rec, "-o",
+						     text, "--folded", lock, "--view", "lock", "--",
+						     python, e2e_bin("../tests/python/pyframes.py"),
+						     "2", "8000000", NULL});
+		cr_assert_eq(r->status, 0, "gilprof or python failed (%d): %s", r->status, r->err);
+		chain_parse(r->out, &c);
+		e2e_free(r);
+		r = e2e_gilprof_run(NULL, (const char *[]){"report", rec, "-o", text2, "--folded",
+							   on, "--view", "on", NULL});
+		cr_assert_eq(r->status, 0, "%s", r->err);
+		e2e_free(r);
+		lockf = slurp(lock);
+		onf = slurp(on);
+		if (tries == 3 || (!strstr(lockf, ";<module> (<string>:1);hot_loop (") &&
+				   !strstr(onf, ";<module> (<string>:1);hot_loop (")))
+			break;
+		cr_log_warn("%s: worker's frame named \"<module> (<string>:1)\": run again",
+			    python);
+		free(lockf);
+		free(onf);
+	}
 	t1 = slurp(text);
 	t2 = slurp(text2);
 	cr_assert_str_eq(t1, t2, "the recording does not report what the run did");
@@ -154,15 +169,9 @@ static void pyframes_traced(const char *python, const char *comm)
 	snprintf(root, sizeof(root), "%s [MainThread];", comm);
 	cr_assert_gt(chain_lines(lockf, &c, root, true, "CPython GIL ("), 0,
 		     "no GIL wait of the main thread's chain in:\n%s", lockf);
-	/*
-	 * Known defect (pyenv 3.11, about one run in eight): in some runs every stack of the
-	 * threads names worker's frame by another code object, "<module> (<string>:1)", so the
-	 * workers' chain is asserted over both views, as the child's is below.
-	 */
 	snprintf(root, sizeof(root), "%s [pyworker-", comm);
-	cr_assert_gt(chain_lines(lockf, &c, root, false, "CPython GIL (") +
-			     chain_lines(onf, &c, root, false, NULL),
-		     0, "no GIL wait of a pyworker's chain in:\n%s", lockf);
+	cr_assert_gt(chain_lines(lockf, &c, root, false, "CPython GIL ("), 0,
+		     "no GIL wait of a pyworker's chain in:\n%s", lockf);
 	/* and runs there */
 	snprintf(root, sizeof(root), "%s [MainThread];", comm);
 	cr_assert_gt(chain_lines(onf, &c, root, true, NULL), 0, "no sample of main's chain:\n%s",
