@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Flame graph rendering benchmark: a deterministic folded file of STACKS mostly distinct stacks
 # (tools/gen-folded.c) rendered to SVG by our code, plain and gzip input, RUNS times each.
-# Prints wall time and peak RSS per run; the target is <= 2 s and <= 500 MB for 1 M stacks.
+# Prints wall time and peak RSS per run; the target is <= 0.8 s and <= 500 MB for 1 M stacks
+# (flamegraph.pl takes 155 s and 6.1 GB on them).
 #
 # usage: tools/bench-flamegraph.sh [-n STACKS] [-r RUNS] [--check]
 #   --check   exit 1 when the best run misses the target (for CI on a quiet machine)
@@ -74,9 +75,9 @@ if command -v xmllint > /dev/null; then
 fi
 
 verdict="best plain-input run $((best_ms / 1000)).$(printf '%03d' $((best_ms % 1000))) s, peak RSS $((worst_kb >> 10)) MB"
-if [ "$best_ms" -le 2000 ] && [ "$worst_kb" -le $((500 << 10)) ]; then
-	echo "target met (<= 2 s, <= 500 MB): $verdict"
+if [ "$best_ms" -le 800 ] && [ "$worst_kb" -le $((500 << 10)) ]; then
+	echo "target met (<= 0.8 s, <= 500 MB): $verdict"
 else
-	echo "target MISSED (<= 2 s, <= 500 MB): $verdict"
+	echo "target MISSED (<= 0.8 s, <= 500 MB): $verdict"
 	[ "$check" -eq 0 ] || exit 1
 fi
