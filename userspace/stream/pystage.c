@@ -90,7 +90,8 @@ static int pystage_frame_fact(struct gp_pystage *ps, uint32_t tgid, uint64_t f, 
 	const struct gp_name *e = nametab_get(ps->facts, GP_NK_CODE, tgid, f);
 	uint64_t code = stack_pyframe_code(f), num[2] = {0, 0};
 	char name[NAME_LEN], obj[OBJ_LEN];
-	uint32_t gen = e ? pyprocs_code_gen(ps->procs, tgid, code, pystage_now()) : 0;
+	/* checked before the name is read: a name read from a cache gone stale stays stale */
+	uint32_t gen = pyprocs_code_gen(ps->procs, tgid, code, pystage_now());
 	int rc, err;
 
 	if (!e || e->num[1] != gen) {
