@@ -25,6 +25,8 @@ struct gp_stack_rec {
  * 1 << 47 (4-level page tables); instructions are 2-byte code units.
  */
 #define GP_PYFRAME_BIT (1ULL << 62)
+/* Above every user address (5-level page tables: 1 << 56): a native user frame is below. */
+#define GP_USER_ADDR_END (1ULL << 57)
 #define GP_PYFRAME_CODE_BITS 44
 #define GP_PYFRAME_UNIT_BITS 18
 

@@ -38,6 +38,21 @@ static uint32_t user_frames_dwarf(struct gp_stackstage *rc, const struct gp_ev_s
 	return n;
 }
 
+/*
+ * A frame-pointer walk through code that keeps no frame pointer reads return addresses off
+ * whatever the stack holds: a value above the user half of the address space means it left the
+ * frames, and the rest is cut there (such a value would otherwise pass for a Python frame,
+ * model/stacks.h).
+ */
+static uint32_t user_frames_canonical(const uint64_t *frames, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n && frames[i] < GP_USER_ADDR_END; i++)
+		;
+	return i;
+}
+
 int stackstage_on_stack(void *ctx, const struct gp_ev_stack *st, const struct gp_ev_stack_dwarf *dw,
 			const struct gp_py_stack *py, struct gp_ev_stackref *ref)
 {
@@ -52,6 +67,7 @@ int stackstage_on_stack(void *ctx, const struct gp_ev_stack *st, const struct gp
 		nuser = user_frames_dwarf(rc, dw, frames, GP_STACK_USER_MAX);
 	else
 		memcpy(frames, user, nuser * sizeof(uint64_t));
+	nuser = user_frames_canonical(frames, nuser);
 	user = frames;
 	err = pystage_stack(&rc->py, st->h.tgid, st->h.tid, py, frames, &nuser);
 	if (err)
