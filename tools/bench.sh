@@ -35,7 +35,7 @@ median() {
 bench_cmd=(taskset -c 0 perf bench sched pipe -l "$LOOPS")
 : >"$tmp/alone"; : >"$tmp/gilprof"; : >"$tmp/perf"; : >"$tmp/evs"; : >"$tmp/drops"
 : >"$tmp/fp"; : >"$tmp/dwarf"
-floors=(empty clock storage kstack ustack slice)
+floors=(empty clock storage kstack ustack slice record)
 for m in "${floors[@]}"; do : >"$tmp/floor-$m"; done
 echo "tracing overhead: ${bench_cmd[*]}, $ROUNDS rounds"
 for r in $(seq "$ROUNDS"); do
@@ -79,11 +79,11 @@ for m in "${floors[@]}"; do
 done
 awk -v a="$a" -v g="$g" -v p="$p" -v f="$f" -v w="$w" -v e="$evs" -v d="$drops" -v n="$anomalies" \
 	-v fe="${fl[empty]}" -v fc="${fl[clock]}" -v fk="${fl[kstack]}" -v fu="${fl[ustack]}" -v ft="${fl[storage]}" \
-	-v fs="${fl[slice]}" 'BEGIN {
+	-v fs="${fl[slice]}" -v fr="${fl[record]}" 'BEGIN {
 	printf "  gilprof adds %.2f us/op (%.2fx), perf sched record adds %.2f us/op (%.2fx): gilprof/perf %.2f (target <= 0.125)\n", g - a, g / a, p - a, p / a, (g - a) / (p - a)
 	printf "  floor: the hooks alone add %.2f us/op, with the clock read %.2f, with a lookup of the task'"'"'s mark too %.2f (%.2f of perf'"'"'s); gilprof is %.2f above the last\n", fe - a, fc - a, ft - a, (ft - a) / (p - a), g - ft
 	printf "  with off-CPU stacks at every switch: frame pointers add %.2f us/op, DWARF slices %.2f us/op: %.2f of perf'"'"'s (target <= 0.4)\n", f - a, w - a, (w - a) / (p - a)
-	printf "  of which, at the floor, for the 2 blocking switches of an op: a kernel stack %.2f us/op, a user stack by frame pointers %.2f, an 8 KiB user stack copy %.2f\n", fk - fc, fu - fc, fs - fc
+	printf "  of which, at the floor, for the 2 blocking switches of an op: a kernel stack %.2f us/op, a user stack by frame pointers %.2f, an 8 KiB user stack copy %.2f, a ring buffer record %.2f; gilprof is %.2f above their sum\n", fk - fc, fu - fc, fs - fc, fr - fc, f - a - (ft - a) - (fk - fc) - (fu - fc) - (fr - fc)
 	printf "  gilprof handled %.0fk events/s (median); dropped %d events over all rounds, ", e / 1000, d
 	printf "and the stream had %d inconsistencies (see the report'"'"'s lost line)\n", n
 }'

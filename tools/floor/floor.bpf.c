@@ -5,7 +5,9 @@
  * whether the task is traced (what any tracer of chosen tasks must do), and with one kind of
  * stack taken at
  * every blocking switch-out of a user task (the kernel's, the user's by frame pointers, or an
- * 8 KiB slice of the user stack), so each part of gilprof's cost can be set beside its floor.
+ * 8 KiB slice of the user stack), or one 48-byte record written into a ring buffer that
+ * userspace reads (how gilprof sends a stack), so each part of gilprof's cost can be set beside
+ * its floor.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -136,5 +138,29 @@ int BPF_PROG(switch_slice, bool preempt, struct task_struct *prev, struct task_s
 		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(prev);
 	bpf_probe_read_user(s->slice, SLICE, (void *)BPF_CORE_READ(regs, sp));
+	return 0;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} records SEC(".maps");
+
+/* gilprof's stack record without its frames: header, kind, target, futex word and sizes */
+struct record {
+	__u64 words[6];
+};
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(switch_record, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int state)
+{
+	struct scratch *s = stamp();
+	struct record r = {};
+
+	if (!s || !blocking(preempt, prev, state))
+		return 0;
+	r.words[0] = s->ts;
+	bpf_ringbuf_output(&records, &r, sizeof(r), BPF_RB_NO_WAKEUP);
 	return 0;
 }

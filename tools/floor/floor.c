@@ -3,10 +3,12 @@
  * floor MODE -- CMD [ARGS...]: run CMD with floor.bpf.c's hooks of one MODE attached, for make
  * bench to measure beside gilprof in the same rounds. Modes: empty (the dispatch alone), clock
  * (plus the clock read), storage (plus a task storage lookup of the task switched to or woken),
- * kstack, ustack, slice (the clock and one stack of that kind at every blocking switch-out).
- * It exits with CMD's status.
+ * kstack, ustack, slice (the clock and one stack of that kind at every blocking switch-out),
+ * record (the clock and a 48-byte ring buffer record at every blocking switch-out, read here
+ * every 100 ms as gilprof reads its own). It exits with CMD's status.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,18 +26,29 @@ static const struct {
 	{"kstack", "switch_kstack", "waking_clock"},
 	{"ustack", "switch_ustack", "waking_clock"},
 	{"slice", "switch_slice", "waking_clock"},
+	{"record", "switch_record", "waking_clock"},
 };
+
+static int record_read(void *ctx, void *data, size_t len)
+{
+	(void)data;
+	*(size_t *)ctx += len;
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
+	struct ring_buffer *rb = NULL;
 	struct floor_bpf *skel;
 	struct bpf_program *p;
+	size_t bytes = 0;
 	int status, m, n = sizeof(modes) / sizeof(modes[0]);
 	pid_t pid;
 
 	if (argc < 4 || strcmp(argv[2], "--")) {
 		fprintf(stderr,
-			"usage: floor empty|clock|storage|kstack|ustack|slice -- CMD [ARGS...]\n");
+			"usage: floor empty|clock|storage|kstack|ustack|slice|record -- CMD "
+			"[ARGS...]\n");
 		return 2;
 	}
 	for (m = 0; m < n && strcmp(modes[m].mode, argv[1]); m++)
@@ -67,8 +80,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: cannot run %s: %s\n", argv[3], strerror(errno));
 		_exit(127);
 	}
-	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	if (pid > 0 && !strcmp(modes[m].mode, "record")) {
+		rb = ring_buffer__new(bpf_map__fd(skel->maps.records), record_read, &bytes, NULL);
+		while (rb && waitpid(pid, &status, WNOHANG) == 0)
+			ring_buffer__poll(rb, 100);
+		if (rb)
+			ring_buffer__consume(rb);
+		else
+			kill(pid, SIGKILL);
+	}
+	while (pid > 0 && !rb && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	ring_buffer__free(rb);
 	floor_bpf__destroy(skel);
 	if (pid < 0)
 		return 1;
