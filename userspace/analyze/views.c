@@ -241,7 +241,6 @@ static int cell_add(struct view_ctx *vc, const struct gp_prof_cell *c, int kind,
 	const struct gp_report *r = vc->r;
 	const struct gp_thread *t = model_thread(r->model, c->tid);
 	struct gp_ptags tags = cell_tags(vc, t, c);
-
 	char label[160];
 
 	vc->fr->n = 0;
