@@ -375,7 +375,12 @@ Test(monitor, prometheus_agrees_with_the_report, .timeout = 120)
 		    prom, got, t.slept_ns / 1e9, t.slept);
 	cr_assert(fabs(prom - got) <= TOLERANCE * got,
 		  "Prometheus %.4f s against the report's %.4f s", prom, got);
-	cr_assert(fabs(prom - t.slept_ns / 1e9) <= TOLERANCE * (t.slept_ns / 1e9) + 0.001,
+	/*
+	 * Against the threads' own timing the acquisitions read 4-6% under with these ~1 µs
+	 * sections: the program's timer also holds the futex syscall's entry and exit, outside any
+	 * event (tests/e2e/test_acquire.c measures that accuracy; here it is a sanity bound).
+	 */
+	cr_assert(fabs(prom - t.slept_ns / 1e9) <= 2 * TOLERANCE * (t.slept_ns / 1e9) + 0.001,
 		  "Prometheus %.4f s against the threads' own %.4f s", prom, t.slept_ns / 1e9);
 	/* and its rate over its life, as PromQL computes it from the samples */
 	snprintf(query, sizeof(query),

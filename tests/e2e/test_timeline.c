@@ -31,10 +31,12 @@ static void tl_rmdir(const char *dir)
 /* two_locks: six threads on two locks, joins, wakeups between threads. */
 static struct e2e_run *tl_run(const char *opt, const char *out, const char *json)
 {
+	/* 1500 turns each: with 300, cold_lock's two threads did not always meet on a loaded
+	 * machine, and the page had no cold_lock to name */
 	return e2e_gilprof_run(json,
 			       (const char *[]){"run", "--no-status", opt, out, "--json", json,
 						"-o", "/dev/null", "--",
-						e2e_bin("tests/e2e/two_locks"), "6", "300", NULL});
+						e2e_bin("tests/e2e/two_locks"), "6", "1500", NULL});
 }
 
 /* Every thread of the report is a track whose slices tile its lifetime (1 us a slice at most). */
