@@ -425,9 +425,19 @@ int collector_stop(struct gp_collector *c, uint64_t *end_ts)
 
 	c->skel->bss->enabled = false;
 	*end_ts = monotonic_ns();
-	ret = consume_all(c);
-	if (ret < 0)
-		return c->err ? c->err : ret;
+	/*
+	 * A record reserved on another CPU and not yet committed (a stack takes microseconds to
+	 * fill) stops the reading there, and the records after it (a process's exit) would be lost:
+	 * read again until nothing is left, which the disabled programs make soon (1 s at most).
+	 */
+	for (int tries = 0;; tries++) {
+		ret = consume_all(c);
+		if (ret < 0)
+			return c->err ? c->err : ret;
+		if (!ringbuf_unread(c->rb) || tries == 10000)
+			break;
+		usleep(100);
+	}
 	if (events_sort(c->pending, c->npending))
 		return -ENOMEM;
 	return pending_deliver(c, UINT64_MAX);

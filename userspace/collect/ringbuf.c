@@ -112,6 +112,12 @@ long ringbuf_consume(struct gp_ringbuf *rb)
 	}
 }
 
+bool ringbuf_unread(const struct gp_ringbuf *rb)
+{
+	return __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE) <
+	       __atomic_load_n(rb->producer_pos, __ATOMIC_ACQUIRE);
+}
+
 int ringbuf_wait(struct gp_ringbuf *rb, int timeout_ms)
 {
 	struct epoll_event ev;

@@ -8,6 +8,7 @@
 #ifndef GP_RINGBUF_H
 #define GP_RINGBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Called for each record; non-zero stops consuming and is returned. */
@@ -19,6 +20,8 @@ int ringbuf_open(int map_fd, gp_ringbuf_fn fn, void *ctx, struct gp_ringbuf **ou
 void ringbuf_close(struct gp_ringbuf *rb);
 /* Consume everything committed so far. Returns the number of records, or an error. */
 long ringbuf_consume(struct gp_ringbuf *rb);
+/* Records published or reserved that ringbuf_consume() has not read (a reserved one stops it). */
+bool ringbuf_unread(const struct gp_ringbuf *rb);
 /* Wait up to timeout_ms for a wakeup (or a signal). Returns 0 or an error. */
 int ringbuf_wait(struct gp_ringbuf *rb, int timeout_ms);
 
