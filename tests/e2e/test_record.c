@@ -285,7 +285,8 @@ Test(record, python3_gil, .timeout = 120)
 static const char *const *two_locks_cmd(void)
 {
 	static char path[8192];
-	static const char *cmd[] = {path, "6", "300", NULL};
+	/* 1500 turns each: in 300, cold_lock's two threads did not always meet */
+	static const char *cmd[] = {path, "6", "1500", NULL};
 
 	snprintf(path, sizeof(path), "%s", e2e_bin("tests/e2e/two_locks"));
 	return cmd;
@@ -475,7 +476,7 @@ Test(record, record_then_report_is_a_run, .timeout = 180)
 	jrun = scratch_path(&s, "run.json");
 	trun = scratch_path(&s, "run.txt");
 	r = e2e_gilprof_run(NULL, (const char *[]){"record", "--no-status", "-o", rec, "--",
-						   two_locks_cmd()[0], "6", "300", NULL});
+						   two_locks_cmd()[0], "6", "1500", NULL});
 	cr_assert_eq(r->status, 0, "%d: %s", r->status, r->err);
 	n = sscanf(
 		strstr(r->err, "gilprof: recorded ") ?: "",
@@ -505,7 +506,7 @@ Test(record, record_then_report_is_a_run, .timeout = 180)
 
 	live = e2e_gilprof_run(jrun,
 			       (const char *[]){"run", "--no-status", "--json", jrun, "-o", trun,
-						"--", two_locks_cmd()[0], "6", "300", NULL});
+						"--", two_locks_cmd()[0], "6", "1500", NULL});
 	cr_assert_eq(live->status, 0, "%d: %s", live->status, live->err);
 	cr_assert_not_null(live->json, "%s", live->err);
 	same_keys(live->json, j, "report");
