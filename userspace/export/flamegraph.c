@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "export/escape.h"
 #include "export/flamegraph.h"
 #include "export/folded.h"
 #include "util/gzfile.h"
@@ -473,39 +474,6 @@ static void layout_free(struct fg_layout *l)
 	free(l->lv);
 }
 
-/* Decode one UTF-8 sequence; anything XML cannot carry comes back as U+FFFD. */
-static size_t utf8_next(const unsigned char *s, uint32_t *cp)
-{
-	uint32_t c = s[0], min;
-	size_t n, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2, c &= 0x1f, min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3, c &= 0x0f, min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4, c &= 0x07, min = 0x10000;
-	} else {
-		*cp = 0xfffd;
-		return 1;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			*cp = 0xfffd;
-			return i;
-		}
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff)
-		c = 0xfffd;
-	*cp = c;
-	return n;
-}
-
 static size_t utf8_count(const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -513,7 +481,7 @@ static size_t utf8_count(const char *s)
 	uint32_t cp;
 
 	while (*u) {
-		u += utf8_next(u, &cp);
+		u += esc_utf8_next(u, &cp);
 		n++;
 	}
 	return n;
@@ -531,7 +499,7 @@ static void xml_put(struct gz_writer *w, const char *s, size_t max)
 	size_t len;
 
 	for (; *u && max; max--, u += len) {
-		len = utf8_next(u, &cp);
+		len = esc_utf8_next(u, &cp);
 		if (cp == '&')
 			gzwriter_puts(w, "&amp;");
 		else if (cp == '<')
