@@ -21,6 +21,7 @@
 #include "cli/opts.h"
 #include "collect/live.h"
 #include "export/topscreen.h"
+#include "util/sigfd.h"
 #include "util/asuser.h"
 #include "util/term.h"
 
@@ -428,21 +429,6 @@ static int loop(struct top *t)
 	}
 }
 
-static int signals_take(struct top *t)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGWINCH);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
-	t->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	return t->sig_fd < 0 ? -errno : 0;
-}
-
 static int top_run(struct top_args *a)
 {
 	struct gp_metrics_opts mo = {
@@ -467,7 +453,8 @@ static int top_run(struct top_args *a)
 	metrics_init(&t.totals, &mo);
 	t.st.picked = -1;
 	ret = live_start(&o, &h, &t.live);
-	if (!ret && signals_take(&t))
+	if (!ret &&
+	    (t.sig_fd = sigfd_take((const int[]){SIGINT, SIGTERM, SIGHUP, SIGWINCH}, 4)) < 0)
 		ret = 1;
 	if (!ret && term_start()) {
 		fprintf(stderr, "gilprof top: cannot set the terminal up\n");

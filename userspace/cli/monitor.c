@@ -27,6 +27,7 @@
 #include "export/openmetrics.h"
 #include "stream/flight.h"
 #include "symbolize/locknames.h"
+#include "util/sigfd.h"
 #include "util/ctlsock.h"
 #include "util/httpd.h"
 #include "util/output.h"
@@ -292,21 +293,6 @@ static int loop(struct monitor *m)
 	}
 }
 
-static int signals_take(struct monitor *m)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
-	m->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	return m->sig_fd < 0 ? -errno : 0;
-}
-
 /* The flight directory is the user's to write: checked now, not at the first dump. */
 static int flight_dir_check(struct monitor *m)
 {
@@ -408,7 +394,8 @@ int monitor_run(struct gp_monitor_args *a)
 		ret = monitor_pprof_check(a);
 	if (!ret)
 		ret = live_start(&o, &h, &m.live);
-	if (!ret && signals_take(&m)) {
+	if (!ret &&
+	    (m.sig_fd = sigfd_take((const int[]){SIGINT, SIGTERM, SIGHUP, SIGUSR1}, 4)) < 0) {
 		fprintf(stderr, "gilprof: cannot take the signals: %s\n", strerror(errno));
 		ret = 1;
 	}
