@@ -21,6 +21,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define TASK_RUNNING 0
 #define TASK_INTERRUPTIBLE 0x0001
+#define PF_EXITING 0x00000004
 #define PF_IO_WORKER 0x00000010
 #define PF_KTHREAD 0x00200000
 #define EINTR 4
@@ -563,6 +564,50 @@ static __always_inline void emit_stack(void *ctx, __u64 ts, __u32 kind, __u64 ua
 	submit(e);
 }
 
+/*
+ * The process of prev, the current task, when userspace located its GIL: CPython's own state of
+ * the GIL is read from prev's memory as it switches out (bpf_probe_read_user reads the current
+ * task's). Not for an exiting task, whose memory may be gone (PF_EXITING is set before
+ * exit_mm drops it).
+ */
+static __always_inline const struct gp_py_proc *gil_proc(struct task_struct *prev, __u32 traced,
+							 unsigned int prev_state)
+{
+	const struct gp_py_proc *pp;
+	__u32 tgid = prev->tgid;
+
+	if (!traced || !py_marked || (prev->flags & (PF_KTHREAD | PF_EXITING)) ||
+	    (prev_state & GP_TASK_DEAD))
+		return NULL;
+	pp = bpf_map_lookup_elem(&py_procs, &tgid);
+	return pp && pp->gil ? pp : NULL;
+}
+
+static __always_inline void gil_fill(struct gp_ev_gil *g, const struct gp_py_proc *pp, __u64 now,
+				     struct task_struct *prev, bool runnable)
+{
+	/* the head of struct _gil_runtime_state, the same in 3.11 to 3.13 */
+	struct {
+		__u64 interval, last_holder;
+		__s32 locked, pad;
+		__u64 switch_number;
+	} st;
+
+	fill_hdr(&g->h, GP_EV_GIL, now, prev->pid, prev->tgid);
+	g->gil = pp->gil;
+	g->runnable = runnable;
+	g->holder_tid = 0;
+	if (bpf_probe_read_user(&st, sizeof(st), (void *)pp->gil)) {
+		g->locked = GP_GIL_UNREAD;
+		g->switch_number = 0;
+		return;
+	}
+	g->locked = st.locked != 0;
+	g->switch_number = st.switch_number;
+	if (st.last_holder)
+		g->holder_tid = (__u32)py_read_ptr(st.last_holder, pp->ts_native_tid);
+}
+
 /* Wake the poller now: an empty record, discarded, with a forced wakeup. */
 static __always_inline void nudge(void)
 {
@@ -712,6 +757,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0, prev_traced, next_traced, n;
 	bool next_exits = false, prev_exited = false;
 	struct gp_task_mark *nm, *gm, *pm = NULL;
+	const struct gp_py_proc *gp;
 	struct gp_ev_futex_enter fenter;
 	__s32 fret = 0, prev_fret = 0;
 	struct gp_slot_ctl *ctl;
@@ -781,6 +827,8 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 		next_exits = true;
 		n++;
 	}
+	gp = gil_proc(prev, prev_traced, prev_state);
+	n += gp != NULL;
 
 	ctl = bpf_map_lookup_elem(&slot_ctl, &cpu);
 	if (!ctl)
@@ -801,6 +849,13 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 			return 0;
 		fill_hdr(&fenter.h, GP_EV_FUTEX_ENTER, now, prev->pid, prev->tgid);
 		*f = fenter;
+	}
+	if (gp) {
+		struct gp_ev_gil *g = (void *)slot_at(cpu, head++);
+
+		if (!g)
+			return 0;
+		gil_fill(g, gp, now, prev, preempt || !prev_state);
 	}
 	e = (void *)slot_at(cpu, head++);
 	if (!e)

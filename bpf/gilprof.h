@@ -31,6 +31,8 @@ enum gp_ev_type {
 	GP_EV_STACK_PY =
 		13, /* a gp_ev_stack_py: GP_EV_STACK of a CPython thread, with its frames */
 	GP_EV_STACK_DWARF_PY = 14, /* a gp_ev_stack_dwarf_py: the same for GP_EV_STACK_DWARF */
+	GP_EV_GIL =
+		15, /* a gp_ev_gil: a CPython process's GIL as one of its threads switches out */
 	GP_EV_TYPE_MAX,
 };
 
@@ -277,6 +279,25 @@ struct gp_py_proc {
 	__u16 code_first_instr; /* offsetof(PyCodeObject, co_code_adaptive) */
 	__u8 owner_cstack; /* FRAME_OWNED_BY_CSTACK: entry shims, 0xff when the version has none */
 	__u8 pad[7];
+	__u64 gil; /* the main interpreter's struct _gil_runtime_state, 0 when not located */
+};
+
+/*
+ * The interpreter's own view of its GIL, read from the process's memory at each switch-out of
+ * one of its threads (hdr task): whether it is taken, by whom (last_holder's native thread id)
+ * and switch_number, which CPython increments each time another thread takes it. The trace's
+ * futex waits show who waited; this shows who held it then, and hand-offs that made no wait.
+ */
+#define GP_GIL_UNREAD (-1) /* locked: the struct could not be read (not resident) */
+#define GP_GIL_STRUCT_SIZE 208 /* sizeof(struct _gil_runtime_state), 3.11 to 3.13 */
+
+struct gp_ev_gil {
+	struct gp_ev_hdr h;
+	__u64 gil; /* the struct's address */
+	__u64 switch_number;
+	__u32 holder_tid; /* 0 when last_holder is NULL or its thread state unreadable */
+	__s16 locked; /* 0, 1, or GP_GIL_UNREAD */
+	__u16 runnable; /* the thread switches out runnable (preempted, or yielding) */
 };
 
 /* Userspace's compact form of a gp_ev_stack in the ordered stream: the stack's id in the table

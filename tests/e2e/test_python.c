@@ -29,6 +29,71 @@ static void words_sum(struct json_object *locks, const char *name, struct named_
 	}
 }
 
+static bool is_countdown(struct json_object *t)
+{
+	struct json_object *py = t ? jget(t, "python_thread") : NULL;
+
+	return py && !strncmp(json_object_get_string(py), "countdown", 9);
+}
+
+/*
+ * The GIL as the interpreter recorded it (read from its memory at its threads' switch-outs)
+ * against the kernel's and the trace's figures: a CPU-bound Python thread runs only with the
+ * GIL and holds it only running or preempted, every hand-off of the four countdown threads is
+ * contended (a wait), and while one waits another countdown thread holds it.
+ */
+static void gil_interpreter(struct json_object *report)
+{
+	struct json_object *in = jget(report, "gil.interpreter"),
+			   *threads = jget(report, "gil.threads");
+	struct json_object *held_by = jget(report, "verdict.lock.held_by");
+	int64_t total, acqs = 0, held_by_ns = 0,
+		       acquire_ns = jint(report, "verdict.lock.acquire_ns");
+	int countdowns = 0;
+	size_t i;
+
+	cr_assert(in && !json_object_is_type(in, json_type_null),
+		  "no interpreter record of the GIL");
+	cr_assert_gt(jint(in, "samples"), 50);
+	/* the struct is in the interpreter's data, resident while the threads run */
+	cr_assert_leq(jint(in, "unread") * 100, jint(in, "samples"), "%lld of %lld samples unread",
+		      (long long)jint(in, "unread"), (long long)jint(in, "samples"));
+	total = jint(in, "held_ns") + jint(in, "free_ns") + jint(in, "unknown_ns");
+	cr_assert_leq(jint(in, "unknown_ns"), total / 10, "%lld of %lld ns nobody's for sure",
+		      (long long)jint(in, "unknown_ns"), (long long)total);
+	for (i = 0; i < json_object_array_length(threads); i++) {
+		struct json_object *g = json_object_array_get_idx(threads, i);
+		struct json_object *t = e2e_thread(report, jint(g, "tid"));
+		int64_t held = jint(g, "interp_held_ns"), run, pre;
+
+		acqs += jint(g, "acquisitions");
+		if (!is_countdown(t))
+			continue;
+		countdowns++;
+		run = jint(t, "running_ns");
+		pre = jint(t, "runq_preempted_ns");
+		cr_assert(held >= run * 9 / 10 && held <= run + pre + run / 20 + 2 * MS,
+			  "tid %lld held %lld ns by the interpreter, ran %lld (+ preempted %lld)",
+			  (long long)jint(g, "tid"), (long long)held, (long long)run,
+			  (long long)pre);
+	}
+	cr_assert_eq(countdowns, 4);
+	cr_assert(jint(in, "handoffs") * 5 >= acqs * 4 && jint(in, "handoffs") * 4 <= acqs * 5,
+		  "%lld hand-offs by switch_number, %lld contended acquisitions",
+		  (long long)jint(in, "handoffs"), (long long)acqs);
+	cr_assert(held_by && json_object_array_length(held_by) > 0, "the verdict names no holder");
+	for (i = 0; i < json_object_array_length(held_by); i++) {
+		struct json_object *h = json_object_array_get_idx(held_by, i);
+
+		cr_assert(is_countdown(e2e_thread(report, jint(h, "tid"))),
+			  "holder %lld is no countdown thread", (long long)jint(h, "tid"));
+		held_by_ns += jint(h, "wait_ns");
+	}
+	/* the three shown of four holders */
+	cr_assert_geq(held_by_ns * 10, acquire_ns * 6, "holders named for %lld of %lld ns",
+		      (long long)held_by_ns, (long long)acquire_ns);
+}
+
 /* 4 threads counting down in python: the GIL is the lock that serialises them. */
 static void gil_traced(const char *python)
 {
@@ -75,6 +140,7 @@ static void gil_traced(const char *python)
 	words_sum(locks, "CPython GIL (mutex)", &mutex);
 	cr_assert_eq(mutex.nwords, 1);
 	cr_assert_eq(mutex.timeouts, 0);
+	gil_interpreter(r->json);
 	e2e_free(r);
 }
 

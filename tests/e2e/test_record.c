@@ -266,7 +266,7 @@ Test(record, two_locks, .timeout = 120)
 
 /* Its own copy of the path: e2e_bin's buffers are reused by later calls. */
 /* The GIL's words are labelled from the interpreter's memory while it lives: the label is a fact
- * of the recording like any name. */
+ * of the recording like any name. Its state read from there is in the recording's events. */
 Test(record, python3_gil, .timeout = 120)
 {
 	struct json_object *j;
@@ -279,6 +279,8 @@ Test(record, python3_gil, .timeout = 120)
 			  e2e_lock_named(j, "CPython GIL (cond+0x28)", &rank) ||
 			  e2e_lock_named(j, "CPython GIL (cond+0x2c)", &rank),
 		  "the GIL is not labelled");
+	/* and the interpreter's own record of it, which the report's is the same as */
+	cr_assert_gt(jint(j, "gil.interpreter.samples"), 0);
 	json_object_put(j);
 }
 

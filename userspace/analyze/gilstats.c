@@ -17,11 +17,14 @@ static int tid_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The threads the GIL concerns: those that waited for it and those that released it. */
+/*
+ * The threads the GIL concerns: those that waited for it, those that released it and those the
+ * interpreter saw hold it.
+ */
 static int gil_threads(struct gp_gil_stats *g)
 {
 	const struct gp_lock_obj *o = g->gil;
-	size_t n = o->nacqs + o->nreleases, i, k = 0;
+	size_t nm = g->mem ? g->mem->nt : 0, n = o->nacqs + o->nreleases + nm, i, k = 0;
 	uint32_t *tids = malloc((n + 1) * sizeof(*tids));
 
 	if (!tids)
@@ -30,6 +33,8 @@ static int gil_threads(struct gp_gil_stats *g)
 		tids[k++] = o->acqs[i].tid;
 	for (i = 0; i < o->nreleases; i++)
 		tids[k++] = o->releases[i].tid;
+	for (i = 0; i < nm; i++)
+		tids[k++] = g->mem->t[i].tid;
 	qsort(tids, k, sizeof(*tids), tid_cmp);
 	g->t = calloc(k + 1, sizeof(*g->t));
 	for (i = 0; g->t && i < k; i++)
@@ -204,6 +209,7 @@ static int thread_held(const struct gp_lock_obj *o, const uint64_t *sw, size_t n
 int gil_stats_build(const struct gp_model *m, const struct gp_lock_objs *objs, gp_namer_fn name,
 		    void *ctx, struct gp_gil_stats *out)
 {
+	const struct gp_process *p;
 	uint64_t sw[8];
 	size_t i, nsw;
 	int err;
@@ -214,12 +220,20 @@ int gil_stats_build(const struct gp_model *m, const struct gp_lock_objs *objs, g
 	if (i == objs->nlocks)
 		return 0;
 	out->gil = &objs->v[i];
+	p = model_process(m, out->gil->tgid);
+	out->mem = p && p->gil && p->gil->samples ? p->gil : NULL;
 	nsw = switch_words(out->gil, name, ctx, sw, sizeof(sw) / sizeof(sw[0]));
 	err = gil_threads(out);
 	for (i = 0; !err && i < out->n; i++) {
 		struct gp_gil_thread *gt = &out->t[i];
 		const struct gp_thread *t = model_thread(m, gt->tid);
+		const struct gp_gilmem_thread *mt = gilmem_thread(out->mem, gt->tid);
 
+		if (mt) {
+			gt->mem_held_ns = mt->held_ns;
+			gt->holding_outs = mt->holding_outs;
+			gt->preempted_holding = mt->preempted_holding;
+		}
 		err = thread_acqs(out->gil, gt);
 		thread_forced(out->gil, sw, nsw, gt);
 		if (!err && t)

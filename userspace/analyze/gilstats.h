@@ -16,6 +16,10 @@
  * itself, or blocks elsewhere, which CPython does only with the GIL released); a thread that
  * releases it without having waited for it held it since it began. Uncontended acquisitions
  * make no futex wait and are not seen: held is exact while the GIL is contended.
+ *
+ * For a CPython process the interpreter's own record is beside it (model/gilmem.h: its GIL state
+ * read from its memory at its threads' switch-outs): hand-offs by switch_number, held by
+ * last_holder, switch-outs while holding the GIL, and who held it while each thread waited.
  */
 #ifndef GP_GILSTATS_H
 #define GP_GILSTATS_H
@@ -33,12 +37,15 @@ struct gp_gil_thread {
 	uint64_t drop_requests, forced_switches, handoffs;
 	uint64_t after_io; /* acquisitions right after a block elsewhere (I/O, a sleep) */
 	struct gp_u64vec after_io_ns; /* and how long each waited */
+	/* from the interpreter's memory (model/gilmem.h), 0 without */
+	uint64_t mem_held_ns, holding_outs, preempted_holding;
 };
 
 struct gp_gil_stats {
 	const struct gp_lock_obj *gil; /* NULL: the trace has no GIL */
-	struct gp_gil_thread *t; /* threads that waited for it or released it, in tid order */
+	struct gp_gil_thread *t; /* threads that waited for it, released it or held it, by tid */
 	size_t n;
+	const struct gp_gilmem *mem; /* the interpreter's record, NULL without one */
 };
 
 /* Is this lock object a GIL: CPython's, or one named gil (the bundled workloads')? */

@@ -119,6 +119,18 @@ static int holder_cmp(const void *a, const void *b)
 	return x->ns != y->ns ? (x->ns < y->ns ? 1 : -1) : (x->tid > y->tid) - (x->tid < y->tid);
 }
 
+/* The top of all[n] into top[], sorted. */
+static size_t holders_keep(struct gp_verdict_holder *all, size_t n, struct gp_verdict_holder *top)
+{
+	size_t i;
+
+	if (n)
+		qsort(all, n, sizeof(*all), holder_cmp);
+	for (i = 0; i < n && i < GP_VERDICT_HOLDERS; i++)
+		top[i] = all[i];
+	return i;
+}
+
 static void holders_top(const struct gp_lock_obj *o, struct gp_verdict *v)
 {
 	struct gp_verdict_holder all[64];
@@ -126,10 +138,30 @@ static void holders_top(const struct gp_lock_obj *o, struct gp_verdict *v)
 
 	for (i = 0; i < o->nholders && n < 64; i++)
 		all[n++] = (struct gp_verdict_holder){o->holders[i].tid, o->holders[i].ns};
-	if (n)
-		qsort(all, n, sizeof(*all), holder_cmp);
-	for (i = 0; i < n && i < GP_VERDICT_HOLDERS; i++)
-		v->holders[v->nholders++] = all[i];
+	v->nholders = holders_keep(all, n, v->holders);
+}
+
+/* A CPython GIL's holders while others waited, as the interpreter recorded them. */
+static void held_top(const struct gp_model *m, const struct gp_lock_obj *o, struct gp_verdict *v)
+{
+	const struct gp_process *p = gil_object(o) ? model_process(m, o->tgid) : NULL;
+	const struct gp_gilmem *g = p ? p->gil : NULL;
+	struct gp_verdict_holder all[64];
+	size_t i, k, n = 0;
+
+	if (!g || !g->samples)
+		return;
+	v->held_known = true;
+	for (i = 0; i < g->np; i++) {
+		for (k = 0; k < n && all[k].tid != g->p[i].holder; k++)
+			;
+		if (k == n && n == 64)
+			continue;
+		if (k == n)
+			all[n++] = (struct gp_verdict_holder){g->p[i].holder, 0};
+		all[k].ns += g->p[i].wait_ns;
+	}
+	v->nheld = holders_keep(all, n, v->held);
 }
 
 /*
@@ -179,6 +211,7 @@ static int verdict_lock(const struct gp_model *m, struct gp_verdict *v, const st
 	v->retry_share = o->waits ? (double)o->retries / o->waits : 0;
 	v->wake_to_run_p50 = u64vec_percentile((struct gp_u64vec *)&o->words[0]->wake_to_run, 50);
 	holders_top(o, v);
+	held_top(m, o, v);
 	err = whatif_run(m, capacity, &wl, &v->whatif);
 	free(spans);
 	if (err)

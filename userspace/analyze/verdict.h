@@ -48,6 +48,11 @@ struct gp_verdict {
 	double lock_share; /* its acquisitions over the lifetimes of the threads that waited */
 	struct gp_verdict_holder holders[GP_VERDICT_HOLDERS];
 	size_t nholders;
+	/* a CPython GIL: who held it while its waiters waited, by the interpreter's own record
+	 * (model/gilmem.h), ns being their waits; held_known false without that record */
+	bool held_known;
+	struct gp_verdict_holder held[GP_VERDICT_HOLDERS];
+	size_t nheld;
 	const struct gp_lock *release_word; /* its word with the most wait, for the release site */
 	bool predicted;
 	struct gp_whatif whatif;

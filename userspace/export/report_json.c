@@ -301,6 +301,22 @@ static void json_verdict_lock(struct gp_json *j, const struct gp_report *r)
 		json_obj_end(j);
 	}
 	json_arr_end(j);
+	json_key(j, "held_by");
+	if (v->held_known) {
+		json_arr_begin(j);
+		for (i = 0; i < v->nheld; i++) {
+			const struct gp_thread *t = model_thread(r->model, v->held[i].tid);
+
+			json_obj_begin(j);
+			json_ku64(j, "tid", v->held[i].tid);
+			json_kstr(j, "comm", t ? t->comm : "");
+			json_ku64(j, "wait_ns", v->held[i].ns);
+			json_obj_end(j);
+		}
+		json_arr_end(j);
+	} else {
+		json_null(j);
+	}
 	json_key(j, "release_site");
 	if (!report_release_site(r, v->release_word, site, sizeof(site)))
 		json_str(j, site);
@@ -350,6 +366,36 @@ static void json_verdict(struct gp_json *j, const struct gp_report *r)
 	json_obj_end(j);
 }
 
+static void json_gil_interp(struct gp_json *j, const struct gp_gilmem *g)
+{
+	json_key(j, "interpreter");
+	if (!g) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	json_ku64(j, "samples", g->samples);
+	json_ku64(j, "unread", g->unread);
+	json_ku64(j, "switch_number_first", g->first_switch);
+	json_ku64(j, "switch_number_last", g->last_switch);
+	json_ku64(j, "handoffs", g->handoffs);
+	json_ku64(j, "held_ns", g->held_ns);
+	json_ku64(j, "free_ns", g->free_ns);
+	json_ku64(j, "unknown_ns", g->unknown_ns);
+	json_key(j, "waits");
+	json_arr_begin(j);
+	for (size_t i = 0; i < g->np; i++) {
+		json_obj_begin(j);
+		json_ku64(j, "waiter", g->p[i].waiter);
+		json_ku64(j, "holder", g->p[i].holder);
+		json_ku64(j, "waits", g->p[i].waits);
+		json_ku64(j, "wait_ns", g->p[i].wait_ns);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
 static void json_gil(struct gp_json *j, const struct gp_report *r)
 {
 	const struct gp_gil_stats *g = &r->gil;
@@ -379,9 +425,13 @@ static void json_gil(struct gp_json *j, const struct gp_report *r)
 		json_ku64(j, "after_io", t->after_io);
 		json_ku64(j, "after_io_p50_ns",
 			  u64vec_percentile((struct gp_u64vec *)&t->after_io_ns, 50));
+		json_ku64(j, "interp_held_ns", t->mem_held_ns);
+		json_ku64(j, "holding_switch_outs", t->holding_outs);
+		json_ku64(j, "preempted_holding", t->preempted_holding);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
+	json_gil_interp(j, g->mem);
 	json_obj_end(j);
 }
 

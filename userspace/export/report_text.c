@@ -80,6 +80,17 @@ static void print_verdict_holders(FILE *f, const struct gp_report *r)
 	}
 	if (!report_release_site(r, v->release_word, site, sizeof(site)))
 		fprintf(f, ", at %s", site);
+	if (!v->nheld)
+		return;
+	/* the interpreter's word for who held it, as each wait began */
+	fprintf(f, "; held, by the interpreter, by");
+	for (i = 0; i < v->nheld; i++) {
+		const struct gp_thread *t = model_thread(r->model, v->held[i].tid);
+
+		fprintf(f, "%s %u %s %.0f%%", i ? "," : "", v->held[i].tid, t ? t->comm : "?",
+			pct(v->held[i].ns, all));
+	}
+	fprintf(f, " of the wait");
 }
 
 static const char *const advice_text[] = {
@@ -371,6 +382,62 @@ static size_t top_words(const struct gp_report *r, struct gp_lock_obj **shown, s
 	return n;
 }
 
+/* The pair in which tid waited longest for another holder, NULL when it never waited. */
+static const struct gp_gilmem_pair *most_waited_for(const struct gp_gilmem *g, uint32_t tid)
+{
+	const struct gp_gilmem_pair *best = NULL;
+
+	for (size_t i = 0; i < g->np; i++)
+		if (g->p[i].waiter == tid && (!best || g->p[i].wait_ns > best->wait_ns))
+			best = &g->p[i];
+	return best;
+}
+
+static double share(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0;
+}
+
+/* The GIL as the interpreter recorded it (model/gilmem.h), beside the trace's figures. */
+static void print_gil_interp(FILE *f, const struct gp_report *r)
+{
+	const struct gp_gilmem *g = r->gil.mem;
+	uint64_t total, waits = 0;
+	char b[2][24], wf[64];
+	size_t i;
+
+	if (!g)
+		return;
+	total = g->held_ns + g->free_ns + g->unknown_ns;
+	for (i = 0; i < r->gil.n; i++)
+		waits += r->gil.t[i].acquisitions;
+	fprintf(f,
+		"  as the interpreter recorded it (its GIL read at %" PRIu64
+		" switch-outs of its threads%s): %" PRIu64 " hand-offs (switch_number %" PRIu64
+		" -> %" PRIu64 "), %" PRIu64 " of the acquisitions above waited\n",
+		g->samples, g->unread ? ", some unreadable" : "", g->handoffs, g->first_switch,
+		g->last_switch, waits);
+	fprintf(f,
+		"  time between them: held by one thread %.1f%%, free %.1f%%, a hand-off between "
+		"%.1f%%\n",
+		share(g->held_ns, total), share(g->free_ns, total), share(g->unknown_ns, total));
+	fprintf(f, "  %-8s %-16s %10s %12s %9s  %s\n", "TID", "THREAD", "HELD", "OUT-HOLDING",
+		"PREEMPTED", "WAITED MOST FOR (WAITS, TIME)");
+	for (i = 0; i < r->gil.n; i++) {
+		const struct gp_gil_thread *t = &r->gil.t[i];
+		const struct gp_thread *th = model_thread(r->model, t->tid);
+		const struct gp_gilmem_pair *p = most_waited_for(g, t->tid);
+
+		snprintf(wf, sizeof(wf), "-");
+		if (p)
+			snprintf(wf, sizeof(wf), "%u (%" PRIu64 ", %s)", p->holder, p->waits,
+				 fmt_ns(b[1], 24, p->wait_ns));
+		fprintf(f, "  %-8u %-16.16s %10s %12" PRIu64 " %9" PRIu64 "  %s\n", t->tid,
+			th ? th->comm : "?", fmt_ns(b[0], 24, t->mem_held_ns), t->holding_outs,
+			t->preempted_holding, wf);
+	}
+}
+
 /* The GIL's figures per thread (analyze/gilstats.h says how each is read from the trace). */
 static void print_gil(FILE *f, const struct gp_report *r)
 {
@@ -406,6 +473,7 @@ static void print_gil(FILE *f, const struct gp_report *r)
 			fmt_ns(b[1], 24, t->waited_ns), t->acquisitions, t->drop_requests,
 			t->forced_switches, py ? 20 : 0, io, py ? "  " : "", py ? py : "");
 	}
+	print_gil_interp(f, r);
 }
 
 static void print_locks(FILE *f, const struct gp_report *r)

@@ -21,6 +21,7 @@ static const struct {
 	[GP_EV_ATTACH] = {sizeof(struct gp_ev_attach), "attach"},
 	[GP_EV_STACK_PY] = {sizeof(struct gp_ev_stack_py), "stack_py"},
 	[GP_EV_STACK_DWARF_PY] = {sizeof(struct gp_ev_stack_dwarf_py), "stack_dwarf_py"},
+	[GP_EV_GIL] = {sizeof(struct gp_ev_gil), "gil"},
 };
 
 size_t event_size(__u32 type)
@@ -67,6 +68,12 @@ int event_validate(const void *data, size_t len)
 	}
 	if (h->type == GP_EV_ATTACH && ((const struct gp_ev_attach *)data)->state > GP_AS_DISK)
 		return -EINVAL;
+	if (h->type == GP_EV_GIL) {
+		const struct gp_ev_gil *g = data;
+
+		if (g->locked < GP_GIL_UNREAD || g->locked > 1 || g->runnable > 1)
+			return -EINVAL;
+	}
 	if ((h->type == GP_EV_STACK_DWARF || h->type == GP_EV_STACK_DWARF_PY) &&
 	    ((const struct gp_ev_stack_dwarf *)data)->slice_len > GP_STACK_SLICE)
 		return -EINVAL;

@@ -22,6 +22,7 @@ union gp_event {
 	struct gp_ev_futex_exit fexit;
 	struct gp_ev_stackref sref;
 	struct gp_ev_attach attach;
+	struct gp_ev_gil gil;
 	/* gp_ev_stack is not here: the collector turns it into a gp_ev_stackref as it reads it */
 };
 

@@ -68,6 +68,7 @@ void model_free(struct gp_model *m)
 	}
 	for (i = 0; i < m->nprocs; i++) {
 		free(m->procs[i]->threads);
+		gilmem_free(m->procs[i]->gil);
 		free(m->procs[i]);
 	}
 	for (i = 0; i < m->nlocks; i++)
@@ -840,6 +841,10 @@ static void futex_wait_end(struct gp_model *m, struct gp_thread *t, uint64_t ts,
 	struct gp_lock *l;
 
 	t->in_futex = false;
+	if (t->proc && gilmem_word(t->proc->gil, t->futex_uaddr) &&
+	    gilmem_wait_end(t->proc->gil, t->tid, t->gil_holder, t->futex_enter_ts, ts))
+		m->oom = true;
+	t->gil_holder = 0;
 	l = lock_get(m, t->tgid, t->futex_uaddr);
 	if (!l)
 		return;
@@ -877,6 +882,37 @@ static void on_futex_exit(struct gp_model *m, const struct gp_ev_futex_exit *e)
 	futex_wait_end(m, t, ts, e->ret);
 }
 
+/*
+ * The interpreter's GIL as a thread of its process switches out. Its holder is believed only as
+ * a thread of the same process: the value is the traced program's memory.
+ */
+static void on_gil(struct gp_model *m, const struct gp_ev_gil *e)
+{
+	struct gp_thread *t = model_thread(m, e->h.tid), *h;
+	struct gp_process *p = t ? t->proc : NULL;
+	uint32_t holder = 0;
+
+	if (!p)
+		return;
+	if (!p->gil) {
+		p->gil = calloc(1, sizeof(*p->gil));
+		if (!p->gil) {
+			m->oom = true;
+			return;
+		}
+	}
+	h = e->holder_tid ? model_thread(m, e->holder_tid) : NULL;
+	if (h && h->tgid == t->tgid)
+		holder = h->tid;
+	if (gilmem_sample(p->gil, e, holder))
+		m->oom = true;
+	/* the wait it begins on the GIL's words (its enter came just before): who holds it */
+	t->gil_holder = 0;
+	if (t->in_futex && e->locked == 1 && holder != t->tid &&
+	    gilmem_word(p->gil, t->futex_uaddr))
+		t->gil_holder = holder;
+}
+
 int model_feed(struct gp_model *m, const union gp_event *e)
 {
 	uint32_t type = e->h.type;
@@ -907,6 +943,9 @@ int model_feed(struct gp_model *m, const union gp_event *e)
 		break;
 	case GP_EV_EXIT:
 		on_exit_ev(m, &e->exit);
+		break;
+	case GP_EV_GIL:
+		on_gil(m, &e->gil);
 		break;
 	case GP_EV_FUTEX_ENTER:
 		on_futex_enter(m, &e->fenter);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "model/event.h"
 #include "util/hashmap.h"
+#include "model/gilmem.h"
 #include "model/lockstat.h"
 #include "model/stackprof.h"
 #include "model/timeline.h"
@@ -98,6 +99,7 @@ struct gp_thread {
 	 * switch record carries is (the live stream carries them in the switch) */
 	uint64_t wake_ts;
 	uint32_t waker;
+	uint32_t gil_holder; /* the GIL's holder as its wait in flight on the GIL began, 0 none */
 	struct gp_timeline tl; /* its states in order, when the model keeps timelines */
 	size_t futex_seg; /* the segment of the futex wait in flight */
 };
@@ -117,6 +119,7 @@ struct gp_process {
 	struct gp_thread **threads; /* in order of appearance */
 	size_t nthreads, capthreads;
 	size_t nlive; /* of them not dead */
+	struct gp_gilmem *gil; /* its GIL as the interpreter saw it, NULL without GP_EV_GIL */
 };
 
 struct gp_wake_pair {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The recording file format (gilprof.data), version 4. Little-endian, as the hosts that run the
+ * The recording file format (gilprof.data), version 5. Little-endian, as the hosts that run the
  * BPF programs (x86-64, arm64).
  *
  *   header  "GILPROF\n" | u32 version | u32 crc32 of the 12 bytes before it
@@ -30,9 +30,11 @@
  * 2: switch records stored as changes per thread; 3: an exit carries its process's peak RSS,
  * func and mapping name facts, with two numbers each; 4: Python frames among a stack's user
  * frames (model/stacks.h), up to GP_STACK_FRAMES_MAX of them, Python thread and interpreter
- * names, and END's Python frame losses
+ * names, and END's Python frame losses; 5: the interpreter's GIL state (GP_EV_GIL records),
+ * which is all that changed: version 4 is read as well
  */
-#define GP_REC_VERSION 4
+#define GP_REC_VERSION 5
+#define GP_REC_VERSION_MIN 4
 #define GP_REC_HDR_LEN 16
 #define GP_REC_CHUNK_MAGIC 0x4b435047u /* "GPCK" */
 #define GP_REC_CHUNK_HDR_LEN 20

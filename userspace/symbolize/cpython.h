@@ -23,7 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/types.h>
 
+#include "gilprof.h"
 #include "symbolize/procmaps.h"
 #include "symbolize/symbols.h"
 
@@ -41,7 +43,7 @@ enum gp_gil_layout {
 	GP_GIL_MUTEX = 80,
 	GP_GIL_SWITCH_COND = 120,
 	GP_GIL_SWITCH_MUTEX = 168,
-	GP_GIL_SIZE = 208,
+	GP_GIL_SIZE = GP_GIL_STRUCT_SIZE,
 	GP_COND_SIGNALS = 40, /* __g_signals[0]; [1] follows at 44 */
 };
 

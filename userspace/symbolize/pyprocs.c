@@ -251,6 +251,8 @@ enum gp_py_found pyprocs_detect(struct gp_pyprocs *p, uint32_t tgid, struct gp_s
 	}
 	eval_range(pr, s, obj, bias);
 	pr->l.walk.runtime = rt.start;
+	/* by the version's layout: the BPF side reads the GIL's state there (bpf gil_fill) */
+	pr->l.walk.gil = rt.has_layout ? rt.start + rt.gil_off : 0;
 	*walk = pr->l.walk;
 	pr->found = GP_PYF_WALK;
 	p->walked = true;

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The interpreter's record of its GIL (model/gilmem.h), from samples written out by hand. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "model/gilmem.h"
+
+#define MS 1000000ULL
+#define GIL 0x7f0000001000ULL
+#define A 101
+#define B 102
+#define C 103
+
+/* A sample: tid switches out (runnable or not) and sees the GIL so. */
+static void sample(struct gp_gilmem *g, uint64_t ts, uint32_t tid, int locked, uint32_t holder,
+		   uint64_t sn, bool runnable)
+{
+	struct gp_ev_gil e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.type = GP_EV_GIL;
+	e.h.ts = ts;
+	e.h.tid = tid;
+	e.gil = GIL;
+	e.switch_number = sn;
+	e.holder_tid = holder;
+	e.locked = (__s16)locked;
+	e.runnable = runnable;
+	cr_assert_eq(gilmem_sample(g, &e, holder), 0);
+}
+
+/* gilmem_free frees a record the model allocated; these live on the stack */
+static void release(struct gp_gilmem *g)
+{
+	free(g->t);
+	free(g->p);
+}
+
+static uint64_t held(const struct gp_gilmem *g, uint32_t tid)
+{
+	const struct gp_gilmem_thread *t = gilmem_thread(g, tid);
+
+	return t ? t->held_ns : 0;
+}
+
+Test(gilmem, one_holder_between_two_samples_holds_the_time_between)
+{
+	struct gp_gilmem g = {0};
+
+	sample(&g, 0, A, 1, A, 5, true); /* A preempted with the GIL */
+	sample(&g, 10 * MS, B, 1, A, 5, false);
+	cr_assert_eq(held(&g, A), 10 * MS);
+	cr_assert_eq(g.held_ns, 10 * MS);
+	cr_assert_eq(g.unknown_ns + g.free_ns, 0);
+	cr_assert_eq(gilmem_thread(&g, A)->holding_outs, 1);
+	cr_assert_eq(gilmem_thread(&g, A)->preempted_holding, 1);
+	cr_assert_eq(gilmem_thread(&g, B)->holding_outs, 0);
+	cr_assert_eq(g.handoffs, 0);
+	release(&g);
+}
+
+Test(gilmem, a_hand_off_is_dated_by_the_new_holders_wait)
+{
+	struct gp_gilmem g = {0};
+
+	sample(&g, 0, B, 1, A, 5, false); /* B starts waiting while A holds it */
+	cr_assert_eq(gilmem_wait_end(&g, B, A, 0, 7 * MS), 0);
+	sample(&g, 10 * MS, A, 1, B, 6, false); /* A waits in turn: B has it */
+	cr_assert_eq(held(&g, A), 7 * MS);
+	cr_assert_eq(held(&g, B), 3 * MS);
+	cr_assert_eq(g.handoffs, 1);
+	cr_assert_eq(g.np, 1);
+	cr_assert_eq(g.p[0].waiter, B);
+	cr_assert_eq(g.p[0].holder, A);
+	cr_assert_eq(g.p[0].waits, 1);
+	cr_assert_eq(g.p[0].wait_ns, 7 * MS);
+	release(&g);
+}
+
+Test(gilmem, a_free_gil_is_taken_at_once_by_a_thread_that_runs_since_its_wait)
+{
+	struct gp_gilmem g = {0};
+
+	sample(&g, 0, B, 1, A, 5, false);
+	cr_assert_eq(gilmem_wait_end(&g, B, A, 0, 1 * MS), 0); /* woken by the drop, running */
+	sample(&g, 2 * MS, A, 0, A, 5, false); /* A dropped it and waits on switch_cond */
+	sample(&g, 6 * MS, A, 1, B, 6, false);
+	cr_assert_eq(held(&g, A), 2 * MS);
+	cr_assert_eq(held(&g, B), 4 * MS);
+	cr_assert_eq(g.free_ns + g.unknown_ns, 0);
+	release(&g);
+}
+
+Test(gilmem, a_thread_that_switched_out_since_its_wait_did_not_take_it_at_once)
+{
+	struct gp_gilmem g = {0};
+
+	cr_assert_eq(gilmem_wait_end(&g, B, 0, 0, 1 * MS), 0);
+	sample(&g, 2 * MS, B, 0, A, 5, false); /* B blocked elsewhere after its wait */
+	sample(&g, 6 * MS, C, 1, B, 6, false);
+	cr_assert_eq(held(&g, B), 0);
+	cr_assert_eq(g.free_ns, 0);
+	cr_assert_eq(g.unknown_ns, 4 * MS);
+	release(&g);
+}
+
+Test(gilmem, two_hand_offs_between_samples_are_nobodys)
+{
+	struct gp_gilmem g = {0};
+
+	sample(&g, 0, C, 1, A, 5, false);
+	cr_assert_eq(gilmem_wait_end(&g, B, A, 0, 1 * MS), 0);
+	sample(&g, 5 * MS, C, 1, B, 7, false);
+	cr_assert_eq(g.unknown_ns, 5 * MS);
+	cr_assert_eq(g.held_ns, 0);
+	cr_assert_eq(g.handoffs, 2);
+	cr_assert_eq(g.first_switch, 5);
+	cr_assert_eq(g.last_switch, 7);
+	release(&g);
+}
+
+Test(gilmem, a_holder_the_model_does_not_know_holds_nothing)
+{
+	struct gp_gilmem g = {0};
+
+	sample(&g, 0, A, 1, 0, 5, false);
+	sample(&g, 3 * MS, A, 0, 0, 5, false);
+	sample(&g, 5 * MS, A, 0, 0, 5, false);
+	cr_assert_eq(g.unknown_ns, 3 * MS);
+	cr_assert_eq(g.free_ns, 2 * MS);
+	cr_assert_eq(g.held_ns, 0);
+	cr_assert_eq(g.nt, 1); /* A, which switched out; no holder 0 */
+	release(&g);
+}
+
+Test(gilmem, unread_samples_are_counted_and_skipped)
+{
+	struct gp_gilmem g = {0};
+
+	sample(&g, 0, A, 1, A, 5, false);
+	sample(&g, 1 * MS, A, GP_GIL_UNREAD, 0, 0, false);
+	sample(&g, 4 * MS, B, 1, A, 5, false);
+	cr_assert_eq(g.samples, 3);
+	cr_assert_eq(g.unread, 1);
+	cr_assert_eq(held(&g, A), 4 * MS);
+	cr_assert_eq(g.handoffs, 0);
+	release(&g);
+}
+
+Test(gilmem, a_switch_number_going_back_counts_no_hand_off)
+{
+	struct gp_gilmem g = {0};
+
+	sample(&g, 0, A, 1, A, 50, false);
+	sample(&g, 1 * MS, A, 1, A, 3, false);
+	sample(&g, 2 * MS, A, 1, A, 4, false);
+	cr_assert_eq(g.handoffs, 1);
+	cr_assert_eq(g.unknown_ns, 2 * MS);
+	release(&g);
+}
+
+Test(gilmem, another_image_starts_a_new_run_of_samples)
+{
+	struct gp_gilmem g = {0};
+	struct gp_ev_gil e;
+
+	sample(&g, 0, A, 1, A, 5, false);
+	memset(&e, 0, sizeof(e));
+	e.h.type = GP_EV_GIL;
+	e.h.ts = 9 * MS;
+	e.h.tid = A;
+	e.gil = GIL + 0x10000; /* after an exec */
+	e.switch_number = 1;
+	e.holder_tid = A;
+	e.locked = 1;
+	cr_assert_eq(gilmem_sample(&g, &e, A), 0);
+	cr_assert_eq(g.held_ns + g.unknown_ns + g.free_ns, 0);
+	cr_assert_eq(g.handoffs, 0);
+	cr_assert_eq(g.gil, GIL + 0x10000);
+	release(&g);
+}
+
+Test(gilmem, the_words_of_the_gil_are_its_struct)
+{
+	struct gp_gilmem g = {0};
+
+	cr_assert(!gilmem_word(NULL, GIL));
+	cr_assert(!gilmem_word(&g, GIL)); /* no sample yet */
+	sample(&g, 0, A, 0, 0, 1, false);
+	cr_assert(gilmem_word(&g, GIL));
+	cr_assert(gilmem_word(&g, GIL + 32)); /* cond */
+	cr_assert(gilmem_word(&g, GIL + GP_GIL_STRUCT_SIZE - 4));
+	cr_assert(!gilmem_word(&g, GIL + GP_GIL_STRUCT_SIZE));
+	cr_assert(!gilmem_word(&g, GIL - 4));
+	release(&g);
+}

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model/gilmem.h"
+
+/* Grow *v (of *cap elements of size sz) to hold one more. */
+static int grow(void **v, size_t *cap, size_t n, size_t sz)
+{
+	size_t c = *cap ? *cap * 2 : 8;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*v, c * sz);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
+/* A process has few threads that touch its GIL: a linear search is the cheap one. */
+static struct gp_gilmem_thread *thread_get(struct gp_gilmem *g, uint32_t tid)
+{
+	for (size_t i = 0; i < g->nt; i++)
+		if (g->t[i].tid == tid)
+			return &g->t[i];
+	if (grow((void **)&g->t, &g->capt, g->nt, sizeof(*g->t)))
+		return NULL;
+	memset(&g->t[g->nt], 0, sizeof(g->t[0]));
+	g->t[g->nt].tid = tid;
+	return &g->t[g->nt++];
+}
+
+const struct gp_gilmem_thread *gilmem_thread(const struct gp_gilmem *g, uint32_t tid)
+{
+	for (size_t i = 0; g && i < g->nt; i++)
+		if (g->t[i].tid == tid)
+			return &g->t[i];
+	return NULL;
+}
+
+bool gilmem_word(const struct gp_gilmem *g, uint64_t uaddr)
+{
+	return g && g->gil && uaddr >= g->gil && uaddr - g->gil < GP_GIL_STRUCT_SIZE;
+}
+
+static int credit(struct gp_gilmem *g, uint32_t holder, uint64_t ns)
+{
+	struct gp_gilmem_thread *h = thread_get(g, holder);
+
+	if (!h)
+		return -ENOMEM;
+	h->held_ns += ns;
+	g->held_ns += ns;
+	return 0;
+}
+
+/* [from, to) as the last sample saw the GIL: its holder's, free, or nobody's for sure. */
+static int span_as_last(struct gp_gilmem *g, uint64_t from, uint64_t to)
+{
+	uint64_t dt = to > from ? to - from : 0;
+
+	if (g->last_locked && g->last_holder)
+		return credit(g, g->last_holder, dt);
+	if (g->last_locked)
+		g->unknown_ns += dt; /* a holder the model does not know */
+	else
+		g->free_ns += dt;
+	return 0;
+}
+
+/*
+ * When holder, which the new sample names, took the GIL since the last one: at the end of its
+ * wait for it in between; or, when the last sample saw it free and holder has run since its
+ * wait ended before that sample (it has not switched out since, or there would be a sample of
+ * it), at once. 0: not known.
+ */
+static uint64_t taken_at(const struct gp_gilmem *g, uint32_t holder, uint64_t ts)
+{
+	const struct gp_gilmem_thread *h = holder ? gilmem_thread(g, holder) : NULL;
+
+	if (!h || !h->acq_ts || h->acq_ts > ts)
+		return 0;
+	if (h->acq_ts > g->last_ts)
+		return h->acq_ts;
+	return !g->last_locked && h->out_ts < h->acq_ts ? g->last_ts : 0;
+}
+
+/*
+ * The time since the last sample, by what the two samples saw. One hand-off between them is
+ * dated by taken_at(): before it, the GIL was as the last sample saw it, after it the new
+ * holder's. Any other change of holder between two samples leaves the time between them
+ * nobody's for sure.
+ */
+static int span(struct gp_gilmem *g, uint64_t ts, uint64_t sn, uint32_t holder)
+{
+	uint64_t acq;
+
+	if (sn == g->last_sn)
+		return span_as_last(g, g->last_ts, ts);
+	acq = sn == g->last_sn + 1 ? taken_at(g, holder, ts) : 0;
+	if (!acq) {
+		g->unknown_ns += ts > g->last_ts ? ts - g->last_ts : 0;
+		return 0;
+	}
+	return span_as_last(g, g->last_ts, acq) ?: credit(g, holder, ts - acq);
+}
+
+int gilmem_sample(struct gp_gilmem *g, const struct gp_ev_gil *e, uint32_t holder)
+{
+	bool locked = e->locked == 1;
+	struct gp_gilmem_thread *t;
+
+	g->samples++;
+	if (e->locked == GP_GIL_UNREAD) {
+		g->unread++;
+		return 0;
+	}
+	/* another image (an exec) has its GIL elsewhere: a run of samples starts again */
+	if (g->gil != e->gil) {
+		g->gil = e->gil;
+		g->have_last = false;
+	}
+	if (g->have_last) {
+		if (span(g, e->h.ts, e->switch_number, e->locked == 1 ? holder : 0))
+			return -ENOMEM;
+		/* a holder change is one increment; a smaller value is another struct's or a lie */
+		if (e->switch_number > g->last_sn)
+			g->handoffs += e->switch_number - g->last_sn;
+	}
+	if (!g->have_first) {
+		g->have_first = true;
+		g->first_switch = e->switch_number;
+	}
+	g->have_last = true;
+	g->last_ts = e->h.ts;
+	g->last_sn = g->last_switch = e->switch_number;
+	g->last_holder = holder;
+	g->last_locked = locked;
+	t = thread_get(g, e->h.tid);
+	if (!t)
+		return -ENOMEM;
+	t->out_ts = e->h.ts;
+	if (locked && holder == e->h.tid) {
+		t->holding_outs++;
+		t->preempted_holding += e->runnable != 0;
+	}
+	return 0;
+}
+
+int gilmem_wait_end(struct gp_gilmem *g, uint32_t waiter, uint32_t holder, uint64_t start,
+		    uint64_t end)
+{
+	struct gp_gilmem_thread *t = thread_get(g, waiter);
+	struct gp_gilmem_pair *p = NULL;
+
+	if (!t)
+		return -ENOMEM;
+	t->acq_ts = end;
+	for (size_t i = 0; holder && i < g->np && !p; i++)
+		if (g->p[i].waiter == waiter && g->p[i].holder == holder)
+			p = &g->p[i];
+	if (!holder)
+		return 0;
+	if (!p) {
+		if (grow((void **)&g->p, &g->capp, g->np, sizeof(*g->p)))
+			return -ENOMEM;
+		p = &g->p[g->np++];
+		*p = (struct gp_gilmem_pair){.waiter = waiter, .holder = holder};
+	}
+	p->waits++;
+	p->wait_ns += end > start ? end - start : 0;
+	return 0;
+}
+
+void gilmem_free(struct gp_gilmem *g)
+{
+	if (!g)
+		return;
+	free(g->t);
+	free(g->p);
+	free(g);
+}

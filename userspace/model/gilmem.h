@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A CPython process's GIL as the interpreter itself records it, from the GP_EV_GIL samples the
+ * BPF side reads from the process's memory at each switch-out of one of its threads: locked,
+ * last_holder (as a thread id) and switch_number.
+ *
+ *   hand-offs  switch_number's growth from the first sample to the last: every change of
+ *              holder, including the ones that made no thread wait (which the trace cannot see)
+ *   held       the time between two consecutive samples goes to the thread both saw holding the
+ *              GIL when switch_number did not move between them (free_ns when both saw it
+ *              free); one hand-off between them to a thread whose wait for the GIL ended in
+ *              between is dated by that wait's end. Other changes of holder leave the time
+ *              between the two samples nobody's for sure (unknown_ns): hand-offs that made no
+ *              wait, several hand-offs between two switch-outs
+ *   holding    switch-outs of a thread that held the GIL as it left the CPU: the others can only
+ *              wait for it until it runs again; preempted_holding counts those where it was still
+ *              runnable (preempted with the GIL: more runnable threads than CPUs)
+ *   waited for each wait of a thread on the GIL's words with the holder the interpreter named as
+ *              the wait began: who kept whom waiting, from the interpreter rather than from the
+ *              wakeups
+ * Pure: the model feeds it samples and wait ends; holders are checked by the model to be
+ * threads of the process (a traced program writes what it likes in its memory).
+ */
+#ifndef GP_GILMEM_H
+#define GP_GILMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "model/event.h"
+
+struct gp_gilmem_thread {
+	uint32_t tid;
+	uint64_t held_ns;
+	uint64_t holding_outs; /* switched out holding the GIL */
+	uint64_t preempted_holding; /* of which still runnable */
+	uint64_t acq_ts; /* the end of its last wait on the GIL's words */
+	uint64_t out_ts; /* its last switch-out (sample) */
+};
+
+struct gp_gilmem_pair {
+	uint32_t waiter, holder;
+	uint64_t waits, wait_ns;
+};
+
+struct gp_gilmem {
+	uint64_t gil; /* the struct's address in the process */
+	uint64_t samples, unread; /* samples, and of them those whose read failed */
+	uint64_t first_switch, last_switch; /* switch_number at the first and last sample read */
+	uint64_t handoffs; /* switch_number's growth, summed over the runs of samples of one gil */
+	uint64_t held_ns, free_ns, unknown_ns; /* the time between samples, by what they saw */
+	bool have_first, have_last;
+	/* the last sample read */
+	uint64_t last_ts, last_sn;
+	uint32_t last_holder;
+	bool last_locked;
+	struct gp_gilmem_thread *t;
+	size_t nt, capt;
+	struct gp_gilmem_pair *p;
+	size_t np, capp;
+};
+
+/*
+ * One sample; holder is e's holder_tid when the model knows it as a thread of the process, else 0.
+ * 0 or -ENOMEM.
+ */
+int gilmem_sample(struct gp_gilmem *g, const struct gp_ev_gil *e, uint32_t holder);
+/*
+ * A wait of waiter on the GIL's words, from start to end, which began while holder held it (0:
+ * free, or unknown). 0 or -ENOMEM.
+ */
+int gilmem_wait_end(struct gp_gilmem *g, uint32_t waiter, uint32_t holder, uint64_t start,
+		    uint64_t end);
+/* The figures of tid, NULL when it has none. */
+const struct gp_gilmem_thread *gilmem_thread(const struct gp_gilmem *g, uint32_t tid);
+/* Whether uaddr is one of the words of the GIL g samples. */
+bool gilmem_word(const struct gp_gilmem *g, uint64_t uaddr);
+void gilmem_free(struct gp_gilmem *g);
+
+#endif
