@@ -272,18 +272,18 @@ bench-soak: deps all
 	$(Q)tools/bench-soak.sh
 
 # The hooks' cost floor for make bench: the same tracepoints, empty or with one part of the work.
-$(OUT)/tools/floor.bpf.o: tools/floor/floor.bpf.c $(OUT)/vmlinux.h
+$(OUT)/tools/floor.bpf.o: tools/floor/floor.bpf.c bpf/gilprof.h $(OUT)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Wall -Werror -c $< -o $@
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Ibpf -Wall -Werror -c $< -o $@
 
 $(OUT)/tools/floor.skel.h: $(OUT)/tools/floor.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
 
-$(OUT)/tools/floor: tools/floor/floor.c $(OUT)/tools/floor.skel.h $(OUT)/flags
+$(OUT)/tools/floor: tools/floor/floor.c bpf/gilprof.h $(OUT)/tools/floor.skel.h $(OUT)/flags
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(GP_CFLAGS) -I$(OUT)/tools $(LDFLAGS) $< -lbpf -lelf -lz -o $@
+	$(Q)$(CC) $(GP_CFLAGS) -I$(OUT)/tools -Ibpf $(LDFLAGS) $< -lbpf -lelf -lz -o $@
 
 # DESTDIR stages a tree for a package; the paths compiled into gilprof are without it.
 WL_NAMES := $(notdir $(WL_PROGS))

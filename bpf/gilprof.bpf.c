@@ -471,11 +471,60 @@ static __always_inline const struct gp_py_proc *py_proc_current(void)
 	return py_frames && py_marked ? bpf_map_lookup_elem(&py_procs, &tgid) : NULL;
 }
 
-/* The user stack from sp up; the read fails as a whole past the stack's end, so halve it. */
+/*
+ * Where each thread's user stack ends (the first page above it that cannot be read), once a
+ * slice found it less than GP_STACK_SLICE above sp: 0 until then. A read that runs past the end
+ * fails as a whole, after copying up to the end and zeroing the buffer; above a main thread's sp
+ * (environment and arguments) or a glibc thread's (its descriptor) there is seldom 8 KiB, and
+ * the failed 8 KiB read and the retries cost more than the rest of a DWARF stack together.
+ */
+struct slice_end {
+	__u64 end;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct slice_end);
+} slice_ends SEC(".maps");
+
+#define SLICE_PAGE 4096
+
+/* After a read of len bytes from sp: the first page above them that cannot be read, else 0. */
+static __always_inline __u64 slice_end_find(__u64 sp, __u32 len)
+{
+	__u64 p = (sp + len + SLICE_PAGE - 1) & ~(__u64)(SLICE_PAGE - 1), v;
+	int i;
+
+	/* len >= GP_STACK_SLICE / 16: at most two page starts below sp + GP_STACK_SLICE */
+	for (i = 0; i < 2 && p < sp + GP_STACK_SLICE; i++, p += SLICE_PAGE)
+		if (bpf_probe_read_user(&v, sizeof(v), (void *)p))
+			return p;
+	return 0;
+}
+
+/*
+ * The user stack from sp up: to the thread's stack end once known, in one read, else halved
+ * until the read fits (then the end is looked for, so that the next one fits at once). A stack
+ * that moved (a signal stack, a coroutine's) reads past the end it knew, fails and halves again.
+ */
 static __always_inline void slice_read(struct gp_ev_stack_dwarf *e)
 {
+	struct slice_end *se = bpf_task_storage_get(&slice_ends, bpf_get_current_task_btf(), 0,
+						    BPF_LOCAL_STORAGE_GET_F_CREATE);
 	const void *sp = (const void *)e->sp;
+	__u64 room;
+	__u32 len;
 
+	if (se && se->end > e->sp) {
+		room = se->end - e->sp;
+		len = room < GP_STACK_SLICE ? room : GP_STACK_SLICE;
+		if (len > 0 && len <= GP_STACK_SLICE && !bpf_probe_read_user(e->slice, len, sp)) {
+			e->slice_len = len;
+			return;
+		}
+	}
 	e->slice_len = 0;
 	if (!bpf_probe_read_user(e->slice, GP_STACK_SLICE, sp))
 		e->slice_len = GP_STACK_SLICE;
@@ -485,6 +534,8 @@ static __always_inline void slice_read(struct gp_ev_stack_dwarf *e)
 		e->slice_len = GP_STACK_SLICE / 4;
 	else if (!bpf_probe_read_user(e->slice, GP_STACK_SLICE / 16, sp))
 		e->slice_len = GP_STACK_SLICE / 16;
+	if (se && e->slice_len && e->slice_len < GP_STACK_SLICE)
+		se->end = slice_end_find(e->sp, e->slice_len);
 }
 
 static __always_inline void dwarf_fill(void *ctx, struct gp_ev_stack_dwarf *e, __u32 type, __u64 ts,

@@ -7,7 +7,9 @@
 #     run pinned to CPU 1, so what is measured is the cost on the traced CPU (the probes and the
 #     ring buffer), not the tracer's own consumer taking turns with the benchmark on CPU 0.
 #     Beside them, in the same rounds, the floor (build/tools/floor): the same hooks returning at
-#     once, with only the clock read, and with one kind of stack at every blocking switch-out.
+#     once, with only the clock read, with one kind of stack at every switch-out of a user task
+#     (blocking or preempted, as gilprof takes off-CPU stacks: an op has one of each), and with
+#     all of a stack's parts together in gilprof's own ring record (fp, dwarf).
 #  2. a lock-heavy program (tools/lockbench.c: 4 threads take one mutex in turn, ~0.3 us critical
 #     sections) alone, under gilprof with its default stacks and under perf sched record, by its
 #     own timing.
@@ -35,7 +37,7 @@ median() {
 bench_cmd=(taskset -c 0 perf bench sched pipe -l "$LOOPS")
 : >"$tmp/alone"; : >"$tmp/gilprof"; : >"$tmp/perf"; : >"$tmp/evs"; : >"$tmp/drops"
 : >"$tmp/fp"; : >"$tmp/dwarf"
-floors=(empty clock storage kstack ustack slice record)
+floors=(empty clock storage kstack ustack slice record fp dwarf)
 for m in "${floors[@]}"; do : >"$tmp/floor-$m"; done
 echo "tracing overhead: ${bench_cmd[*]}, $ROUNDS rounds"
 for r in $(seq "$ROUNDS"); do
@@ -51,7 +53,7 @@ print(t["events"] / (t["duration_ns"] / 1e9),
       lost["ringbuf_full"] + lost["traced_map_full"] + lost["invalid_records"],
       sum(lost.values()))
 PY
-	# with a profile output: a stack at every blocking switch-out and 99 Hz samples
+	# with a profile output: a stack at every switch-out and 99 Hz samples
 	taskset -c 1 "$GILPROF" run --no-status -o "$tmp/g.txt" --call-graph fp \
 		--folded "$tmp/fp.folded" -- "${bench_cmd[@]}" 2>&1 | pipe_usop >>"$tmp/fp"
 	taskset -c 1 "$GILPROF" run --no-status -o "$tmp/g.txt" --call-graph dwarf \
@@ -79,11 +81,14 @@ for m in "${floors[@]}"; do
 done
 awk -v a="$a" -v g="$g" -v p="$p" -v f="$f" -v w="$w" -v e="$evs" -v d="$drops" -v n="$anomalies" \
 	-v fe="${fl[empty]}" -v fc="${fl[clock]}" -v fk="${fl[kstack]}" -v fu="${fl[ustack]}" -v ft="${fl[storage]}" \
-	-v fs="${fl[slice]}" -v fr="${fl[record]}" 'BEGIN {
+	-v fs="${fl[slice]}" -v fr="${fl[record]}" -v ff="${fl[fp]}" -v fd="${fl[dwarf]}" 'BEGIN {
 	printf "  gilprof adds %.2f us/op (%.2fx), perf sched record adds %.2f us/op (%.2fx): gilprof/perf %.2f (target <= 0.125)\n", g - a, g / a, p - a, p / a, (g - a) / (p - a)
 	printf "  floor: the hooks alone add %.2f us/op, with the clock read %.2f, with a lookup of the task'"'"'s mark too %.2f (%.2f of perf'"'"'s); gilprof is %.2f above the last\n", fe - a, fc - a, ft - a, (ft - a) / (p - a), g - ft
 	printf "  with off-CPU stacks at every switch: frame pointers add %.2f us/op, DWARF slices %.2f us/op: %.2f of perf'"'"'s (target <= 0.4)\n", f - a, w - a, (w - a) / (p - a)
-	printf "  of which, at the floor, for the 2 blocking switches of an op: a kernel stack %.2f us/op, a user stack by frame pointers %.2f, an 8 KiB user stack copy %.2f, a ring buffer record %.2f; gilprof is %.2f above their sum\n", fk - fc, fu - fc, fs - fc, fr - fc, f - a - (ft - a) - (fk - fc) - (fu - fc) - (fr - fc)
+	printf "  of which, at the floor, for the 2 switch-outs of an op (one blocking, one preempted): a kernel stack %.2f us/op, a user stack by frame pointers %.2f, an 8 KiB user stack copy %.2f, a ring buffer record %.2f; gilprof is %.2f above their sum\n", fk - fc, fu - fc, fs - fc, fr - fc, f - a - (ft - a) - (fk - fc) - (fu - fc) - (fr - fc)
+	printf "  together, at the floor: both stacks in gilprof'"'"'s ring record %.2f us/op (the parts'"'"' sum %.2f), with the registers and slice %.2f (sum %.2f)\n", ff - fc, (fk - fc) + (fu - fc) + (fr - fc), fd - fc, (fk - fc) + (fu - fc) + (fs - fc) + (fr - fc)
+	printf "  stacks in gilprof over its base tracing: fp %.2f us/op (floor %.2f, excess %.2f), dwarf %.2f (floor %.2f, excess %.2f)\n", f - g, ff - fc, (f - g) - (ff - fc), w - g, fd - fc, (w - g) - (fd - fc)
+	printf "  the least off-CPU stacks can add here (the task lookup floor and the combined stack floor): fp %.2f us/op, %.2f of perf'"'"'s; dwarf %.2f us/op, %.2f of perf'"'"'s (target <= 0.4)\n", (ft - a) + (ff - fc), ((ft - a) + (ff - fc)) / (p - a), (ft - a) + (fd - fc), ((ft - a) + (fd - fc)) / (p - a)
 	printf "  gilprof handled %.0fk events/s (median); dropped %d events over all rounds, ", e / 1000, d
 	printf "and the stream had %d inconsistencies (see the report'"'"'s lost line)\n", n
 }'
