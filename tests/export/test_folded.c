@@ -327,3 +327,28 @@ Test(folded, early_error_in_large_gzip_input, .timeout = 30)
 	cr_assert_eq(profile_nstacks(p), 2);
 	profile_free(p);
 }
+
+/* Lines are added in batches: an error names its line wherever it falls in one. */
+Test(folded, errors_past_a_batch_name_their_line)
+{
+	struct gp_profile *p = profile_make("samples");
+	struct prof_err pe = {0};
+	const char *path = path_in_tmp("batches.folded");
+	FILE *f = fopen(path, "w");
+	char where[32];
+	int i;
+
+	cr_assert_not_null(f);
+	for (i = 0; i < 3 * GP_IDS_BATCH_MAX + 5; i++)
+		fprintf(f, "t;f%d 1\n", i % 7);
+	fprintf(f, "t;g 18446744073709551615\n");
+	fprintf(f, "t;h x\n");
+	fclose(f);
+	/* the weight overflow comes first, though the line after it is the one parsed last */
+	cr_assert_eq(t_folded_read(p, path, GP_SK_CPU, &pe), -ERANGE);
+	snprintf(where, sizeof(where), ":%d: ", 3 * GP_IDS_BATCH_MAX + 6);
+	cr_assert(strstr(pe.msg, where), "'%s' lacks '%s'", pe.msg, where);
+	cr_assert_eq(profile_nstacks(p), 7);
+	cr_assert_eq(profile_total(p), 3 * GP_IDS_BATCH_MAX + 5);
+	profile_free(p);
+}

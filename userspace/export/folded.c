@@ -11,14 +11,21 @@ struct esc_names {
 	size_t *off; /* name of frame i is buf[off[i]..off[i+1]) */
 };
 
+/*
+ * Parsed lines wait in a batch for profile_add_ids_batch(), which overlaps their lookups; their
+ * frames are interned at once, so frame ids are given in the order of the file all the same.
+ */
 struct folded_parser {
 	struct gp_profile *p;
 	enum gp_sample_kind kind;
 	bool count_is_weight;
 	const char *name;
 	unsigned long lineno;
-	uint32_t *ids;
-	size_t ids_cap;
+	uint32_t *ids; /* the batch's frame ids, then the line's being parsed */
+	size_t nids, ids_cap;
+	struct gp_ids_stack batch[GP_IDS_BATCH_MAX];
+	unsigned long batch_line[GP_IDS_BATCH_MAX]; /* for messages */
+	size_t nbatch;
 };
 
 static bool is_annotation(const char *s, size_t len)
@@ -199,14 +206,15 @@ static int weight_parse(const char *line, size_t len, size_t *stack_len, uint64_
 	return 0;
 }
 
+/* Room for n ids after the batch's. */
 static int ids_reserve(struct folded_parser *fp, size_t n, struct prof_err *pe)
 {
-	size_t cap = fp->ids_cap ? fp->ids_cap : 64;
+	size_t cap = fp->ids_cap ? fp->ids_cap : 64, need = fp->nids + n;
 	uint32_t *ids;
 
-	if (n <= fp->ids_cap)
+	if (need <= fp->ids_cap)
 		return 0;
-	while (cap < n)
+	while (cap < need)
 		cap *= 2;
 	ids = reallocarray(fp->ids, cap, sizeof(*ids));
 	if (!ids)
@@ -231,7 +239,10 @@ static enum gp_frame_kind frame_kind(const char *f, size_t *len, size_t index)
 	}
 }
 
-/* Split on ';' and intern each frame; *has_waker tells whether this is a wake view stack. */
+/*
+ * Split on ';' and intern each frame into the ids after the batch's; *has_waker tells whether
+ * this is a wake view stack.
+ */
 static int frames_parse(struct folded_parser *fp, const char *stack, size_t len, size_t *n,
 			bool *has_waker, struct prof_err *pe)
 {
@@ -249,7 +260,8 @@ static int frames_parse(struct folded_parser *fp, const char *stack, size_t len,
 			return parser_error(pe, "empty frame name in", stack, len);
 		err = ids_reserve(fp, i + 1, pe);
 		if (!err)
-			err = profile_frame_intern(fp->p, s, flen, kind, &fp->ids[i], pe);
+			err = profile_frame_intern(fp->p, s, flen, kind, &fp->ids[fp->nids + i],
+						   pe);
 		if (err)
 			return err;
 		*has_waker |= kind == GP_FK_WAKER;
@@ -263,12 +275,44 @@ static int frames_parse(struct folded_parser *fp, const char *stack, size_t len,
 /* In a lock-wait view the leaf is the lock; re-intern it with that kind. */
 static int leaf_to_lock(struct folded_parser *fp, size_t n, struct prof_err *pe)
 {
-	struct gp_pframe leaf = profile_frame(fp->p, fp->ids[n - 1]);
+	uint32_t *leaf_id = &fp->ids[fp->nids + n - 1];
+	struct gp_pframe leaf = profile_frame(fp->p, *leaf_id);
 
 	if (n < 2 || leaf.kind != GP_FK_USER)
 		return 0;
-	return profile_frame_intern(fp->p, leaf.name, strlen(leaf.name), GP_FK_LOCK,
-				    &fp->ids[n - 1], pe);
+	return profile_frame_intern(fp->p, leaf.name, strlen(leaf.name), GP_FK_LOCK, leaf_id, pe);
+}
+
+/* Add the batch; on failure *pe names the line of the stack that failed. */
+static int batch_flush(struct folded_parser *fp, struct prof_err *pe)
+{
+	struct prof_err inner;
+	size_t added;
+	int err;
+
+	if (!fp->nbatch)
+		return 0;
+	err = profile_add_ids_batch(fp->p, fp->ids, fp->batch, fp->nbatch, &added, &inner);
+	if (err)
+		prof_err_set(pe, -err, "%s:%lu: %s", fp->name, fp->batch_line[added], inner.msg);
+	fp->nbatch = 0;
+	fp->nids = 0;
+	return err;
+}
+
+/* The line's stack, parsed into the ids after the batch's, joins the batch. */
+static void batch_push(struct folded_parser *fp, size_t n, enum gp_sample_kind kind,
+		       uint64_t weight)
+{
+	fp->batch[fp->nbatch] = (struct gp_ids_stack){
+		.off = fp->nids,
+		.depth = n,
+		.kind = kind,
+		.weight = weight,
+		.count = fp->count_is_weight ? weight : 1,
+	};
+	fp->batch_line[fp->nbatch++] = fp->lineno;
+	fp->nids += n;
 }
 
 static int line_parse(struct folded_parser *fp, const char *line, size_t len, struct prof_err *pe)
@@ -297,8 +341,7 @@ static int line_parse(struct folded_parser *fp, const char *line, size_t len, st
 	else if (kind == GP_SK_LOCK_WAIT)
 		err = leaf_to_lock(fp, n, pe);
 	if (!err)
-		err = profile_add_ids(fp->p, fp->ids, n, kind, weight,
-				      fp->count_is_weight ? weight : 1, pe);
+		batch_push(fp, n, kind, weight);
 	return err;
 }
 
@@ -313,9 +356,9 @@ int folded_read_fd(struct gp_profile *p, int fd, const char *name, enum gp_sampl
 	};
 	struct prof_err inner;
 	struct gz_reader r;
+	int err, flush_err;
 	char *line;
 	size_t len;
-	int err;
 
 	if ((unsigned)kind >= GP_SK_COUNT) {
 		close(fd);
@@ -331,7 +374,13 @@ int folded_read_fd(struct gp_profile *p, int fd, const char *name, enum gp_sampl
 			prof_err_set(pe, -err, "%s:%lu: %s", fp.name, fp.lineno, inner.msg);
 			break;
 		}
+		if (fp.nbatch == GP_IDS_BATCH_MAX && (err = batch_flush(&fp, pe)))
+			break;
 	}
+	/* The lines before a failure go in all the same; an error of theirs came first. */
+	flush_err = batch_flush(&fp, pe);
+	if (flush_err)
+		err = flush_err;
 	gzreader_close(&r);
 	free(fp.ids);
 	return err;
