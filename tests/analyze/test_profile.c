@@ -230,7 +230,7 @@ static uint64_t name_for(uint32_t y_high)
 
 	h = inv_xorshift(h, 33) * inv_mul(0xc4ceb9fe1a85ec53ULL);
 	h = inv_xorshift(h, 33) * inv_mul(0xff51afd7ed558ccdULL);
-	h = inv_xorshift(inv_xorshift(h, 33), 29) * inv_mul(0x94d049bb133111ebULL);
+	h = inv_xorshift(h, 33) * inv_mul(0x94d049bb133111ebULL);
 	return (h ^ h0) * inv_mul(0xbf58476d1ce4e5b9ULL);
 }
 

@@ -144,6 +144,7 @@ uint64_t profile_kind_total(const struct gp_profile *p, enum gp_sample_kind kind
 
 /* Tests only: replace the hash of names and stacks; call before anything is added. */
 int profile_hash_set(struct gp_profile *p, gp_hash_fn fn, struct prof_err *pe);
+/* A hash that stays the same from run to run and version to version (flame graph colours). */
 uint64_t profile_hash_bytes(const void *data, size_t len, uint64_t seed);
 
 /* Short stable names: "cpu", "lock-wait", "runqueue", "sleep", "waker"; NULL if out of range. */
