@@ -388,8 +388,11 @@ static uint32_t loc_store(struct gp_profile *p, const struct gp_ploc *loc)
 	return ++p->nlocs;
 }
 
-static int frame_insert(struct gp_profile *p, const char *name, size_t len, enum gp_frame_kind kind,
-			const struct gp_ploc *loc, uint32_t h, uint32_t *id, struct prof_err *pe)
+/* Out of line: called once per distinct frame, it would cost every lookup register spills. */
+static __attribute__((noinline)) int frame_insert(struct gp_profile *p, const char *name,
+						  size_t len, enum gp_frame_kind kind,
+						  const struct gp_ploc *loc, uint32_t h,
+						  uint32_t *id, struct prof_err *pe)
 {
 	struct frame_rec *f;
 
@@ -428,19 +431,14 @@ static bool frame_same_loc(const struct gp_profile *p, const struct frame_rec *f
 	return a == b && (l ? l->mapping : 0) == (loc ? loc->mapping : 0);
 }
 
-static int frame_intern_loc(struct gp_profile *p, const char *name, size_t len,
-			    enum gp_frame_kind kind, const struct gp_ploc *loc, uint32_t *id,
-			    struct prof_err *pe)
+/* The id of the frame (name, kind, loc) of hash h, if it is interned. */
+static inline bool frame_find(const struct gp_profile *p, const char *name, size_t len,
+			      enum gp_frame_kind kind, const struct gp_ploc *loc, uint32_t h,
+			      uint32_t *id)
 {
 	const struct id_slot *slot;
-	uint32_t h;
 	size_t i;
 
-	if ((unsigned)kind >= GP_FK_COUNT)
-		return prof_err_set(pe, EINVAL, "invalid frame kind %d", (int)kind);
-	h = profile_hash(p, name, len, kind + 1);
-	if (loc && (loc->address || loc->mapping))
-		h ^= (uint32_t)hash_mix(loc->address ^ (uint64_t)loc->mapping << 48 ^ p->seed);
 	for (i = h & p->frame_tab.mask; (slot = &p->frame_tab.slots[i])->id1;
 	     i = (i + 1) & p->frame_tab.mask) {
 		const struct frame_rec *f = &p->frames[slot->id1 - 1];
@@ -448,16 +446,40 @@ static int frame_intern_loc(struct gp_profile *p, const char *name, size_t len,
 		if (slot->hash == h && f->kind == (uint32_t)kind && f->len == len &&
 		    bytes_equal(f->name, name, len) && frame_same_loc(p, f, loc)) {
 			*id = slot->id1 - 1;
-			return 0;
+			return true;
 		}
 	}
+	return false;
+}
+
+static int frame_intern_loc(struct gp_profile *p, const char *name, size_t len,
+			    enum gp_frame_kind kind, const struct gp_ploc *loc, uint32_t *id,
+			    struct prof_err *pe)
+{
+	uint32_t h;
+
+	if ((unsigned)kind >= GP_FK_COUNT)
+		return prof_err_set(pe, EINVAL, "invalid frame kind %d", (int)kind);
+	h = profile_hash(p, name, len, kind + 1);
+	if (loc && (loc->address || loc->mapping))
+		h ^= (uint32_t)hash_mix(loc->address ^ (uint64_t)loc->mapping << 48 ^ p->seed);
+	if (frame_find(p, name, len, kind, loc, h, id))
+		return 0;
 	return frame_insert(p, name, len, kind, loc, h, id, pe);
 }
 
+/* frame_intern_loc() without a location, its own copy: the folded reader calls it per frame. */
 int profile_frame_intern(struct gp_profile *p, const char *name, size_t len,
 			 enum gp_frame_kind kind, uint32_t *id, struct prof_err *pe)
 {
-	return frame_intern_loc(p, name, len, kind, NULL, id, pe);
+	uint32_t h;
+
+	if ((unsigned)kind >= GP_FK_COUNT)
+		return prof_err_set(pe, EINVAL, "invalid frame kind %d", (int)kind);
+	h = profile_hash(p, name, len, kind + 1);
+	if (frame_find(p, name, len, kind, NULL, h, id))
+		return 0;
+	return frame_insert(p, name, len, kind, NULL, h, id, pe);
 }
 
 /* A tag's string as a label id + 1; 0 for NULL. */
