@@ -659,18 +659,33 @@ int profile_add_ids(struct gp_profile *p, const uint32_t *ids, size_t n, enum gp
 	return stack_add(p, ids, n, &none, kind, weight, count, pe);
 }
 
+/* The first stack in h's probe run with that hash: the one stack_find() will compare, mostly. */
+static uint32_t stack_candidate(const struct gp_profile *p, uint32_t h)
+{
+	const struct id_slot *slot;
+	size_t i;
+
+	for (i = h & p->stack_tab.mask; (slot = &p->stack_tab.slots[i])->id1;
+	     i = (i + 1) & p->stack_tab.mask)
+		if (slot->hash == h)
+			return slot->id1;
+	return 0;
+}
+
 /*
  * With a million stacks the stack table is tens of megabytes and the first probe of each add a
- * cache miss that the processor cannot start early, the hash being needed first. Hashing a whole
- * batch up front and prefetching its slots lets those misses overlap. A slot prefetched before
- * the table grows is only wasted: each add probes again from its hash.
+ * cache miss that the processor cannot start early, the hash being needed first; so are, when
+ * the stack is already there, its record and its frame ids, each needed to find the next. A
+ * batch takes these steps for all its stacks in turn, prefetching what the next step reads, so
+ * that the misses of one step overlap. Nothing changes until the last step adds the stacks: a
+ * prefetch made stale by an add (or by the table growing) is only wasted.
  */
 int profile_add_ids_batch(struct gp_profile *p, const uint32_t *ids,
 			  const struct gp_ids_stack *stacks, size_t n, size_t *added,
 			  struct prof_err *pe)
 {
 	const struct tag_ids none = {0};
-	uint32_t h[GP_IDS_BATCH_MAX];
+	uint32_t h[GP_IDS_BATCH_MAX], cand[GP_IDS_BATCH_MAX];
 	size_t i;
 	int err = 0;
 
@@ -682,6 +697,12 @@ int profile_add_ids_batch(struct gp_profile *p, const uint32_t *ids,
 		h[i] = stack_hash(p, ids + stacks[i].off, stacks[i].depth, &none, stacks[i].kind);
 		__builtin_prefetch(&p->stack_tab.slots[h[i] & p->stack_tab.mask]);
 	}
+	for (i = 0; i < n; i++)
+		if ((cand[i] = stack_candidate(p, h[i])))
+			__builtin_prefetch(&p->stacks[cand[i] - 1]);
+	for (i = 0; i < n; i++)
+		if (cand[i])
+			__builtin_prefetch(p->ids + p->stacks[cand[i] - 1].off);
 	for (i = 0; i < n && !err; i++) {
 		const struct gp_ids_stack *s = &stacks[i];
 
