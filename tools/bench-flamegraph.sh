@@ -32,7 +32,8 @@ if [ ! -x "$out/gen-folded" ] || [ tools/gen-folded.c -nt "$out/gen-folded" ]; t
 	$cc "${flags[@]}" tools/gen-folded.c -o "$out/gen-folded"
 fi
 $cc "${flags[@]}" tools/flamegraph-bench.c userspace/analyze/profile.c userspace/util/err.c userspace/util/gzfile.c \
-	userspace/export/folded.c userspace/export/flamegraph.c userspace/util/output.c \
+	userspace/export/folded.c userspace/export/flamegraph.c userspace/export/escape.c \
+	userspace/util/output.c \
 	userspace/util/asuser.c userspace/util/regfile.c userspace/util/creds.c userspace/util/hashmap.c \
 	-lz -lpthread -o "$out/flamegraph-bench"
 

@@ -230,7 +230,7 @@ static uint64_t name_for(uint32_t y_high)
 
 	h = inv_xorshift(h, 33) * inv_mul(0xc4ceb9fe1a85ec53ULL);
 	h = inv_xorshift(h, 33) * inv_mul(0xff51afd7ed558ccdULL);
-	h = inv_xorshift(inv_xorshift(h, 33), 29) * inv_mul(0x94d049bb133111ebULL);
+	h = inv_xorshift(h, 33) * inv_mul(0x94d049bb133111ebULL);
 	return (h ^ h0) * inv_mul(0xbf58476d1ce4e5b9ULL);
 }
 
@@ -346,5 +346,50 @@ Test(profile, stack_groups_join_kinds_and_tags)
 	cr_assert_eq(group[2], 1);
 	cr_assert_eq(group[3], 0);
 	cr_assert_eq(group[4], 2);
+	profile_free(p);
+}
+
+Test(profile, batch_adds_in_order_and_stops_at_a_failure)
+{
+	struct gp_profile *p = profile_make("samples");
+	struct prof_err pe = {0};
+	struct gp_ids_stack batch[GP_IDS_BATCH_MAX];
+	uint32_t ids[2 * GP_IDS_BATCH_MAX], f[3];
+	struct gp_stack s;
+	size_t added, i;
+
+	for (i = 0; i < 3; i++)
+		cr_assert_eq(profile_frame_intern(p, stack_b[i].name, strlen(stack_b[i].name),
+						  stack_b[i].kind, &f[i], &pe),
+			     0);
+	/* Stacks [0, 1 + i % 2] of kind i % 3: six distinct ones, each seen several times. */
+	for (i = 0; i < GP_IDS_BATCH_MAX; i++) {
+		ids[2 * i] = f[0];
+		ids[2 * i + 1] = f[1 + i % 2];
+		batch[i] = (struct gp_ids_stack){
+			.off = 2 * i, .depth = 2, .kind = i % 3, .weight = i, .count = 1};
+	}
+	cr_assert_eq(profile_add_ids_batch(p, ids, batch, GP_IDS_BATCH_MAX, &added, &pe), 0, "%s",
+		     pe.msg);
+	cr_assert_eq(added, GP_IDS_BATCH_MAX);
+	cr_assert_eq(profile_nstacks(p), 6);
+	profile_stack(p, 5, &s);
+	cr_assert_eq(s.kind, 5 % 3);
+	cr_assert_eq(s.frames[1], f[1 + 5 % 2]);
+	cr_assert_eq(s.count, GP_IDS_BATCH_MAX / 6);
+	cr_assert_eq(profile_total(p), GP_IDS_BATCH_MAX * (GP_IDS_BATCH_MAX - 1) / 2);
+
+	/* The third overflows the total: the first two are in, the fourth is not. */
+	batch[2].weight = UINT64_MAX;
+	batch[3].off = 1; /* a new stack, [f1 or f2] alone */
+	batch[3].depth = 1;
+	cr_assert_eq(profile_add_ids_batch(p, ids, batch, 4, &added, &pe), -ERANGE);
+	cr_assert(strstr(pe.msg, "overflow"), "%s", pe.msg);
+	cr_assert_eq(added, 2);
+	cr_assert_eq(profile_nstacks(p), 6);
+	cr_assert_eq(profile_total(p), GP_IDS_BATCH_MAX * (GP_IDS_BATCH_MAX - 1) / 2 + 0 + 1);
+	cr_assert_eq(profile_add_ids_batch(p, ids, batch, GP_IDS_BATCH_MAX + 1, &added, &pe),
+		     -EINVAL);
+	cr_assert_eq(added, 0);
 	profile_free(p);
 }

@@ -90,6 +90,64 @@ Test(folded, read_kinds_and_annotations)
 	profile_free(p);
 }
 
+/* The reader remembers frame texts: a text seen again is the same frame in the same role. */
+Test(folded, repeated_frame_texts_keep_their_kinds)
+{
+	struct gp_profile *p = profile_from_folded("main;main;main_[k];x 1\n"
+						   "x;main_[w];main;L 4\n"
+						   "main;main;main_[k];x 2\n"
+						   "x;main_[w];main;L 4\n"
+						   "x;main;L 1\n",
+						   "samples", GP_SK_LOCK_WAIT);
+
+	cr_assert_eq(profile_nstacks(p), 3);
+	stack_expect(stack_describe, p, 0, "main/comm;main/user;main/kernel;x/lock 3 lock-wait");
+	stack_expect(stack_describe, p, 1, "x/comm;main/waker;main/user;L/user 8 waker");
+	stack_expect(stack_describe, p, 2, "x/comm;main/user;L/lock 1 lock-wait");
+	profile_free(p);
+}
+
+/* Frames of 1 to 40 bytes, twice each, at the start, middle and end of their lines. */
+Test(folded, frames_of_every_length)
+{
+	struct gp_profile *p = profile_make("samples");
+	const char *path = path_in_tmp("lengths.folded");
+	struct prof_err pe = {0};
+	FILE *f = fopen(path, "w");
+	char name[48];
+	struct gp_stack s;
+	size_t k, j;
+
+	cr_assert_not_null(f);
+	for (j = 0; j < 2; j++)
+		for (k = 1; k <= 40; k++) {
+			memset(name, 'a', k);
+			name[k] = '\0';
+			name[k - 1] =
+				k > 20 ? 'b' : 'a'; /* the same first 16 bytes as the one before */
+			fprintf(f, "%s;%s;%s_[k] 1\n", name, name, name);
+		}
+	fclose(f);
+	cr_assert_eq(t_folded_read(p, path, GP_SK_CPU, &pe), 0, "%s", pe.msg);
+	cr_assert_eq(profile_nstacks(p), 40);
+	cr_assert_eq(profile_nframes(p), 3 * 40);
+	for (k = 1; k <= 40; k++) {
+		profile_stack(p, k - 1, &s);
+		cr_assert_eq(s.weight, 2);
+		cr_assert_eq(s.depth, 3);
+		for (j = 0; j < 3; j++) {
+			struct gp_pframe fr = profile_frame(p, s.frames[j]);
+
+			cr_assert_eq(strlen(fr.name), k, "frame %zu of stack %zu", j, k);
+			cr_assert_eq(fr.name[k - 1], k > 20 ? 'b' : 'a');
+			cr_assert_eq(fr.kind, j == 0   ? GP_FK_COMM
+					      : j == 1 ? GP_FK_USER
+						       : GP_FK_KERNEL);
+		}
+	}
+	profile_free(p);
+}
+
 Test(folded, names_with_spaces_and_trailing_digits)
 {
 	struct gp_profile *p = profile_from_folded("my comm;frame 123;x 99 17\n"
@@ -325,5 +383,30 @@ Test(folded, early_error_in_large_gzip_input, .timeout = 30)
 	cr_assert_eq(t_folded_read(p, path, GP_SK_CPU, &pe), -EINVAL);
 	cr_assert(strstr(pe.msg, "early.folded.gz:3:"), "%s", pe.msg);
 	cr_assert_eq(profile_nstacks(p), 2);
+	profile_free(p);
+}
+
+/* Lines are added in batches: an error names its line wherever it falls in one. */
+Test(folded, errors_past_a_batch_name_their_line)
+{
+	struct gp_profile *p = profile_make("samples");
+	struct prof_err pe = {0};
+	const char *path = path_in_tmp("batches.folded");
+	FILE *f = fopen(path, "w");
+	char where[32];
+	int i;
+
+	cr_assert_not_null(f);
+	for (i = 0; i < 3 * GP_IDS_BATCH_MAX + 5; i++)
+		fprintf(f, "t;f%d 1\n", i % 7);
+	fprintf(f, "t;g 18446744073709551615\n");
+	fprintf(f, "t;h x\n");
+	fclose(f);
+	/* the weight overflow comes first, though the line after it is the one parsed last */
+	cr_assert_eq(t_folded_read(p, path, GP_SK_CPU, &pe), -ERANGE);
+	snprintf(where, sizeof(where), ":%d: ", 3 * GP_IDS_BATCH_MAX + 6);
+	cr_assert(strstr(pe.msg, where), "'%s' lacks '%s'", pe.msg, where);
+	cr_assert_eq(profile_nstacks(p), 7);
+	cr_assert_eq(profile_total(p), 3 * GP_IDS_BATCH_MAX + 5);
 	profile_free(p);
 }

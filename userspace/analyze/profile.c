@@ -59,7 +59,7 @@ struct id_table {
 
 struct gp_profile {
 	char *unit;
-	gp_hash_fn hash;
+	gp_hash_fn hash; /* the tests' replacement for table_hash(), or NULL */
 	uint64_t seed; /* a secret of the process: names from files cannot be made to collide */
 	struct name_chunk *names;
 	struct frame_rec *frames;
@@ -136,8 +136,8 @@ static inline uint64_t tail_load(const unsigned char *s, size_t len)
 	return v;
 }
 
-/* Eight bytes per step: frame names are short and hashed tens of millions of times. */
-static inline uint64_t hash_inline(const void *data, size_t len, uint64_t seed)
+/* The flame graph's colours come from this hash: changing it changes every SVG. */
+uint64_t profile_hash_bytes(const void *data, size_t len, uint64_t seed)
 {
 	const unsigned char *s = data;
 	uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ULL);
@@ -153,33 +153,75 @@ static inline uint64_t hash_inline(const void *data, size_t len, uint64_t seed)
 	return hash_mix(h);
 }
 
-uint64_t profile_hash_bytes(const void *data, size_t len, uint64_t seed)
+static inline uint64_t load64(const unsigned char *s)
 {
-	return hash_inline(data, len, seed);
+	uint64_t v;
+
+	memcpy(&v, s, 8);
+	return v;
 }
 
-/* The default hash inlined in the hot paths; the replaceable one for tests. */
+static inline uint64_t load32(const unsigned char *s)
+{
+	uint32_t v;
+
+	memcpy(&v, s, 4);
+	return v;
+}
+
+/*
+ * The last 1-8 bytes of a key, as one word: a load that ends at the key's end and overlaps the
+ * bytes before it (two loads, or three bytes, below eight) rather than tail_load()'s branch on
+ * each bit of the length. Frame names are a few bytes of every length, and those branches,
+ * mispredicted, cost more than the rest of a lookup. Every byte is read, so two different keys
+ * of one length give different words.
+ */
+static inline uint64_t last_word(const unsigned char *s, size_t len)
+{
+	if (len >= 8)
+		return load64(s + len - 8);
+	if (len >= 4)
+		return load32(s) << 32 | load32(s + len - 4);
+	if (len)
+		return (uint64_t)s[0] << 16 | (uint64_t)s[len >> 1] << 8 | s[len - 1];
+	return 0;
+}
+
+/*
+ * The tables' hash, inlined in the hot paths: eight bytes per step, and the last ones as
+ * last_word() reads them. Frame names are short and hashed tens of millions of times.
+ */
+static inline uint64_t table_hash(const void *data, size_t len, uint64_t seed)
+{
+	const unsigned char *s = data;
+	uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ULL);
+
+	for (; len > 8; s += 8, len -= 8) {
+		h = (h ^ (load64(s) * 0xbf58476d1ce4e5b9ULL)) * 0x94d049bb133111ebULL;
+		h ^= h >> 29;
+	}
+	h = (h ^ (last_word(s, len) * 0xbf58476d1ce4e5b9ULL)) * 0x94d049bb133111ebULL;
+	return hash_mix(h);
+}
+
+/* table_hash() keyed with the process's secret, or the tests' replacement. */
 static inline uint32_t profile_hash(const struct gp_profile *p, const void *data, size_t len,
 				    uint64_t seed)
 {
-	if (p->hash == profile_hash_bytes)
-		return (uint32_t)hash_inline(data, len, seed ^ p->seed);
+	if (!p->hash)
+		return (uint32_t)table_hash(data, len, seed ^ p->seed);
 	return (uint32_t)p->hash(data, len, seed ^ p->seed);
 }
 
-/* memcmp() for the few bytes of a frame name, without the call. */
+/* memcmp() for the few bytes of a frame name, without the call; read as table_hash() does. */
 static inline bool bytes_equal(const char *a, const char *b, size_t len)
 {
-	uint64_t x, y;
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
 
-	for (; len >= 8; a += 8, b += 8, len -= 8) {
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		if (x != y)
+	for (; len > 8; x += 8, y += 8, len -= 8)
+		if (load64(x) != load64(y))
 			return false;
-	}
-	return !len ||
-	       tail_load((const unsigned char *)a, len) == tail_load((const unsigned char *)b, len);
+	return last_word(x, len) == last_word(y, len);
 }
 
 static int table_init(struct id_table *t)
@@ -273,7 +315,6 @@ struct gp_profile *profile_new(const char *unit, struct prof_err *pe)
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		goto nomem;
-	p->hash = profile_hash_bytes;
 	p->seed = hashmap_seed();
 	p->unit = strdup(unit);
 	hashmap_init(&p->map_idx);
@@ -347,8 +388,11 @@ static uint32_t loc_store(struct gp_profile *p, const struct gp_ploc *loc)
 	return ++p->nlocs;
 }
 
-static int frame_insert(struct gp_profile *p, const char *name, size_t len, enum gp_frame_kind kind,
-			const struct gp_ploc *loc, uint32_t h, uint32_t *id, struct prof_err *pe)
+/* Out of line: called once per distinct frame, it would cost every lookup register spills. */
+static __attribute__((noinline)) int frame_insert(struct gp_profile *p, const char *name,
+						  size_t len, enum gp_frame_kind kind,
+						  const struct gp_ploc *loc, uint32_t h,
+						  uint32_t *id, struct prof_err *pe)
 {
 	struct frame_rec *f;
 
@@ -387,19 +431,14 @@ static bool frame_same_loc(const struct gp_profile *p, const struct frame_rec *f
 	return a == b && (l ? l->mapping : 0) == (loc ? loc->mapping : 0);
 }
 
-static int frame_intern_loc(struct gp_profile *p, const char *name, size_t len,
-			    enum gp_frame_kind kind, const struct gp_ploc *loc, uint32_t *id,
-			    struct prof_err *pe)
+/* The id of the frame (name, kind, loc) of hash h, if it is interned. */
+static inline bool frame_find(const struct gp_profile *p, const char *name, size_t len,
+			      enum gp_frame_kind kind, const struct gp_ploc *loc, uint32_t h,
+			      uint32_t *id)
 {
 	const struct id_slot *slot;
-	uint32_t h;
 	size_t i;
 
-	if ((unsigned)kind >= GP_FK_COUNT)
-		return prof_err_set(pe, EINVAL, "invalid frame kind %d", (int)kind);
-	h = profile_hash(p, name, len, kind + 1);
-	if (loc && (loc->address || loc->mapping))
-		h ^= (uint32_t)hash_mix(loc->address ^ (uint64_t)loc->mapping << 48 ^ p->seed);
 	for (i = h & p->frame_tab.mask; (slot = &p->frame_tab.slots[i])->id1;
 	     i = (i + 1) & p->frame_tab.mask) {
 		const struct frame_rec *f = &p->frames[slot->id1 - 1];
@@ -407,16 +446,40 @@ static int frame_intern_loc(struct gp_profile *p, const char *name, size_t len,
 		if (slot->hash == h && f->kind == (uint32_t)kind && f->len == len &&
 		    bytes_equal(f->name, name, len) && frame_same_loc(p, f, loc)) {
 			*id = slot->id1 - 1;
-			return 0;
+			return true;
 		}
 	}
+	return false;
+}
+
+static int frame_intern_loc(struct gp_profile *p, const char *name, size_t len,
+			    enum gp_frame_kind kind, const struct gp_ploc *loc, uint32_t *id,
+			    struct prof_err *pe)
+{
+	uint32_t h;
+
+	if ((unsigned)kind >= GP_FK_COUNT)
+		return prof_err_set(pe, EINVAL, "invalid frame kind %d", (int)kind);
+	h = profile_hash(p, name, len, kind + 1);
+	if (loc && (loc->address || loc->mapping))
+		h ^= (uint32_t)hash_mix(loc->address ^ (uint64_t)loc->mapping << 48 ^ p->seed);
+	if (frame_find(p, name, len, kind, loc, h, id))
+		return 0;
 	return frame_insert(p, name, len, kind, loc, h, id, pe);
 }
 
+/* frame_intern_loc() without a location, its own copy: the folded reader calls it per frame. */
 int profile_frame_intern(struct gp_profile *p, const char *name, size_t len,
 			 enum gp_frame_kind kind, uint32_t *id, struct prof_err *pe)
 {
-	return frame_intern_loc(p, name, len, kind, NULL, id, pe);
+	uint32_t h;
+
+	if ((unsigned)kind >= GP_FK_COUNT)
+		return prof_err_set(pe, EINVAL, "invalid frame kind %d", (int)kind);
+	h = profile_hash(p, name, len, kind + 1);
+	if (frame_find(p, name, len, kind, NULL, h, id))
+		return 0;
+	return frame_insert(p, name, len, kind, NULL, h, id, pe);
 }
 
 /* A tag's string as a label id + 1; 0 for NULL. */
@@ -547,11 +610,24 @@ static int stack_check(const struct gp_profile *p, const uint32_t *ids, size_t n
 	return 0;
 }
 
-static int stack_add(struct gp_profile *p, const uint32_t *ids, size_t n, const struct tag_ids *t,
-		     enum gp_sample_kind kind, uint64_t weight, uint64_t count, struct prof_err *pe)
+static uint32_t stack_hash(const struct gp_profile *p, const uint32_t *ids, size_t n,
+			   const struct tag_ids *t, enum gp_sample_kind kind)
+{
+	uint32_t h = profile_hash(p, ids, n * sizeof(*ids), kind + 1);
+
+	if (t->pid || t->tid || t->thread1 || t->lock1)
+		h ^= (uint32_t)hash_mix(
+			((uint64_t)t->pid << 32 | t->tid) ^
+			((uint64_t)t->thread1 << 32 | t->lock1) * 0x9e3779b97f4a7c15ULL ^ p->seed);
+	return h;
+}
+
+/* h is stack_hash()'s, which a batch computes ahead. */
+static int stack_add_hashed(struct gp_profile *p, const uint32_t *ids, size_t n,
+			    const struct tag_ids *t, enum gp_sample_kind kind, uint64_t weight,
+			    uint64_t count, uint32_t h, struct prof_err *pe)
 {
 	struct stack_rec *s;
-	uint32_t h;
 	int err;
 
 	err = stack_check(p, ids, n, kind, pe);
@@ -561,16 +637,18 @@ static int stack_add(struct gp_profile *p, const uint32_t *ids, size_t n, const 
 	 * totals are bounded by the profile total, so they cannot overflow after this. */
 	if (p->total > UINT64_MAX - weight)
 		return prof_err_set(pe, ERANGE, "profile weight overflows 64 bits");
-	h = profile_hash(p, ids, n * sizeof(*ids), kind + 1);
-	if (t->pid || t->tid || t->thread1 || t->lock1)
-		h ^= (uint32_t)hash_mix(
-			((uint64_t)t->pid << 32 | t->tid) ^
-			((uint64_t)t->thread1 << 32 | t->lock1) * 0x9e3779b97f4a7c15ULL ^ p->seed);
 	s = stack_find(p, ids, n, t, kind, h);
 	if (!s && stack_insert(p, ids, n, t, kind, h, &s))
 		return prof_err_set(pe, ENOMEM, "out of memory adding stack %zu (%zu frames)",
 				    p->nstacks, n);
 	return weights_add(p, s, weight, count, pe);
+}
+
+static int stack_add(struct gp_profile *p, const uint32_t *ids, size_t n, const struct tag_ids *t,
+		     enum gp_sample_kind kind, uint64_t weight, uint64_t count, struct prof_err *pe)
+{
+	return stack_add_hashed(p, ids, n, t, kind, weight, count, stack_hash(p, ids, n, t, kind),
+				pe);
 }
 
 int profile_add_ids(struct gp_profile *p, const uint32_t *ids, size_t n, enum gp_sample_kind kind,
@@ -579,6 +657,61 @@ int profile_add_ids(struct gp_profile *p, const uint32_t *ids, size_t n, enum gp
 	const struct tag_ids none = {0};
 
 	return stack_add(p, ids, n, &none, kind, weight, count, pe);
+}
+
+/* The first stack in h's probe run with that hash: the one stack_find() will compare, mostly. */
+static uint32_t stack_candidate(const struct gp_profile *p, uint32_t h)
+{
+	const struct id_slot *slot;
+	size_t i;
+
+	for (i = h & p->stack_tab.mask; (slot = &p->stack_tab.slots[i])->id1;
+	     i = (i + 1) & p->stack_tab.mask)
+		if (slot->hash == h)
+			return slot->id1;
+	return 0;
+}
+
+/*
+ * With a million stacks the stack table is tens of megabytes and the first probe of each add a
+ * cache miss that the processor cannot start early, the hash being needed first; so are, when
+ * the stack is already there, its record and its frame ids, each needed to find the next. A
+ * batch takes these steps for all its stacks in turn, prefetching what the next step reads, so
+ * that the misses of one step overlap. Nothing changes until the last step adds the stacks: a
+ * prefetch made stale by an add (or by the table growing) is only wasted.
+ */
+int profile_add_ids_batch(struct gp_profile *p, const uint32_t *ids,
+			  const struct gp_ids_stack *stacks, size_t n, size_t *added,
+			  struct prof_err *pe)
+{
+	const struct tag_ids none = {0};
+	uint32_t h[GP_IDS_BATCH_MAX], cand[GP_IDS_BATCH_MAX];
+	size_t i;
+	int err = 0;
+
+	*added = 0;
+	if (n > GP_IDS_BATCH_MAX)
+		return prof_err_set(pe, EINVAL, "a batch of %zu stacks is over %d", n,
+				    GP_IDS_BATCH_MAX);
+	for (i = 0; i < n; i++) {
+		h[i] = stack_hash(p, ids + stacks[i].off, stacks[i].depth, &none, stacks[i].kind);
+		__builtin_prefetch(&p->stack_tab.slots[h[i] & p->stack_tab.mask]);
+	}
+	for (i = 0; i < n; i++)
+		if ((cand[i] = stack_candidate(p, h[i])))
+			__builtin_prefetch(&p->stacks[cand[i] - 1]);
+	for (i = 0; i < n; i++)
+		if (cand[i])
+			__builtin_prefetch(p->ids + p->stacks[cand[i] - 1].off);
+	for (i = 0; i < n && !err; i++) {
+		const struct gp_ids_stack *s = &stacks[i];
+
+		err = stack_add_hashed(p, ids + s->off, s->depth, &none, s->kind, s->weight,
+				       s->count, h[i], pe);
+		if (!err)
+			*added = i + 1;
+	}
+	return err;
 }
 
 int profile_add_tagged(struct gp_profile *p, const struct gp_pframe *frames,
@@ -620,9 +753,9 @@ int profile_add(struct gp_profile *p, const struct gp_pframe *frames, size_t n,
 
 static uint64_t map_key(const struct gp_pmapping *m)
 {
-	uint64_t h = hash_inline(m->file, strlen(m->file), m->limit ^ m->offset * 31);
+	uint64_t h = table_hash(m->file, strlen(m->file), m->limit ^ m->offset * 31);
 
-	return h ^ hash_inline(m->build_id, strlen(m->build_id), 0x6d6170);
+	return h ^ table_hash(m->build_id, strlen(m->build_id), 0x6d6170);
 }
 
 static bool map_same(const struct gp_pmapping *a, const struct gp_pmapping *b)
