@@ -42,16 +42,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME): unknown high bits make an op no wait at all */
 #define FUTEX_CMD_MASK (~0x180u)
 #define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_REQUEUE 3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAKE_OP 5
 #define FUTEX_LOCK_PI 6
-#define FUTEX_UNLOCK_PI 7
 #define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
 #define FUTEX_WAIT_REQUEUE_PI 11
-#define FUTEX_CMP_REQUEUE_PI 12
 #define FUTEX_LOCK_PI2 13
 
 /* Ask the poller to wake when this much data is waiting; below it, events ride the next poll. */
@@ -696,21 +689,6 @@ static __always_inline bool futex_op_waits(__u32 op)
 	return false;
 }
 
-static __always_inline bool futex_op_wakes(__u32 op)
-{
-	switch (op & FUTEX_CMD_MASK) {
-	case FUTEX_WAKE:
-	case FUTEX_WAKE_BITSET:
-	case FUTEX_WAKE_OP:
-	case FUTEX_REQUEUE:
-	case FUTEX_CMP_REQUEUE:
-	case FUTEX_UNLOCK_PI:
-	case FUTEX_CMP_REQUEUE_PI:
-		return true;
-	}
-	return false;
-}
-
 /*
  * The futex wait prev (the current task) blocks in, decoded from the syscall number and
  * arguments in its saved user registers; false when it blocks in anything else.
@@ -875,10 +853,6 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	    !(prev->flags & (PF_KTHREAD | PF_IO_WORKER)) && futex_wait_of(prev, &fenter)) {
 		pm = bpf_task_storage_get(&traced, prev, 0, 0);
 		if (pm) {
-			fenter.released = pm->woke_prev || pm->woke_uaddr == fenter.uaddr;
-			fenter.pad = 0;
-			pm->woke_prev = 0;
-			pm->woke_uaddr = 0;
 			pm->futex_uaddr = fenter.uaddr;
 			pm->futex_timeout = fenter.has_timeout;
 			pm->futex_ret = GP_FUTEX_RET_UNSEEN; /* until its wakeup says */
@@ -975,28 +949,6 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	 * in: the wall view places its run-queue wait there too */
 	else if (offcpu_stacks && prev_traced && !(prev->flags & PF_KTHREAD))
 		emit_stack(ctx, now, GP_STK_OFFCPU, 0, 0);
-	return 0;
-}
-
-/*
- * A futex wake called by a traced thread, whether it wakes anyone or not: its next wait then
- * says whether it released what it waited for before. A release that finds no sleeper makes no
- * scheduler event, and without it a thread woken, let in and back to wait for the same lock
- * before anyone slept on it looks like one that lost the race (analyze/lockobj.c).
- */
-SEC("tracepoint/syscalls/sys_enter_futex")
-int on_futex_call(struct trace_event_raw_sys_enter *ctx)
-{
-	struct gp_task_mark *m;
-
-	if (!enabled || !futex_op_wakes((__u32)ctx->args[1]))
-		return 0;
-	m = bpf_task_storage_get(&traced, bpf_get_current_task_btf(), 0, 0);
-	if (!m || !m->traced)
-		return 0;
-	m->woke_uaddr = ctx->args[0];
-	if (ctx->args[0] == m->futex_uaddr)
-		m->woke_prev = 1;
 	return 0;
 }
 

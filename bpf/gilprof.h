@@ -126,10 +126,6 @@ struct gp_ev_futex_enter {
 	__u32 sys; /* enum gp_futex_sys */
 	__u32 has_timeout;
 	__u32 nr_futexes; /* futex_waitv: number of words; else 1 */
-	/* since its previous futex wait the thread called a futex wake on that wait's word or on
-	 * this one's: it released what it waited for (a contended mutex's unlock always does) */
-	__u32 released;
-	__u32 pad;
 };
 
 /* What a thread was doing when it was attached to, from /proc: a snapshot taken just before it
@@ -375,11 +371,6 @@ struct gp_task_mark {
 	 * may run before the sleeper's switch-out): what it means, for that wait */
 	__s32 pending_ret;
 	__u32 pending; /* pending_ret is set, since the task's last switch-in */
-	/* futex wakes it called since its last futex wait: the last word, and whether one was on
-	 * that wait's word (futex_uaddr) */
-	__u64 woke_uaddr;
-	__u32 woke_prev;
-	__u32 pad;
 };
 
 /*

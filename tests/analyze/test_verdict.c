@@ -100,35 +100,6 @@ Test(verdict, a_release_between_waits_splits_them)
 	lock_objs_free(&objs);
 }
 
-/*
- * Between two waits the thread released the lock while nobody slept on it: only its futex wake
- * call says so (the wait's released flag). Two acquisitions, though the CPU between is short.
- */
-Test(verdict, a_release_that_woke_nobody_splits_the_waits)
-{
-	struct gp_lock_objs objs;
-	const struct gp_lock_obj *o;
-	union gp_event e = {0};
-
-	sw(0, 0, 0, 0, false, 1, 0, 0);
-	sw(0, 1, 0, 0, false, 2, 0, 0);
-	wait_on(1, 0, 0x2000, 1 * MS, 2, 3 * MS, 3 * MS + 20 * US);
-	e.fenter.uaddr = 0x2000;
-	e.fenter.released = 1;
-	feed(&e, GP_EV_FUTEX_ENTER, 3 * MS + 25 * US, 0, 1, P);
-	sw(3 * MS + 25 * US, 0, 1, GP_TASK_INTERRUPTIBLE, false, 0, 0, 0);
-	wake(6 * MS, 2, 1);
-	sw(6 * MS + 10 * US, 0, 0, 0, false, 1, 0, 0);
-	futex_out(6 * MS + 10 * US, 1, 0);
-	model_finish(m, 10 * MS);
-	cr_assert_eq(lock_objs_build(m, namer, NULL, &objs), 0);
-	o = obj_named(&objs, "hot");
-	cr_assert_eq(o->acquisitions, 2);
-	cr_assert_eq(o->retries, 0);
-	cr_assert_eq(o->acquire_ns, 2 * MS + 20 * US + 3 * MS - 15 * US);
-	lock_objs_free(&objs);
-}
-
 /* The words of one symbol are one object; a wait for a thread's tid to clear is a join. */
 Test(verdict, objects_and_joins)
 {

@@ -282,13 +282,8 @@ static int thread_chains(struct objs_builder *b, const struct gp_thread *t)
 		ob = word_obj(b, t->tgid, s->uaddr);
 		if (ob < 0)
 			continue;
-		/*
-		 * a retry: same object, not let in, no release of it by this thread between (a
-		 * futex wake on the word it waited on, when those are traced, or a wakeup it
-		 * made of another waiter of the object)
-		 */
-		if (c.ob != ob || (s->flags & GP_SEG_RELEASED) ||
-		    c.cpu_since >= GP_ACQ_RETRY_CPU_NS ||
+		/* a retry: same object, not let in, no release of it by this thread between */
+		if (c.ob != ob || c.cpu_since >= GP_ACQ_RETRY_CPU_NS ||
 		    released(b, t->tid, ob, c.last_wait_end, s->ts)) {
 			err = chain_close(b, t, &c);
 			c = (struct chain){.ob = ob, .start = s->ts, .after_block = blocked};

@@ -67,31 +67,6 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-/*
- * Futex wakes (bpf on_futex_call) come from a classic tracepoint, found through tracefs: mounted
- * where the kernel puts it when it is not. Without them a release that wakes nobody is unseen,
- * and acquisitions are told from retries by the CPU between waits alone (analyze/lockobj.c).
- */
-static void futex_calls_attach(struct gp_collector *c)
-{
-	struct bpf_link *l;
-
-	if (access("/sys/kernel/tracing/events/syscalls", F_OK) &&
-	    access("/sys/kernel/debug/tracing/events/syscalls", F_OK))
-		mount("nodev", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		      NULL);
-	l = bpf_program__attach(c->skel->progs.on_futex_call);
-	if (!l) {
-		if (c->opts.verbose)
-			fprintf(stderr,
-				"gilprof: futex wakes are not traced (%s): a release that wakes "
-				"nobody is not seen\n",
-				strerror(errno));
-		return;
-	}
-	c->skel->links.on_futex_call = l;
-}
-
 int collector_check_env(char *err, size_t errlen)
 {
 	const char *btf;
@@ -322,7 +297,6 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 			GP_COMM_LEN - 1);
 	c->skel->data->py_frames = !opts->no_py_frames;
 	c->skel->rodata->py_timing = opts->py_timing;
-	bpf_program__set_autoattach(c->skel->progs.on_futex_call, false);
 	ret = gilprof_bpf__load(c->skel);
 	if (ret) {
 		snprintf(err, errlen,
@@ -336,7 +310,6 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 		snprintf(err, errlen, "cannot attach the BPF programs: %s", strerror(-ret));
 		goto cleanup;
 	}
-	futex_calls_attach(c);
 	ret = samplers_open(c, opts->sample_hz, err, errlen);
 	if (ret)
 		goto cleanup;

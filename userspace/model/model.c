@@ -147,10 +147,8 @@ static void seg_settle(struct gp_thread *t)
 		return;
 	s->bucket = state_bucket(t, t->state);
 	s->cpu = t->cpu > 0 ? t->cpu : 0;
-	s->flags &= ~GP_SEG_RELEASED;
 	if (s->bucket == GP_B_FUTEX) {
 		s->uaddr = t->futex_uaddr;
-		s->flags |= t->futex_released ? GP_SEG_RELEASED : 0;
 		t->futex_seg = t->tl.n - 1;
 	}
 }
@@ -687,7 +685,6 @@ static void on_futex_enter(struct gp_model *m, const struct gp_ev_futex_enter *e
 	if (!t)
 		return;
 	l = futex_wait_start(m, t, e->h.ts, e->uaddr, e->op, e->sys, e->val);
-	t->futex_released = e->released != 0;
 	if (l && t->woke && t->woke_uaddr == e->uaddr &&
 	    thread_oncpu(t, e->h.ts) - t->woke_oncpu < FUTILE_ONCPU_NS)
 		l->futile++;

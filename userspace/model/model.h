@@ -79,7 +79,6 @@ struct gp_thread {
 	/* the futex wait in flight */
 	bool in_futex;
 	uint32_t futex_op, futex_sys;
-	bool futex_released; /* it released the word it waited on before (GP_SEG_RELEASED) */
 	uint64_t futex_uaddr, futex_enter_ts;
 	bool futex_join; /* the wait is for the exit of a thread of its process (pthread_join) */
 	uint32_t futex_val; /* the value it waits for the word to leave */

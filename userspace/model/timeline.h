@@ -25,8 +25,6 @@ struct gp_seg {
 };
 
 #define GP_SEG_AT_ATTACH 1 /* began before tracing attached: its start is the attach */
-/* a futex wait before which the thread released the word of its previous wait, or this one's */
-#define GP_SEG_RELEASED 2
 
 struct gp_timeline {
 	struct gp_seg *v;

@@ -40,7 +40,7 @@ int recfmt_header_check(const void *p, size_t len, uint32_t *version)
 	if (c != crc(0, h, 12))
 		return -EPROTO;
 	memcpy(version, h + 8, 4);
-	return *version == GP_REC_VERSION ? 0 : -EPROTONOSUPPORT;
+	return *version >= GP_REC_VERSION_MIN && *version <= GP_REC_VERSION ? 0 : -EPROTONOSUPPORT;
 }
 
 int recfmt_chunk_put(struct gp_bytes *out, uint32_t type, const void *raw, size_t len, int level)

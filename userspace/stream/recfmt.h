@@ -30,10 +30,11 @@
  * 2: switch records stored as changes per thread; 3: an exit carries its process's peak RSS,
  * func and mapping name facts, with two numbers each; 4: Python frames among a stack's user
  * frames (model/stacks.h), up to GP_STACK_FRAMES_MAX of them, Python thread and interpreter
- * names, and END's Python frame losses; 5: the interpreter's GIL state (GP_EV_GIL records), and
- * a futex wait says whether its thread released the word before (gp_ev_futex_enter.released)
+ * names, and END's Python frame losses; 5: the interpreter's GIL state (GP_EV_GIL records),
+ * which is all that changed: version 4 is read as well
  */
 #define GP_REC_VERSION 5
+#define GP_REC_VERSION_MIN 4
 #define GP_REC_HDR_LEN 16
 #define GP_REC_CHUNK_MAGIC 0x4b435047u /* "GPCK" */
 #define GP_REC_CHUNK_HDR_LEN 20
