@@ -46,9 +46,10 @@ static void gil_interpreter(struct json_object *report)
 {
 	struct json_object *in = jget(report, "gil.interpreter"),
 			   *threads = jget(report, "gil.threads");
-	struct json_object *held_by = jget(report, "verdict.lock.held_by");
-	int64_t total, acqs = 0, held_by_ns = 0,
-		       acquire_ns = jint(report, "verdict.lock.acquire_ns");
+	struct json_object *held_by = jget(report, "verdict.lock.held_by"), *waits;
+	/* the first object is the GIL (gil_traced checks it) */
+	struct json_object *obj = json_object_array_get_idx(jget(report, "lock_objects"), 0);
+	int64_t total, acqs = 0, held_by_ns = 0, pairs_ns = 0, slept_ns = jint(obj, "sleep_ns");
 	int countdowns = 0;
 	size_t i;
 
@@ -59,7 +60,7 @@ static void gil_interpreter(struct json_object *report)
 	cr_assert_leq(jint(in, "unread") * 100, jint(in, "samples"), "%lld of %lld samples unread",
 		      (long long)jint(in, "unread"), (long long)jint(in, "samples"));
 	total = jint(in, "held_ns") + jint(in, "free_ns") + jint(in, "unknown_ns");
-	cr_assert_leq(jint(in, "unknown_ns"), total / 10, "%lld of %lld ns nobody's for sure",
+	cr_assert_leq(jint(in, "unknown_ns"), total / 20, "%lld of %lld ns nobody's for sure",
 		      (long long)jint(in, "unknown_ns"), (long long)total);
 	for (i = 0; i < json_object_array_length(threads); i++) {
 		struct json_object *g = json_object_array_get_idx(threads, i);
@@ -72,7 +73,7 @@ static void gil_interpreter(struct json_object *report)
 		countdowns++;
 		run = jint(t, "running_ns");
 		pre = jint(t, "runq_preempted_ns");
-		cr_assert(held >= run * 9 / 10 && held <= run + pre + run / 20 + 2 * MS,
+		cr_assert(held >= run * 95 / 100 && held <= run + pre + run / 20 + 2 * MS,
 			  "tid %lld held %lld ns by the interpreter, ran %lld (+ preempted %lld)",
 			  (long long)jint(g, "tid"), (long long)held, (long long)run,
 			  (long long)pre);
@@ -89,9 +90,17 @@ static void gil_interpreter(struct json_object *report)
 			  "holder %lld is no countdown thread", (long long)jint(h, "tid"));
 		held_by_ns += jint(h, "wait_ns");
 	}
-	/* the three shown of four holders */
-	cr_assert_geq(held_by_ns * 10, acquire_ns * 6, "holders named for %lld of %lld ns",
-		      (long long)held_by_ns, (long long)acquire_ns);
+	/*
+	 * the interpreter names a holder for most of the time slept on the GIL (not when it was
+	 * free as the wait began), and the verdict's three shown of four holders most of that
+	 */
+	waits = jget(in, "waits");
+	for (i = 0; i < json_object_array_length(waits); i++)
+		pairs_ns += jint(json_object_array_get_idx(waits, i), "wait_ns");
+	cr_assert_geq(pairs_ns * 4, slept_ns * 3, "holders named for %lld of %lld ns slept",
+		      (long long)pairs_ns, (long long)slept_ns);
+	cr_assert_geq(held_by_ns * 10, pairs_ns * 6, "the verdict names %lld of %lld ns",
+		      (long long)held_by_ns, (long long)pairs_ns);
 }
 
 /* 4 threads counting down in python: the GIL is the lock that serialises them. */

@@ -11,9 +11,10 @@
 #define B 102
 #define C 103
 
-/* A sample: tid switches out (runnable or not) and sees the GIL so. */
-static void sample(struct gp_gilmem *g, uint64_t ts, uint32_t tid, int locked, uint32_t holder,
-		   uint64_t sn, bool runnable)
+/* A sample: tid switches out (runnable or not) and sees the GIL so; the holder last went on a
+ * CPU at ran (0: unknown). */
+static void sample_ran(struct gp_gilmem *g, uint64_t ts, uint32_t tid, int locked, uint32_t holder,
+		       uint64_t sn, bool runnable, uint64_t ran)
 {
 	struct gp_ev_gil e;
 
@@ -26,7 +27,13 @@ static void sample(struct gp_gilmem *g, uint64_t ts, uint32_t tid, int locked, u
 	e.holder_tid = holder;
 	e.locked = (__s16)locked;
 	e.runnable = runnable;
-	cr_assert_eq(gilmem_sample(g, &e, holder), 0);
+	cr_assert_eq(gilmem_sample(g, &e, holder, ran), 0);
+}
+
+static void sample(struct gp_gilmem *g, uint64_t ts, uint32_t tid, int locked, uint32_t holder,
+		   uint64_t sn, bool runnable)
+{
+	sample_ran(g, ts, tid, locked, holder, sn, runnable, 0);
 }
 
 /* gilmem_free frees a record the model allocated; these live on the stack */
@@ -59,13 +66,13 @@ Test(gilmem, one_holder_between_two_samples_holds_the_time_between)
 	release(&g);
 }
 
-Test(gilmem, a_hand_off_is_dated_by_the_new_holders_wait)
+Test(gilmem, a_hand_off_is_dated_by_the_new_holders_switch_in)
 {
 	struct gp_gilmem g = {0};
 
 	sample(&g, 0, B, 1, A, 5, false); /* B starts waiting while A holds it */
-	cr_assert_eq(gilmem_wait_end(&g, B, A, 0, 7 * MS), 0);
-	sample(&g, 10 * MS, A, 1, B, 6, false); /* A waits in turn: B has it */
+	cr_assert_eq(gilmem_wait_end(&g, B, A, 0, 7 * MS), 0); /* back on a CPU at 7 ms */
+	sample_ran(&g, 10 * MS, A, 1, B, 6, false, 7 * MS); /* A waits in turn: B has it */
 	cr_assert_eq(held(&g, A), 7 * MS);
 	cr_assert_eq(held(&g, B), 3 * MS);
 	cr_assert_eq(g.handoffs, 1);
@@ -82,25 +89,70 @@ Test(gilmem, a_free_gil_is_taken_at_once_by_a_thread_that_runs_since_its_wait)
 	struct gp_gilmem g = {0};
 
 	sample(&g, 0, B, 1, A, 5, false);
-	cr_assert_eq(gilmem_wait_end(&g, B, A, 0, 1 * MS), 0); /* woken by the drop, running */
+	/* B is woken by the drop and runs from 1 ms */
 	sample(&g, 2 * MS, A, 0, A, 5, false); /* A dropped it and waits on switch_cond */
-	sample(&g, 6 * MS, A, 1, B, 6, false);
+	sample_ran(&g, 6 * MS, A, 1, B, 6, false, 1 * MS);
 	cr_assert_eq(held(&g, A), 2 * MS);
 	cr_assert_eq(held(&g, B), 4 * MS);
 	cr_assert_eq(g.free_ns + g.unknown_ns, 0);
 	release(&g);
 }
 
-Test(gilmem, a_thread_that_switched_out_since_its_wait_did_not_take_it_at_once)
+Test(gilmem, a_thread_that_switched_out_since_it_ran_did_not_take_it_at_once)
 {
 	struct gp_gilmem g = {0};
 
-	cr_assert_eq(gilmem_wait_end(&g, B, 0, 0, 1 * MS), 0);
-	sample(&g, 2 * MS, B, 0, A, 5, false); /* B blocked elsewhere after its wait */
-	sample(&g, 6 * MS, C, 1, B, 6, false);
+	sample(&g, 2 * MS, B, 0, A, 5, false); /* B, on a CPU from 1 ms, blocked elsewhere */
+	sample_ran(&g, 6 * MS, C, 1, B, 6, false, 1 * MS);
 	cr_assert_eq(held(&g, B), 0);
 	cr_assert_eq(g.free_ns, 0);
 	cr_assert_eq(g.unknown_ns, 4 * MS);
+	release(&g);
+}
+
+/*
+ * A thread preempted right after it let the GIL go takes it again as it comes back, with no
+ * wait: dated by its switch-in (CPython 3.11, four threads on two CPUs: 24 ms were nobody's).
+ */
+Test(gilmem, a_thread_back_from_a_preemption_takes_a_free_gil_as_it_runs)
+{
+	struct gp_gilmem g = {0};
+
+	sample(&g, 0, A, 0, A, 124, true); /* A dropped it and was preempted */
+	sample(&g, 1 * MS, C, 0, C, 125, false); /* C took it and let it go */
+	sample_ran(&g, 25 * MS, A, 1, A, 126, true, 2 * MS); /* A ran from 2 ms */
+	cr_assert_eq(held(&g, A), 23 * MS);
+	cr_assert_eq(g.free_ns, 1 * MS); /* from C's release to A's return */
+	cr_assert_eq(g.unknown_ns, 1 * MS); /* C's take and release between 0 and 1 ms */
+	release(&g);
+}
+
+/*
+ * A thread that ends holding the GIL is not sampled as it exits: the next sample sees the GIL
+ * taken by another and free again. It held it until that one went on a CPU to take it.
+ */
+Test(gilmem, a_thread_that_ends_holding_it_holds_it_until_the_next_one_runs)
+{
+	struct gp_gilmem g = {0};
+
+	sample(&g, 0, A, 1, A, 111, true);
+	sample_ran(&g, 26 * MS, C, 0, C, 112, false, 25 * MS);
+	cr_assert_eq(held(&g, A), 25 * MS);
+	cr_assert_eq(held(&g, C), 0);
+	cr_assert_eq(g.unknown_ns, 1 * MS); /* C held it, then let it go: when is not known */
+	release(&g);
+}
+
+/* The last thread holding it runs to its end with no switch-out, so no sample after it. */
+Test(gilmem, the_record_closes_with_the_last_holders_end)
+{
+	struct gp_gilmem g = {0};
+
+	sample(&g, 0, A, 1, A, 113, true);
+	cr_assert_eq(gilmem_close(&g, 33 * MS), 0);
+	cr_assert_eq(held(&g, A), 33 * MS);
+	cr_assert_eq(gilmem_close(&g, 40 * MS), 0); /* closed: once */
+	cr_assert_eq(held(&g, A), 33 * MS);
 	release(&g);
 }
 
@@ -109,8 +161,7 @@ Test(gilmem, two_hand_offs_between_samples_are_nobodys)
 	struct gp_gilmem g = {0};
 
 	sample(&g, 0, C, 1, A, 5, false);
-	cr_assert_eq(gilmem_wait_end(&g, B, A, 0, 1 * MS), 0);
-	sample(&g, 5 * MS, C, 1, B, 7, false);
+	sample_ran(&g, 5 * MS, C, 1, B, 7, false, 1 * MS);
 	cr_assert_eq(g.unknown_ns, 5 * MS);
 	cr_assert_eq(g.held_ns, 0);
 	cr_assert_eq(g.handoffs, 2);
@@ -173,7 +224,7 @@ Test(gilmem, another_image_starts_a_new_run_of_samples)
 	e.switch_number = 1;
 	e.holder_tid = A;
 	e.locked = 1;
-	cr_assert_eq(gilmem_sample(&g, &e, A), 0);
+	cr_assert_eq(gilmem_sample(&g, &e, A, 0), 0);
 	cr_assert_eq(g.held_ns + g.unknown_ns + g.free_ns, 0);
 	cr_assert_eq(g.handoffs, 0);
 	cr_assert_eq(g.gil, GIL + 0x10000);

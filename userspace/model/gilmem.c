@@ -72,43 +72,52 @@ static int span_as_last(struct gp_gilmem *g, uint64_t from, uint64_t to)
 }
 
 /*
- * When holder, which the new sample names, took the GIL since the last one: at the end of its
- * wait for it in between; or, when the last sample saw it free and holder has run since its
- * wait ended before that sample (it has not switched out since, or there would be a sample of
- * it), at once. 0: not known.
+ * When holder, which the new sample names, took the GIL since the last one: a thread takes it
+ * as it runs, so when it went on a CPU (ran: its last switch-in, as a wait for the GIL ends),
+ * if that was in between; if it has run since before the last sample, which saw the GIL free,
+ * at once. It ran through to the new sample, or its switch-out would be a sample between. 0:
+ * not known (another held it at the last sample and it is not known when that one let go).
  */
-static uint64_t taken_at(const struct gp_gilmem *g, uint32_t holder, uint64_t ts)
+static uint64_t taken_at(const struct gp_gilmem *g, uint32_t holder, uint64_t ran, uint64_t ts)
 {
 	const struct gp_gilmem_thread *h = holder ? gilmem_thread(g, holder) : NULL;
 
-	if (!h || !h->acq_ts || h->acq_ts > ts)
+	if (!holder || !ran || ran > ts || (h && h->out_ts > ran))
 		return 0;
-	if (h->acq_ts > g->last_ts)
-		return h->acq_ts;
-	return !g->last_locked && h->out_ts < h->acq_ts ? g->last_ts : 0;
+	if (ran > g->last_ts)
+		return ran;
+	return g->last_locked ? 0 : g->last_ts;
 }
 
 /*
- * The time since the last sample, by what the two samples saw. One hand-off between them is
- * dated by taken_at(): before it, the GIL was as the last sample saw it, after it the new
- * holder's. Any other change of holder between two samples leaves the time between them
- * nobody's for sure.
+ * The time since the last sample, by what the two samples saw. One hand-off between them (to
+ * holder, the new sample's last_holder: the thread that took it) is dated by taken_at(): before
+ * it, the GIL was as the last sample saw it; after it holder's, or nobody's for sure when the new
+ * sample sees it free again (holder let it go at a time not known). Any other change of holder
+ * between two samples leaves the time between them nobody's for sure.
  */
-static int span(struct gp_gilmem *g, uint64_t ts, uint64_t sn, uint32_t holder)
+static int span(struct gp_gilmem *g, uint64_t ts, uint64_t sn, uint32_t holder, bool locked,
+		uint64_t ran)
 {
 	uint64_t acq;
 
 	if (sn == g->last_sn)
 		return span_as_last(g, g->last_ts, ts);
-	acq = sn == g->last_sn + 1 ? taken_at(g, holder, ts) : 0;
+	acq = sn == g->last_sn + 1 ? taken_at(g, holder, ran, ts) : 0;
 	if (!acq) {
 		g->unknown_ns += ts > g->last_ts ? ts - g->last_ts : 0;
 		return 0;
 	}
-	return span_as_last(g, g->last_ts, acq) ?: credit(g, holder, ts - acq);
+	if (span_as_last(g, g->last_ts, acq))
+		return -ENOMEM;
+	if (locked)
+		return credit(g, holder, ts - acq);
+	g->unknown_ns += ts - acq;
+	return 0;
 }
 
-int gilmem_sample(struct gp_gilmem *g, const struct gp_ev_gil *e, uint32_t holder)
+int gilmem_sample(struct gp_gilmem *g, const struct gp_ev_gil *e, uint32_t holder,
+		  uint64_t holder_ran)
 {
 	bool locked = e->locked == 1;
 	struct gp_gilmem_thread *t;
@@ -124,7 +133,7 @@ int gilmem_sample(struct gp_gilmem *g, const struct gp_ev_gil *e, uint32_t holde
 		g->have_last = false;
 	}
 	if (g->have_last) {
-		if (span(g, e->h.ts, e->switch_number, e->locked == 1 ? holder : 0))
+		if (span(g, e->h.ts, e->switch_number, holder, locked, holder_ran))
 			return -ENOMEM;
 		/* a holder change is one increment; a smaller value is another struct's or a lie */
 		if (e->switch_number > g->last_sn)
@@ -133,6 +142,7 @@ int gilmem_sample(struct gp_gilmem *g, const struct gp_ev_gil *e, uint32_t holde
 	if (!g->have_first) {
 		g->have_first = true;
 		g->first_switch = e->switch_number;
+		g->first_ts = e->h.ts;
 	}
 	g->have_last = true;
 	g->last_ts = e->h.ts;
@@ -150,15 +160,22 @@ int gilmem_sample(struct gp_gilmem *g, const struct gp_ev_gil *e, uint32_t holde
 	return 0;
 }
 
+int gilmem_close(struct gp_gilmem *g, uint64_t holder_end)
+{
+	if (!g->have_last || !g->last_locked || !g->last_holder || holder_end <= g->last_ts)
+		return 0;
+	if (credit(g, g->last_holder, holder_end - g->last_ts))
+		return -ENOMEM;
+	g->last_ts = holder_end;
+	g->last_locked = false;
+	return 0;
+}
+
 int gilmem_wait_end(struct gp_gilmem *g, uint32_t waiter, uint32_t holder, uint64_t start,
 		    uint64_t end)
 {
-	struct gp_gilmem_thread *t = thread_get(g, waiter);
 	struct gp_gilmem_pair *p = NULL;
 
-	if (!t)
-		return -ENOMEM;
-	t->acq_ts = end;
 	for (size_t i = 0; holder && i < g->np && !p; i++)
 		if (g->p[i].waiter == waiter && g->p[i].holder == holder)
 			p = &g->p[i];

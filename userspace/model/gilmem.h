@@ -8,10 +8,12 @@
  *              holder, including the ones that made no thread wait (which the trace cannot see)
  *   held       the time between two consecutive samples goes to the thread both saw holding the
  *              GIL when switch_number did not move between them (free_ns when both saw it
- *              free); one hand-off between them to a thread whose wait for the GIL ended in
- *              between is dated by that wait's end. Other changes of holder leave the time
- *              between the two samples nobody's for sure (unknown_ns): hand-offs that made no
- *              wait, several hand-offs between two switch-outs
+ *              free); one hand-off between them is dated by the new holder's last switch-in
+ *              when that was in between (a thread takes the GIL as it runs: the end of its
+ *              wait, or of a preemption), at the last sample when the GIL was free then and
+ *              the new holder was running. Other changes of holder leave the time between
+ *              the two samples nobody's for sure (unknown_ns): several hand-offs between two
+ *              switch-outs, or one from a holder to a thread that was running all along
  *   holding    switch-outs of a thread that held the GIL as it left the CPU: the others can only
  *              wait for it until it runs again; preempted_holding counts those where it was still
  *              runnable (preempted with the GIL: more runnable threads than CPUs)
@@ -34,7 +36,6 @@ struct gp_gilmem_thread {
 	uint64_t held_ns;
 	uint64_t holding_outs; /* switched out holding the GIL */
 	uint64_t preempted_holding; /* of which still runnable */
-	uint64_t acq_ts; /* the end of its last wait on the GIL's words */
 	uint64_t out_ts; /* its last switch-out (sample) */
 };
 
@@ -47,6 +48,7 @@ struct gp_gilmem {
 	uint64_t gil; /* the struct's address in the process */
 	uint64_t samples, unread; /* samples, and of them those whose read failed */
 	uint64_t first_switch, last_switch; /* switch_number at the first and last sample read */
+	uint64_t first_ts; /* the first sample read: the record covers the process from there */
 	uint64_t handoffs; /* switch_number's growth, summed over the runs of samples of one gil */
 	uint64_t held_ns, free_ns, unknown_ns; /* the time between samples, by what they saw */
 	bool have_first, have_last;
@@ -61,10 +63,17 @@ struct gp_gilmem {
 };
 
 /*
- * One sample; holder is e's holder_tid when the model knows it as a thread of the process, else 0.
- * 0 or -ENOMEM.
+ * One sample; holder is e's holder_tid when the model knows it as a thread of the process, else
+ * 0, and holder_ran when that thread last went on a CPU (0 unknown). 0 or -ENOMEM.
  */
-int gilmem_sample(struct gp_gilmem *g, const struct gp_ev_gil *e, uint32_t holder);
+int gilmem_sample(struct gp_gilmem *g, const struct gp_ev_gil *e, uint32_t holder,
+		  uint64_t holder_ran);
+/*
+ * The end of the record, when the trace or the process ends: the holder the last sample saw
+ * held the GIL to holder_end, its thread's end (it ran on unsampled: no switch-out follows a
+ * thread's last run, whose exit lets the GIL go) or the trace's. 0 or -ENOMEM.
+ */
+int gilmem_close(struct gp_gilmem *g, uint64_t holder_end);
 /*
  * A wait of waiter on the GIL's words, from start to end, which began while holder held it (0:
  * free, or unknown). 0 or -ENOMEM.

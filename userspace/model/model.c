@@ -904,7 +904,7 @@ static void on_gil(struct gp_model *m, const struct gp_ev_gil *e)
 	h = e->holder_tid ? model_thread(m, e->holder_tid) : NULL;
 	if (h && h->tgid == t->tgid)
 		holder = h->tid;
-	if (gilmem_sample(p->gil, e, holder))
+	if (gilmem_sample(p->gil, e, holder, holder ? h->last_switch_in : 0))
 		m->oom = true;
 	/* the wait it begins on the GIL's words (its enter came just before): who holds it */
 	t->gil_holder = 0;
@@ -982,8 +982,14 @@ void model_finish(struct gp_model *m, uint64_t end_ts)
 			futex_wait_end(m, t, end_ts, GP_FUTEX_RET_ONGOING);
 	}
 	for (i = 0; i < m->nprocs; i++) {
-		if (!m->procs[i]->exited)
-			m->procs[i]->end_ts = end_ts;
+		struct gp_process *p = m->procs[i];
+		const struct gp_thread *h;
+
+		if (!p->exited)
+			p->end_ts = end_ts;
+		h = p->gil ? model_thread(m, p->gil->last_holder) : NULL;
+		if (h && h->tgid == p->tgid && gilmem_close(p->gil, h->end_ts))
+			m->oom = true;
 	}
 }
 

@@ -330,8 +330,17 @@ static void runtime_version(const struct gp_procmaps *pm, const struct gp_mappin
 	unsigned char head[DBG_HEAD_LEN];
 	ssize_t n = cpython_runtime_head(pm, obj, rt->start, head, sizeof(head));
 
-	if (n <= 0 || cpython_layout_from_debug(head, (size_t)n, rt))
+	rt->head_unread = n <= 0;
+	if (n <= 0 || cpython_layout_from_debug(head, (size_t)n, rt)) {
 		cpython_version_from_name(obj->path, &rt->major, &rt->minor, &rt->free_threaded);
+		/*
+		 * From 3.13 on the section begins with _Py_DebugOffsets: bytes without its cookie
+		 * are not the section's yet (ld.so maps a library whole, at offset 0, before it maps
+		 * each segment where it belongs)
+		 */
+		if (rt->major > 3 || (rt->major == 3 && rt->minor >= 13))
+			rt->head_unread = true;
+	}
 	cpython_layout_from_version(rt);
 }
 

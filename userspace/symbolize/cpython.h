@@ -62,6 +62,8 @@ struct gp_pyruntime {
 	unsigned major, minor; /* 0 when unknown */
 	bool free_threaded; /* a 3.13t build: another GIL struct, no layout */
 	bool has_layout; /* gil_off is known for this version */
+	bool head_unread; /* the section's head could not be read where it belongs (yet: ld.so
+			   * maps a library's segments one after the other) */
 	uint64_t gil_off; /* offset of the GIL's struct in .PyRuntime */
 };
 

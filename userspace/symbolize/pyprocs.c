@@ -232,12 +232,15 @@ enum gp_py_found pyprocs_detect(struct gp_pyprocs *p, uint32_t tgid, struct gp_s
 	const struct gp_mapping *obj;
 	struct gp_pyruntime rt;
 	uint64_t bias;
+	int err;
 
 	if (!pr || !pm || !detect_due(pr, pm, now_ns))
 		return GP_PYF_NONE;
 	pr->seen = pm;
-	if (cpython_runtime_find(s, pm, &rt, &obj, &bias)) {
-		if (exe_is_python(pm) && pr->retries < RETRIES) {
+	/* a libpython found before its data is mapped is looked at again, as one not yet found */
+	err = cpython_runtime_find(s, pm, &rt, &obj, &bias);
+	if (err || (rt.head_unread && pr->retries < RETRIES)) {
+		if ((exe_is_python(pm) || !err) && pr->retries < RETRIES) {
 			pr->retries++;
 			pr->next_retry = now_ns + RETRY_NS;
 		}
