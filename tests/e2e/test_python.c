@@ -73,7 +73,7 @@ static void gil_interpreter(struct json_object *report)
 		countdowns++;
 		run = jint(t, "running_ns");
 		pre = jint(t, "runq_preempted_ns");
-		cr_assert(held >= run * 95 / 100 && held <= run + pre + run / 20 + 2 * MS,
+		cr_assert(held >= run * 92 / 100 && held <= run + pre + run / 20 + 2 * MS,
 			  "tid %lld held %lld ns by the interpreter, ran %lld (+ preempted %lld)",
 			  (long long)jint(g, "tid"), (long long)held, (long long)run,
 			  (long long)pre);
