@@ -634,29 +634,44 @@ static __always_inline const struct gp_py_proc *gil_proc(struct task_struct *pre
 	return pp && pp->gil ? pp : NULL;
 }
 
-static __always_inline void gil_fill(struct gp_ev_gil *g, const struct gp_py_proc *pp, __u64 now,
-				     struct task_struct *prev, bool runnable)
-{
-	/* the head of struct _gil_runtime_state, the same in 3.11 to 3.13 */
-	struct {
-		__u64 interval, last_holder;
-		__s32 locked, pad;
-		__u64 switch_number;
-	} st;
+/* The head of struct _gil_runtime_state, the same in 3.11 to 3.13. */
+struct gil_head {
+	__u64 interval, last_holder;
+	__s32 locked, pad;
+	__u64 switch_number;
+};
 
+/*
+ * Read the GIL's head; false when there is nothing to send: a GIL never taken (no holder, no
+ * switch) belongs to an interpreter that is not running, as in a program that only links
+ * libpython (perf does, for its scripts). A read that fails is sent, as unread.
+ */
+static __always_inline bool gil_read(const struct gp_py_proc *pp, struct gil_head *st)
+{
+	if (bpf_probe_read_user(st, sizeof(*st), (void *)pp->gil)) {
+		st->locked = GP_GIL_UNREAD;
+		return true;
+	}
+	return st->last_holder || st->switch_number;
+}
+
+static __always_inline void gil_fill(struct gp_ev_gil *g, const struct gp_py_proc *pp,
+				     const struct gil_head *st, __u64 now, struct task_struct *prev,
+				     bool runnable)
+{
 	fill_hdr(&g->h, GP_EV_GIL, now, prev->pid, prev->tgid);
 	g->gil = pp->gil;
 	g->runnable = runnable;
 	g->holder_tid = 0;
-	if (bpf_probe_read_user(&st, sizeof(st), (void *)pp->gil)) {
+	g->switch_number = 0;
+	if (st->locked == GP_GIL_UNREAD) {
 		g->locked = GP_GIL_UNREAD;
-		g->switch_number = 0;
 		return;
 	}
-	g->locked = st.locked != 0;
-	g->switch_number = st.switch_number;
-	if (st.last_holder)
-		g->holder_tid = (__u32)py_read_ptr(st.last_holder, pp->ts_native_tid);
+	g->locked = st->locked != 0;
+	g->switch_number = st->switch_number;
+	if (st->last_holder)
+		g->holder_tid = (__u32)py_read_ptr(st->last_holder, pp->ts_native_tid);
 }
 
 /* Wake the poller now: an empty record, discarded, with a forced wakeup. */
@@ -809,6 +824,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	bool next_exits = false, prev_exited = false;
 	struct gp_task_mark *nm, *gm, *pm = NULL;
 	const struct gp_py_proc *gp;
+	struct gil_head gs;
 	struct gp_ev_futex_enter fenter;
 	__s32 fret = 0, prev_fret = 0;
 	struct gp_slot_ctl *ctl;
@@ -879,6 +895,8 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 		n++;
 	}
 	gp = gil_proc(prev, prev_traced, prev_state);
+	if (gp && !gil_read(gp, &gs))
+		gp = NULL;
 	n += gp != NULL;
 
 	ctl = bpf_map_lookup_elem(&slot_ctl, &cpu);
@@ -906,7 +924,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 
 		if (!g)
 			return 0;
-		gil_fill(g, gp, now, prev, preempt || !prev_state);
+		gil_fill(g, gp, &gs, now, prev, preempt || !prev_state);
 	}
 	e = (void *)slot_at(cpu, head++);
 	if (!e)

@@ -167,3 +167,30 @@ Test(python, pyenv_python313_gil, .timeout = 120)
 {
 	gil_traced(PYENV "3.13.0/bin/python3.13");
 }
+
+/*
+ * perf links libpython (for its scripts) and never starts it: its interpreter is found, but a
+ * GIL never taken has nothing to say, and no switch of perf's pays for reading it.
+ */
+Test(python, an_interpreter_never_started_sends_no_gil_state, .timeout = 120)
+{
+	char json[128], folded[128];
+	struct e2e_run *r;
+
+	e2e_require_root();
+	if (access("/usr/bin/perf", X_OK))
+		cr_skip_test("perf is not installed");
+	e2e_tmpname(json, sizeof(json), "perfgil.json");
+	e2e_tmpname(folded, sizeof(folded), "perfgil.folded");
+	/* with stacks, whose first one has the interpreter looked for */
+	r = e2e_gilprof_run(json, (const char *[]){"run", "--no-status", "--json", json, "--folded",
+						   folded, "--", "/usr/bin/perf", "bench", "sched",
+						   "pipe", "-l", "100000", NULL});
+	cr_assert_eq(r->status, 0, "gilprof or perf failed (%d): %s", r->status, r->err);
+	cr_assert_not_null(r->json, "no JSON report: %s", r->err);
+	unlink(json);
+	unlink(folded);
+	cr_assert_gt(jint(r->json, "trace.events_by_type.switch"), 200000);
+	cr_assert_eq(jint(r->json, "trace.events_by_type.gil"), 0);
+	e2e_free(r);
+}
