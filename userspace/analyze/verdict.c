@@ -160,6 +160,7 @@ static void held_top(const struct gp_model *m, const struct gp_lock_obj *o, stru
 		if (k == n)
 			all[n++] = (struct gp_verdict_holder){g->p[i].holder, 0};
 		all[k].ns += g->p[i].wait_ns;
+		v->held_total_ns += g->p[i].wait_ns;
 	}
 	v->nheld = holders_keep(all, n, v->held);
 }

@@ -53,6 +53,7 @@ struct gp_verdict {
 	bool held_known;
 	struct gp_verdict_holder held[GP_VERDICT_HOLDERS];
 	size_t nheld;
+	uint64_t held_total_ns; /* the waits that began with a holder named, all holders' */
 	const struct gp_lock *release_word; /* its word with the most wait, for the release site */
 	bool predicted;
 	struct gp_whatif whatif;

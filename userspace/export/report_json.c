@@ -277,11 +277,27 @@ static void json_obj(struct gp_json *j, const struct gp_lock_obj *o)
 	json_obj_end(j);
 }
 
+/* Threads of the verdict with their share of the lock's time, under key ns_key. */
+static void json_holders(struct gp_json *j, const struct gp_report *r,
+			 const struct gp_verdict_holder *h, size_t n, const char *ns_key)
+{
+	json_arr_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		const struct gp_thread *t = model_thread(r->model, h[i].tid);
+
+		json_obj_begin(j);
+		json_ku64(j, "tid", h[i].tid);
+		json_kstr(j, "comm", t ? t->comm : "");
+		json_ku64(j, ns_key, h[i].ns);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
 static void json_verdict_lock(struct gp_json *j, const struct gp_report *r)
 {
 	const struct gp_verdict *v = &r->verdict;
 	char site[256];
-	size_t i;
 
 	json_key(j, "lock");
 	json_obj_begin(j);
@@ -290,33 +306,12 @@ static void json_verdict_lock(struct gp_json *j, const struct gp_report *r)
 	json_kdouble(j, "waiters_share", v->lock_share);
 	json_ku64(j, "acquire_ns", v->lock->acquire_ns);
 	json_key(j, "released_by");
-	json_arr_begin(j);
-	for (i = 0; i < v->nholders; i++) {
-		const struct gp_thread *t = model_thread(r->model, v->holders[i].tid);
-
-		json_obj_begin(j);
-		json_ku64(j, "tid", v->holders[i].tid);
-		json_kstr(j, "comm", t ? t->comm : "");
-		json_ku64(j, "acquire_ns", v->holders[i].ns);
-		json_obj_end(j);
-	}
-	json_arr_end(j);
+	json_holders(j, r, v->holders, v->nholders, "acquire_ns");
 	json_key(j, "held_by");
-	if (v->held_known) {
-		json_arr_begin(j);
-		for (i = 0; i < v->nheld; i++) {
-			const struct gp_thread *t = model_thread(r->model, v->held[i].tid);
-
-			json_obj_begin(j);
-			json_ku64(j, "tid", v->held[i].tid);
-			json_kstr(j, "comm", t ? t->comm : "");
-			json_ku64(j, "wait_ns", v->held[i].ns);
-			json_obj_end(j);
-		}
-		json_arr_end(j);
-	} else {
+	if (v->held_known)
+		json_holders(j, r, v->held, v->nheld, "wait_ns");
+	else
 		json_null(j);
-	}
 	json_key(j, "release_site");
 	if (!report_release_site(r, v->release_word, site, sizeof(site)))
 		json_str(j, site);

@@ -64,33 +64,33 @@ static void print_verdict_parallelism(FILE *f, const struct gp_report *r)
 	fprintf(f, ")\n");
 }
 
+/* " 4242 worker 61%, 4243 worker 39%": threads with their share of total. */
+static void print_shares(FILE *f, const struct gp_report *r, const struct gp_verdict_holder *h,
+			 size_t n, uint64_t total)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct gp_thread *t = model_thread(r->model, h[i].tid);
+
+		fprintf(f, "%s %u %s %.0f%%", i ? "," : "", h[i].tid, t ? t->comm : "?",
+			pct(h[i].ns, total));
+	}
+}
+
 static void print_verdict_holders(FILE *f, const struct gp_report *r)
 {
 	const struct gp_verdict *v = &r->verdict;
-	uint64_t all = v->lock->acquire_ns;
 	char site[256];
-	size_t i;
 
 	fprintf(f, "; released by");
-	for (i = 0; i < v->nholders; i++) {
-		const struct gp_thread *t = model_thread(r->model, v->holders[i].tid);
-
-		fprintf(f, "%s %u %s %.0f%%", i ? "," : "", v->holders[i].tid, t ? t->comm : "?",
-			pct(v->holders[i].ns, all));
-	}
+	print_shares(f, r, v->holders, v->nholders, v->lock->acquire_ns);
 	if (!report_release_site(r, v->release_word, site, sizeof(site)))
 		fprintf(f, ", at %s", site);
 	if (!v->nheld)
 		return;
 	/* the interpreter's word for who held it, as each wait began */
 	fprintf(f, "; held, by the interpreter, by");
-	for (i = 0; i < v->nheld; i++) {
-		const struct gp_thread *t = model_thread(r->model, v->held[i].tid);
-
-		fprintf(f, "%s %u %s %.0f%%", i ? "," : "", v->held[i].tid, t ? t->comm : "?",
-			pct(v->held[i].ns, all));
-	}
-	fprintf(f, " of the wait");
+	print_shares(f, r, v->held, v->nheld, v->held_total_ns);
+	fprintf(f, " of the time slept on it");
 }
 
 static const char *const advice_text[] = {
