@@ -231,3 +231,68 @@ Test(verdict, verdict_names_the_lock_and_the_gain)
 	cr_assert_eq(v.advice, GP_ADV_SHRINK);
 	lock_objs_free(&objs);
 }
+
+/* The GIL's state as the interpreter's memory had it when a thread of P switched out. */
+static void gil_sample(uint64_t ts, uint32_t tid, int locked, uint32_t holder, uint64_t sn)
+{
+	union gp_event e = {0};
+
+	e.gil.gil = 0x1000 - 32; /* its cond at 0x1000, named gil.cond */
+	e.gil.locked = (__s16)locked;
+	e.gil.holder_tid = holder;
+	e.gil.switch_number = sn;
+	feed(&e, GP_EV_GIL, ts, 0, tid, P);
+}
+
+/*
+ * Threads 2 and 3 wait for the GIL while thread 1 holds it, as the interpreter says at their
+ * switch-outs: each wait is counted to 1 from its start to its end, and the verdict names 1.
+ * Thread 2 waits on a GIL held by a tid that is no thread of P: no holder for it.
+ */
+Test(verdict, the_interpreter_names_who_held_the_gil_while_threads_waited)
+{
+	const struct gp_gilmem *g;
+	struct gp_lock_objs objs;
+	struct gp_verdict v;
+
+	sw(0, 0, 0, 0, false, 1, 0, 0);
+	sw(0, 1, 0, 0, false, 2, 0, 0);
+	fork_ev(0, 1, 3, P);
+	futex_in(1 * MS, 2, 0x1000, true);
+	gil_sample(1 * MS, 2, 1, 1, 5);
+	sw(1 * MS, 1, 2, GP_TASK_INTERRUPTIBLE, false, 3, 0, 0);
+	futex_in(2 * MS, 3, 0x1000, true);
+	gil_sample(2 * MS, 3, 1, 1, 5);
+	sw(2 * MS, 1, 3, GP_TASK_INTERRUPTIBLE, false, 0, 0, 0);
+	wake(5 * MS, 1, 2);
+	sw(5 * MS, 1, 0, 0, false, 2, 0, 0);
+	futex_out(5 * MS, 2, 0);
+	futex_in(6 * MS, 2, 0x1000, true);
+	gil_sample(6 * MS, 2, 1, 4242, 5);
+	sw(6 * MS, 1, 2, GP_TASK_INTERRUPTIBLE, false, 0, 0, 0);
+	wake(9 * MS, 1, 3);
+	sw(9 * MS, 1, 0, 0, false, 3, 0, 0);
+	futex_out(9 * MS, 3, 0);
+	wake(10 * MS, 1, 2);
+	sw(10 * MS, 0, 1, GP_TASK_INTERRUPTIBLE, false, 2, 0, 0);
+	futex_out(10 * MS, 2, 0);
+	model_finish(m, 12 * MS);
+	g = model_process(m, P)->gil;
+	cr_assert_not_null(g);
+	cr_assert_eq(g->samples, 3);
+	cr_assert_eq(g->np, 2, "2 and 3 waited for 1; 2's wait on 4242 names nobody");
+	for (size_t i = 0; i < g->np; i++) {
+		cr_assert_eq(g->p[i].holder, 1);
+		cr_assert_eq(g->p[i].waits, 1);
+		cr_assert_eq(g->p[i].wait_ns, g->p[i].waiter == 2 ? 4 * MS : 7 * MS);
+	}
+	cr_assert_eq(lock_objs_build(m, namer, NULL, &objs), 0);
+	cr_assert_eq(verdict_build(m, NULL, 0, 12 * MS, &objs, &v), 0);
+	cr_assert_str_eq(v.lock->name, "gil");
+	cr_assert(v.held_known);
+	cr_assert_eq(v.nheld, 1);
+	cr_assert_eq(v.held[0].tid, 1);
+	cr_assert_eq(v.held[0].ns, 11 * MS);
+	cr_assert_eq(v.held_total_ns, 11 * MS);
+	lock_objs_free(&objs);
+}
