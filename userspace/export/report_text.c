@@ -414,7 +414,7 @@ static void print_gil_interp(FILE *f, const struct gp_report *r)
 	fprintf(f,
 		"  as the interpreter recorded it (its GIL read at %" PRIu64
 		" switch-outs of its threads%s): %" PRIu64 " hand-offs (switch_number %" PRIu64
-		" -> %" PRIu64 "), %" PRIu64 " of the acquisitions above waited\n",
+		" -> %" PRIu64 "; the trace saw %" PRIu64 " contended acquisitions)\n",
 		g->samples, g->unread ? ", some unreadable" : "", g->handoffs, g->first_switch,
 		g->last_switch, waits);
 	fprintf(f,
