@@ -644,15 +644,13 @@ struct gil_head {
 /*
  * Read the GIL's head; false when there is nothing to send: a GIL never taken (no holder, no
  * switch) belongs to an interpreter that is not running, as in a program that only links
- * libpython (perf does, for its scripts). A read that fails is sent, as unread.
+ * libpython (perf does, for its scripts), and so does one whose page was never touched (the
+ * read fails: BPF cannot fault it in). A running interpreter's GIL is in use, so resident.
  */
 static __always_inline bool gil_read(const struct gp_py_proc *pp, struct gil_head *st)
 {
-	if (bpf_probe_read_user(st, sizeof(*st), (void *)pp->gil)) {
-		st->locked = GP_GIL_UNREAD;
-		return true;
-	}
-	return st->last_holder || st->switch_number;
+	return !bpf_probe_read_user(st, sizeof(*st), (void *)pp->gil) &&
+	       (st->last_holder || st->switch_number);
 }
 
 static __always_inline void gil_fill(struct gp_ev_gil *g, const struct gp_py_proc *pp,
@@ -663,11 +661,6 @@ static __always_inline void gil_fill(struct gp_ev_gil *g, const struct gp_py_pro
 	g->gil = pp->gil;
 	g->runnable = runnable;
 	g->holder_tid = 0;
-	g->switch_number = 0;
-	if (st->locked == GP_GIL_UNREAD) {
-		g->locked = GP_GIL_UNREAD;
-		return;
-	}
 	g->locked = st->locked != 0;
 	g->switch_number = st->switch_number;
 	if (st->last_holder)

@@ -288,7 +288,6 @@ struct gp_py_proc {
  * and switch_number, which CPython increments each time another thread takes it. The trace's
  * futex waits show who waited; this shows who held it then, and hand-offs that made no wait.
  */
-#define GP_GIL_UNREAD (-1) /* locked: the struct could not be read (not resident) */
 #define GP_GIL_STRUCT_SIZE 208 /* sizeof(struct _gil_runtime_state), 3.11 to 3.13 */
 
 struct gp_ev_gil {
@@ -296,7 +295,7 @@ struct gp_ev_gil {
 	__u64 gil; /* the struct's address */
 	__u64 switch_number;
 	__u32 holder_tid; /* 0 when last_holder is NULL or its thread state unreadable */
-	__s16 locked; /* 0, 1, or GP_GIL_UNREAD */
+	__s16 locked; /* 0 or 1 */
 	__u16 runnable; /* the thread switches out runnable (preempted, or yielding) */
 };
 

@@ -184,20 +184,6 @@ Test(gilmem, a_holder_the_model_does_not_know_holds_nothing)
 	release(&g);
 }
 
-Test(gilmem, unread_samples_are_counted_and_skipped)
-{
-	struct gp_gilmem g = {0};
-
-	sample(&g, 0, A, 1, A, 5, false);
-	sample(&g, 1 * MS, A, GP_GIL_UNREAD, 0, 0, false);
-	sample(&g, 4 * MS, B, 1, A, 5, false);
-	cr_assert_eq(g.samples, 3);
-	cr_assert_eq(g.unread, 1);
-	cr_assert_eq(held(&g, A), 4 * MS);
-	cr_assert_eq(g.handoffs, 0);
-	release(&g);
-}
-
 Test(gilmem, a_switch_number_going_back_counts_no_hand_off)
 {
 	struct gp_gilmem g = {0};

@@ -370,7 +370,6 @@ static void json_gil_interp(struct gp_json *j, const struct gp_gilmem *g)
 	}
 	json_obj_begin(j);
 	json_ku64(j, "samples", g->samples);
-	json_ku64(j, "unread", g->unread);
 	json_ku64(j, "since_ns", g->first_ts);
 	json_ku64(j, "switch_number_first", g->first_switch);
 	json_ku64(j, "switch_number_last", g->last_switch);

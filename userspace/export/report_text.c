@@ -413,10 +413,9 @@ static void print_gil_interp(FILE *f, const struct gp_report *r)
 		waits += r->gil.t[i].acquisitions;
 	fprintf(f,
 		"  as the interpreter recorded it (its GIL read at %" PRIu64
-		" switch-outs of its threads%s): %" PRIu64 " hand-offs (switch_number %" PRIu64
+		" switch-outs of its threads): %" PRIu64 " hand-offs (switch_number %" PRIu64
 		" -> %" PRIu64 "; the trace saw %" PRIu64 " contended acquisitions)\n",
-		g->samples, g->unread ? ", some unreadable" : "", g->handoffs, g->first_switch,
-		g->last_switch, waits);
+		g->samples, g->handoffs, g->first_switch, g->last_switch, waits);
 	fprintf(f,
 		"  time between them: held by one thread %.1f%%, free %.1f%%, a hand-off between "
 		"%.1f%%\n",

@@ -123,10 +123,6 @@ int gilmem_sample(struct gp_gilmem *g, const struct gp_ev_gil *e, uint32_t holde
 	struct gp_gilmem_thread *t;
 
 	g->samples++;
-	if (e->locked == GP_GIL_UNREAD) {
-		g->unread++;
-		return 0;
-	}
 	/* another image (an exec) has its GIL elsewhere: a run of samples starts again */
 	if (g->gil != e->gil) {
 		g->gil = e->gil;

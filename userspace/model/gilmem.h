@@ -46,7 +46,7 @@ struct gp_gilmem_pair {
 
 struct gp_gilmem {
 	uint64_t gil; /* the struct's address in the process */
-	uint64_t samples, unread; /* samples, and of them those whose read failed */
+	uint64_t samples;
 	uint64_t first_switch, last_switch; /* switch_number at the first and last sample read */
 	uint64_t first_ts; /* the first sample read: the record covers the process from there */
 	uint64_t handoffs; /* switch_number's growth, summed over the runs of samples of one gil */
