@@ -99,21 +99,29 @@ lb_secs() { sed -nE 's/^lockbench: .* ([0-9.]+) s, .*/\1/p'; }
 cc=${CC:-gcc}
 $cc -std=gnu11 -O2 -Wall -Wextra -Werror tools/lockbench.c -lpthread -o "$tmp/lockbench"
 acqs=$(("${LB[0]}" * "${LB[1]}"))
-: >"$tmp/lb-alone"; : >"$tmp/lb-gilprof"; : >"$tmp/lb-perf"
+: >"$tmp/lb-alone"; : >"$tmp/lb-gilprof"; : >"$tmp/lb-perf"; : >"$tmp/lb-floor-storage"; : >"$tmp/lb-floor-dwarf"
 echo "lock-heavy program: lockbench ${LB[*]} ($acqs acquisitions of one mutex, taken in turn by ${LB[0]} threads, so every one is contended), $ROUNDS rounds"
 for r in $(seq "$ROUNDS"); do
 	"$tmp/lockbench" "${LB[@]}" | lb_secs >>"$tmp/lb-alone"
 	"$GILPROF" run --no-status -o "$tmp/lb.txt" -- "$tmp/lockbench" "${LB[@]}" 2>&1 | lb_secs >>"$tmp/lb-gilprof"
 	perf sched record -q -o "$tmp/perf.data" -- "$tmp/lockbench" "${LB[@]}" 2>&1 | lb_secs >>"$tmp/lb-perf"
 	rm -f "$tmp/perf.data"
+	# the floor: the hooks with the task lookup, and a DWARF stack (gilprof's default) in its
+	# ring record at every switch-out (each sleeping acquisition has one; gilprof also takes
+	# one at the wakeup, which the floor does not)
+	for m in storage dwarf; do
+		build/tools/floor "$m" -- "$tmp/lockbench" "${LB[@]}" 2>&1 | lb_secs >>"$tmp/lb-floor-$m"
+	done
 done
 la=$(median <"$tmp/lb-alone"); lg=$(median <"$tmp/lb-gilprof"); lp=$(median <"$tmp/lb-perf")
-for k in alone gilprof perf; do
+lfs=$(median <"$tmp/lb-floor-storage"); lfd=$(median <"$tmp/lb-floor-dwarf")
+for k in alone gilprof perf floor-storage floor-dwarf; do
 	printf '  %-22s %8.0f ns per acquisition  (rounds, s: %s)\n' "$k" \
 		"$(awk -v n="$acqs" '{print $1 * 1e9 / n}' "$tmp/lb-$k" | median)" "$(paste -sd' ' "$tmp/lb-$k")"
 done
-awk -v a="$la" -v g="$lg" -v p="$lp" -v n="$acqs" 'BEGIN {
+awk -v a="$la" -v g="$lg" -v p="$lp" -v fs="$lfs" -v fd="$lfd" -v n="$acqs" 'BEGIN {
 	printf "  added per contended acquisition: gilprof %.0f ns (its default stacks at each wait and wakeup), perf sched record %.0f ns; gilprof/perf %.2f (target <= 0.33)\n", (g - a) * 1e9 / n, (p - a) * 1e9 / n, (g - a) / (p - a)
+	printf "  floor per acquisition: the task lookup %.0f ns (%.2f of perf'"'"'s), a DWARF stack at every switch-out %.0f ns (%.2f of perf'"'"'s): the least gilprof'"'"'s default stacks can add here\n", (fs - a) * 1e9 / n, (fs - a) / (p - a), (fd - a) * 1e9 / n, (fd - a) / (p - a)
 }'
 
 echo
