@@ -172,11 +172,11 @@ int gilmem_wait_end(struct gp_gilmem *g, uint32_t waiter, uint32_t holder, uint6
 {
 	struct gp_gilmem_pair *p = NULL;
 
-	for (size_t i = 0; holder && i < g->np && !p; i++)
-		if (g->p[i].waiter == waiter && g->p[i].holder == holder)
-			p = &g->p[i];
 	if (!holder)
 		return 0;
+	for (size_t i = 0; i < g->np && !p; i++)
+		if (g->p[i].waiter == waiter && g->p[i].holder == holder)
+			p = &g->p[i];
 	if (!p) {
 		if (grow((void **)&g->p, &g->capp, g->np, sizeof(*g->p)))
 			return -ENOMEM;
