@@ -3,22 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/gilmem.h"
-
-/* Grow *v (of *cap elements of size sz) to hold one more. */
-static int grow(void **v, size_t *cap, size_t n, size_t sz)
-{
-	size_t c = *cap ? *cap * 2 : 8;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	p = realloc(*v, c * sz);
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	*cap = c;
-	return 0;
-}
+#include "util/vec.h"
 
 /* A process has few threads that touch its GIL: a linear search is the cheap one. */
 static struct gp_gilmem_thread *thread_get(struct gp_gilmem *g, uint32_t tid)
@@ -26,7 +11,7 @@ static struct gp_gilmem_thread *thread_get(struct gp_gilmem *g, uint32_t tid)
 	for (size_t i = 0; i < g->nt; i++)
 		if (g->t[i].tid == tid)
 			return &g->t[i];
-	if (grow((void **)&g->t, &g->capt, g->nt, sizeof(*g->t)))
+	if (vec_reserve((void **)&g->t, &g->capt, g->nt, sizeof(*g->t), 8))
 		return NULL;
 	memset(&g->t[g->nt], 0, sizeof(g->t[0]));
 	g->t[g->nt].tid = tid;
@@ -178,7 +163,7 @@ int gilmem_wait_end(struct gp_gilmem *g, uint32_t waiter, uint32_t holder, uint6
 		if (g->p[i].waiter == waiter && g->p[i].holder == holder)
 			p = &g->p[i];
 	if (!p) {
-		if (grow((void **)&g->p, &g->capp, g->np, sizeof(*g->p)))
+		if (vec_reserve((void **)&g->p, &g->capp, g->np, sizeof(*g->p), 8))
 			return -ENOMEM;
 		p = &g->p[g->np++];
 		*p = (struct gp_gilmem_pair){.waiter = waiter, .holder = holder};

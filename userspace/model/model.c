@@ -841,7 +841,8 @@ static void futex_wait_end(struct gp_model *m, struct gp_thread *t, uint64_t ts,
 	struct gp_lock *l;
 
 	t->in_futex = false;
-	if (t->proc && gilmem_word(t->proc->gil, t->futex_uaddr) &&
+	/* set by on_gil only for a wait on its process's GIL */
+	if (t->gil_holder &&
 	    gilmem_wait_end(t->proc->gil, t->tid, t->gil_holder, t->futex_enter_ts, ts))
 		m->oom = true;
 	t->gil_holder = 0;
