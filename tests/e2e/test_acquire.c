@@ -7,13 +7,13 @@
  * inside the lock call before it sleeps would add time gilprof cannot see begin.
  * Every wait has an ending: unseen at most 1%, and who ended the waits adds up to their outcomes.
  *
- * Short sections miss the 5%: gilprof reads 8-27% more (8 runs here; 37% in one CI run) and
- * counts about half the acquisitions. A thread that was woken, took the lock and let it go
- * while no one slept on it leaves no event, so its next wait looks like a retry of the same
- * acquisition, and the time between (its section, its work outside, the run queue) is counted
- * as acquiring. Telling them apart needs the lock call's return (a uprobe on every lock call;
- * tracing the futex wake syscalls instead made the counts exact but changed the program's
- * contention, see the README); they are held to 40%.
+ * Short sections miss the 5%: gilprof reads 2-27% more (13 runs here; 37% in one CI run) and
+ * counts half to four fifths of the acquisitions. A thread that was woken, took the lock and let
+ * it go while no one slept on it leaves no event, so its next wait looks like a retry of the
+ * same acquisition, and the time between (its section, its work outside, the run queue) is
+ * counted as acquiring. Telling them apart needs the lock call's return (a uprobe on every lock
+ * call, 9.1 us a hit here; tracing the futex wake syscalls instead made the counts exact but
+ * changed the program's contention, see the README); they are held to 40%.
  */
 #include "e2e.h"
 

@@ -5,11 +5,15 @@
  * workload with --no-gil, CPython threads as processes, a mutex program without its mutex).
  * Both sides are medians of 3 runs; the truth is timed without gilprof. Target: within 10%.
  *
- * The hot mutex misses it: its prediction is 20-30% under the truth, and is held to 30%. Its
- * threads spend CPU on the lock outside their waits, which the replay keeps when it removes the
- * waits: the release's futex wake and the retries that never sleep (run alone, the program uses
- * 0.51 s of CPU with the lock and 0.39 s without), and gilprof's hooks at each switch and wakeup
- * (0.57 s traced). Nothing in the trace times those.
+ * The hot mutex misses it, and is held to 30%. Run alone, the program has two regimes on this
+ * machine: 0.23-0.27 s with the lock (the prediction 12% under the truth to 3% over, 8 runs) or
+ * 0.32-0.36 s (12-21% under, 5 runs), against 0.18 s without. Its threads spend CPU on the lock
+ * outside their waits, which the replay keeps when it removes the waits: the release's futex wake
+ * of the other CPU and the switch back (33-40% of their on-CPU samples at -F 999 are inside futex
+ * calls, gilprof's hooks at each switch and wakeup among them). Taking that CPU out as well
+ * overshoots instead: the replay without the lock comes down to the busiest thread's CPU, and that
+ * less its futex share gives 2.25-2.62x against 1.78-2.12x; the program without the lock has
+ * costs of its own that no trace of the program with it shows.
  */
 #include <time.h>
 #include "e2e.h"
