@@ -176,3 +176,38 @@ Test(run, fork_and_exec_are_followed, .timeout = 60)
 	unlink(json);
 	e2e_free(r);
 }
+
+/*
+ * The wall time is the command's: tracing ends when it exits, not at the collector's next poll
+ * (up to 100 ms later, idle time that the verdict's wall, parallelism and 0-running share
+ * counted). The kernel's exec and exit times of the process are the truth.
+ */
+Test(run, wall_time_is_the_commands_life, .timeout = 60)
+{
+	long long life, wall, traced;
+	struct json_object *p;
+	char json[128];
+	struct e2e_run *r;
+
+	e2e_require_root();
+	e2e_tmpname(json, sizeof(json), "wall.json");
+	/* 40 ms: long enough for gilprof to be back waiting for events when it exits, short
+	 * enough to end well inside the old 100 ms poll */
+	r = e2e_gilprof_run(json, (const char *[]){"run", "--no-status", "--json", json, "-o",
+						   "/dev/null", "--", "/bin/sleep", "0.04", NULL});
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_not_null(r->json, "%s", r->err);
+	cr_assert_eq(json_object_array_length(jget(r->json, "processes")), 1);
+	p = json_object_array_get_idx(jget(r->json, "processes"), 0);
+	life = jint(p, "end_ns") - jint(p, "start_ns");
+	wall = jint(r->json, "verdict.wall_ns");
+	traced = jint(r->json, "trace.duration_ns");
+	cr_log_info("the process lived %.3f ms; gilprof's wall %.3f ms", life / 1e6, wall / 1e6);
+	cr_assert_eq(wall, traced);
+	/* before the exec event: the exec itself; after the exit: reaping and draining */
+	cr_assert(wall >= life && wall - life < 20000000,
+		  "the process lived %.3f ms, gilprof reports a wall of %.3f ms", life / 1e6,
+		  wall / 1e6);
+	unlink(json);
+	e2e_free(r);
+}

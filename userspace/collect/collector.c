@@ -42,6 +42,7 @@ struct gp_collector {
 	uint64_t received, invalid, stacks_dropped;
 	struct bpf_link *samplers[GP_MAX_CPUS];
 	int nsamplers;
+	int exit_fd; /* the launched command's pidfd: its exit ends collector_poll's wait */
 	int err; /* first error from a callback */
 };
 
@@ -262,6 +263,7 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 		return -ENOMEM;
 	}
 	c->opts = *opts;
+	c->exit_fd = -1;
 	libbpf_set_print(opts->verbose ? libbpf_print : libbpf_quiet);
 	c->skel = gilprof_bpf__open();
 	if (!c->skel) {
@@ -352,6 +354,13 @@ int collector_trace_pid(struct gp_collector *c, int pid)
 	if (pidfd < 0)
 		return -errno;
 	err = collector_mark(c, pidfd, &mark);
+	/* The exit event does not wake the poller (events are batched): without this, tracing
+	 * would go on for up to a poll's timeout after the command ended, idle time that the
+	 * report's wall time, parallelism and verdict would count as the command's. */
+	if (!err && c->exit_fd < 0 && !(err = ringbuf_watch(c->rb, pidfd))) {
+		c->exit_fd = pidfd;
+		return 0;
+	}
 	close(pidfd);
 	return err;
 }
@@ -552,6 +561,8 @@ void collector_close(struct gp_collector *c)
 	if (!c)
 		return;
 	ringbuf_close(c->rb);
+	if (c->exit_fd >= 0)
+		close(c->exit_fd);
 	slots_close(c->slots);
 	while (c->nsamplers > 0)
 		bpf_link__destroy(c->samplers[--c->nsamplers]); /* closes its perf event fd */

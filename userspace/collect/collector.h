@@ -53,7 +53,8 @@ int collector_open(const struct gp_collector_opts *opts, struct gp_collector **o
 int collector_mark(struct gp_collector *c, int pidfd, const struct gp_task_mark *m);
 /* After marking tasks that may be on a CPU: every CPU looks its current task up again. */
 void collector_marks_done(struct gp_collector *c);
-/* Mark the launched command (stopped before its exec) traced. */
+/* Mark the launched command (stopped before its exec) traced; its exit ends collector_poll's
+ * wait. */
 int collector_trace_pid(struct gp_collector *c, int pid);
 /* Walk the Python frames of tgid's threads in its stacks, as walk says (NULL: stop): 0 or
  * -errno. */

@@ -126,3 +126,10 @@ int ringbuf_wait(struct gp_ringbuf *rb, int timeout_ms)
 		return -errno;
 	return 0;
 }
+
+int ringbuf_watch(struct gp_ringbuf *rb, int fd)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	return epoll_ctl(rb->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
