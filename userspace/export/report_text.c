@@ -443,17 +443,21 @@ static void print_gil(FILE *f, const struct gp_report *r)
 	const struct gp_gil_stats *g = &r->gil;
 	char b[3][24], io[48];
 	const char *py;
+	bool python = false;
 	size_t i;
 
 	if (!g->gil || !obj_matches(r, g->gil))
 		return;
+	for (i = 0; i < g->n && !python; i++)
+		python = report_pythread(r, model_thread(r->model, g->t[i].tid)) != NULL;
 	fprintf(f,
 		"\nGIL per thread (%s): held from an acquisition to its release, waited to "
 		"acquire it\n",
 		g->gil->name);
-	fprintf(f, "  %-8s %-16s %10s %10s %8s %8s %6s  %-20s  %s\n", "TID", "THREAD", "HELD",
-		"WAITED", "ACQUIRED", "DROP-REQ", "FORCED", "AFTER-I/O (P50 WAIT)",
-		"PYTHON-THREAD");
+	fprintf(f, "  %-8s %-16s %10s %10s %8s %8s %6s  %s%s\n", "TID", "THREAD", "HELD", "WAITED",
+		"ACQUIRED", "DROP-REQ", "FORCED",
+		python ? "AFTER-I/O (P50 WAIT)  " : "AFTER-I/O (P50 WAIT)",
+		python ? "PYTHON-THREAD" : "");
 	for (i = 0; i < g->n; i++) {
 		const struct gp_gil_thread *t = &g->t[i];
 		const struct gp_thread *th = model_thread(r->model, t->tid);
