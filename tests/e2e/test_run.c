@@ -107,7 +107,8 @@ Test(run, mutex_contention_switch_counts_match_kernel, .timeout = 120)
 Test(run, split_closes_and_lock_is_named, .timeout = 120)
 {
 	struct kthread k[MAX_THREADS];
-	struct e2e_run *r = contend(k, &(int){0});
+	int nk, blocked = 0;
+	struct e2e_run *r = contend(k, &nk);
 	struct json_object *procs = jget(r->json, "processes"), *locks = jget(r->json, "locks");
 	size_t i, j;
 
@@ -132,7 +133,12 @@ Test(run, split_closes_and_lock_is_named, .timeout = 120)
 	cr_assert_str_eq(json_object_get_string(jget(json_object_array_get_idx(locks, 0), "name")),
 			 "counter_lock", "the hottest futex word is the mutex, named by symbol: %s",
 			 json_object_to_json_string(json_object_array_get_idx(locks, 0)));
-	cr_assert_eq(jint(json_object_array_get_idx(locks, 0), "waiters"), NTHREADS);
+	/* A thread that took the lock first can run all its iterations without ever waiting
+	 * (1 run in 5 here): its only voluntary switch is the nap before it reads itself. */
+	for (i = 0; i < (size_t)nk; i++)
+		blocked += k[i].nvcsw > 1;
+	cr_assert_geq(blocked, NTHREADS / 2, "only %d of the threads waited for the lock", blocked);
+	cr_assert_eq(jint(json_object_array_get_idx(locks, 0), "waiters"), blocked);
 	cr_assert_eq(jint(r->json, "lost.ringbuf_full"), 0);
 	e2e_free(r);
 }
