@@ -188,6 +188,10 @@ Test(attach, a_contended_program_for_2_s, .timeout = 90)
 	cr_assert_not_null(r->json, "%s", r->err);
 	cr_assert(strstr(r->out, "gilprof: attached to pid "), "%s", r->out);
 	cr_assert(json_object_get_boolean(jget(r->json, "attached")));
+	/* the duration ends on time, not at the next poll after it (up to 100 ms later) */
+	cr_assert(jint(r->json, "trace.duration_ns") >= 2000000000LL &&
+			  jint(r->json, "trace.duration_ns") < 2010000000LL,
+		  "-d 2 traced for %.3f ms", jint(r->json, "trace.duration_ns") / 1e6);
 	assert_threads(r->json, t.pid, 5, 2.0);
 	hot = lock_starting(r->json, "attach_lock");
 	cr_assert_not_null(hot, "attach_lock is named");

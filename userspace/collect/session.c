@@ -207,6 +207,18 @@ static bool session_over(struct session *s, pid_t pid, uint64_t start, int *err)
 	return attached_all_gone(s->t->model);
 }
 
+/* How long to wait for events: Python code objects are read as their frames come (the sooner,
+ * the likelier the process is still there to read them from), and a duration ends on time. */
+static int session_timeout_ms(const struct session *s, uint64_t start)
+{
+	uint64_t end = start + s->o->duration_s * 1000000000ULL, now = monotonic_ns();
+	int ms = pyprocs_walking(s->stage.py.procs) ? 20 : 100;
+
+	if (s->o->duration_s && end > now && (end - now) / 1000000 < (uint64_t)ms)
+		ms = (int)((end - now + 999999) / 1000000);
+	return ms;
+}
+
 /* Poll until tracing is over (see session_over). */
 static void session_loop(struct session *s, pid_t pid, uint64_t start, int *err)
 {
@@ -214,9 +226,7 @@ static void session_loop(struct session *s, pid_t pid, uint64_t start, int *err)
 	uint64_t last_print = start, last_count = 0;
 
 	while (!session_over(s, pid, start, err) && !*err) {
-		/* Python code objects are read as their frames come: the sooner, the likelier the
-		 * process is still there to read them from */
-		*err = collector_poll(s->c, pyprocs_walking(s->stage.py.procs) ? 20 : 100);
+		*err = collector_poll(s->c, session_timeout_ms(s, start));
 		if (!*err)
 			*err = record_maybe_flush(s);
 		if (*err)
