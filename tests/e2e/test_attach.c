@@ -237,6 +237,10 @@ Test(attach, ends_when_the_process_exits, .timeout = 60)
 	cr_assert_eq(jint(p, "exit_code"), 0);
 	cr_assert(jint(r->json, "trace.duration_ns") < 2.5e9, "it ended with the process: %ld ns",
 		  (long)jint(r->json, "trace.duration_ns"));
+	/* at its exit, not at the next poll after it (up to 100 ms of idle time counted) */
+	cr_assert(jint(r->json, "trace.end_ns") - jint(p, "end_ns") < 20000000,
+		  "tracing ended %.3f ms after the process",
+		  (jint(r->json, "trace.end_ns") - jint(p, "end_ns")) / 1e6);
 	unlink(json);
 	e2e_free(r);
 }

@@ -346,6 +346,11 @@ void collector_marks_done(struct gp_collector *c)
 	__atomic_add_fetch(&c->skel->bss->mark_gen, 1, __ATOMIC_SEQ_CST);
 }
 
+int collector_watch(struct gp_collector *c, int pidfd)
+{
+	return ringbuf_watch(c->rb, pidfd);
+}
+
 int collector_trace_pid(struct gp_collector *c, int pid)
 {
 	struct gp_task_mark mark = {.traced = 1};
@@ -357,7 +362,7 @@ int collector_trace_pid(struct gp_collector *c, int pid)
 	/* The exit event does not wake the poller (events are batched): without this, tracing
 	 * would go on for up to a poll's timeout after the command ended, idle time that the
 	 * report's wall time, parallelism and verdict would count as the command's. */
-	if (!err && c->exit_fd < 0 && !(err = ringbuf_watch(c->rb, pidfd))) {
+	if (!err && c->exit_fd < 0 && !(err = collector_watch(c, pidfd))) {
 		c->exit_fd = pidfd;
 		return 0;
 	}

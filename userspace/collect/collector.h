@@ -56,6 +56,9 @@ void collector_marks_done(struct gp_collector *c);
 /* Mark the launched command (stopped before its exec) traced; its exit ends collector_poll's
  * wait. */
 int collector_trace_pid(struct gp_collector *c, int pid);
+/* The end of the process pidfd holds ends collector_poll's wait (once); pidfd stays the
+ * caller's. 0 or -errno. */
+int collector_watch(struct gp_collector *c, int pidfd);
 /* Walk the Python frames of tgid's threads in its stacks, as walk says (NULL: stop): 0 or
  * -errno. */
 int collector_py_mark(struct gp_collector *c, uint32_t tgid, const struct gp_py_proc *walk);

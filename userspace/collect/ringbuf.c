@@ -129,7 +129,8 @@ int ringbuf_wait(struct gp_ringbuf *rb, int timeout_ms)
 
 int ringbuf_watch(struct gp_ringbuf *rb, int fd)
 {
-	struct epoll_event ev = {.events = EPOLLIN};
+	/* once: an ended process's pidfd stays readable, and others may still run */
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT};
 
 	return epoll_ctl(rb->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }

@@ -24,7 +24,8 @@ long ringbuf_consume(struct gp_ringbuf *rb);
 bool ringbuf_unread(const struct gp_ringbuf *rb);
 /* Wait up to timeout_ms for a wakeup (or a signal). Returns 0 or an error. */
 int ringbuf_wait(struct gp_ringbuf *rb, int timeout_ms);
-/* Also end ringbuf_wait when fd polls readable (until fd is closed). 0 or -errno. */
+/* Also end a ringbuf_wait, once, when fd polls readable (a pidfd: the process ended). 0 or
+ * -errno. */
 int ringbuf_watch(struct gp_ringbuf *rb, int fd);
 
 #endif

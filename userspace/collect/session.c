@@ -519,6 +519,13 @@ static int session_attach(struct session *s, struct gp_attach *a)
 			return 1;
 		}
 		threads += n;
+		/* without it, the end of the last one would be seen only at a poll's timeout */
+		ret = collector_watch(s->c, a[i].pidfd);
+		if (ret) {
+			fprintf(stderr, "gilprof: cannot watch pid %d: %s\n", a[i].pid,
+				strerror(-ret));
+			return 1;
+		}
 	}
 	if (record_begin(s))
 		return 1;
