@@ -655,7 +655,7 @@ static __always_inline bool gil_read(const struct gp_py_proc *pp, struct gil_hea
 
 static __always_inline void gil_fill(struct gp_ev_gil *g, const struct gp_py_proc *pp,
 				     const struct gil_head *st, __u64 now, struct task_struct *prev,
-				     bool runnable)
+				     __u16 runnable)
 {
 	fill_hdr(&g->h, GP_EV_GIL, now, prev->pid, prev->tgid);
 	g->gil = pp->gil;
@@ -1237,18 +1237,44 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	return 0;
 }
 
+/*
+ * A Python thread's last run has no switch-out to read the GIL at: the last one to hold it runs
+ * on alone to its end unread. Read it as the thread exits: its memory is still there (this
+ * tracepoint runs before exit_mm() since 6.16; before, the read fails and nothing is sent).
+ */
+static __always_inline void gil_at_exit(struct task_struct *p, __u64 now)
+{
+	const struct gp_py_proc *pp;
+	struct gil_head gs;
+	struct gp_ev_gil *g;
+	__u32 tgid = p->tgid;
+
+	if (!py_marked)
+		return;
+	pp = bpf_map_lookup_elem(&py_procs, &tgid);
+	if (!pp || !pp->gil || !gil_read(pp, &gs))
+		return;
+	g = reserve(sizeof(*g));
+	if (!g)
+		return;
+	gil_fill(g, pp, &gs, now, p, GP_GIL_AT_EXIT);
+	submit(g);
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
 	__u32 tgid = p->tgid, tid = p->pid;
 	struct gp_ev_exit *e;
+	__u64 now;
 
 	if (!enabled || !is_traced(p))
 		return 0;
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	fill_hdr(&e->h, GP_EV_EXIT, bpf_ktime_get_ns(), tid, tgid);
+	now = bpf_ktime_get_ns();
+	fill_hdr(&e->h, GP_EV_EXIT, now, tid, tgid);
 	e->nvcsw = p->nvcsw;
 	e->nivcsw = p->nivcsw;
 	e->group_dead = p->signal->live.counter == 0;
@@ -1264,5 +1290,6 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	e->maxrss_kb = e->group_dead ? p->signal->maxrss << page_shift >> 10 : 0;
 	__builtin_memcpy(e->comm, p->comm, GP_COMM_LEN);
 	submit(e);
+	gil_at_exit(p, now);
 	return 0;
 }

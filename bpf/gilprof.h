@@ -296,8 +296,11 @@ struct gp_ev_gil {
 	__u64 switch_number;
 	__u32 holder_tid; /* 0 when last_holder is NULL or its thread state unreadable */
 	__s16 locked; /* 0 or 1 */
-	__u16 runnable; /* the thread switches out runnable (preempted, or yielding) */
+	__u16 runnable; /* the thread switches out runnable (preempted, or yielding), or: */
 };
+
+/* gp_ev_gil.runnable of a record read as the thread exits (before exit_mm, since 6.16) */
+#define GP_GIL_AT_EXIT 2
 
 /* Userspace's compact form of a gp_ev_stack in the ordered stream: the stack's id in the table
  * of deduplicated stacks. */

@@ -41,6 +41,7 @@ static void release(struct gp_gilmem *g)
 {
 	free(g->t);
 	free(g->p);
+	free(g->tk);
 }
 
 static uint64_t held(const struct gp_gilmem *g, uint32_t tid)
@@ -143,16 +144,111 @@ Test(gilmem, a_thread_that_ends_holding_it_holds_it_until_the_next_one_runs)
 	release(&g);
 }
 
+/*
+ * Samples begin once the GIL is located, which can be after a thread took it: B, on a CPU
+ * since 20 ms, holds it at the first sample (A switching out at 30 ms), so it held it from 20.
+ * A first sample that sees it free, or names no switch-in, covers nothing before it.
+ */
+Test(gilmem, the_first_samples_holder_held_it_since_it_went_on_a_cpu)
+{
+	struct gp_gilmem g = {0}, free_at_first = {0};
+
+	sample_ran(&g, 30 * MS, A, 1, B, 7, false, 20 * MS);
+	cr_assert_eq(held(&g, B), 10 * MS);
+	cr_assert_eq(g.first_ts, 20 * MS);
+	sample(&g, 40 * MS, C, 1, B, 7, false);
+	cr_assert_eq(held(&g, B), 20 * MS);
+	cr_assert_eq(g.held_ns, 20 * MS);
+	sample_ran(&free_at_first, 30 * MS, A, 0, B, 7, false, 20 * MS);
+	cr_assert_eq(free_at_first.held_ns, 0);
+	cr_assert_eq(free_at_first.first_ts, 30 * MS);
+	release(&g);
+	release(&free_at_first);
+}
+
+/* Threads end: A at 33 ms, B at 50, C at 60. */
+static uint64_t end_of(void *ctx, uint32_t tid)
+{
+	(void)ctx;
+	return tid == A ? 33 * MS : tid == B ? 50 * MS : tid == C ? 60 * MS : 0;
+}
+
 /* The last thread holding it runs to its end with no switch-out, so no sample after it. */
 Test(gilmem, the_record_closes_with_the_last_holders_end)
 {
 	struct gp_gilmem g = {0};
 
 	sample(&g, 0, A, 1, A, 113, true);
-	cr_assert_eq(gilmem_close(&g, 33 * MS), 0);
+	cr_assert_eq(gilmem_close(&g, end_of, NULL), 0);
 	cr_assert_eq(held(&g, A), 33 * MS);
-	cr_assert_eq(gilmem_close(&g, 40 * MS), 0); /* closed: once */
+	cr_assert_eq(gilmem_close(&g, end_of, NULL), 0); /* closed: once */
 	cr_assert_eq(held(&g, A), 33 * MS);
+	release(&g);
+}
+
+/*
+ * Nor after the exits that hand it on: A, holding it at the last sample, wakes B's wait as it
+ * ends (B back at 34 ms), B wakes C (at 50): each held it until the next went back on a CPU.
+ * A wake by a thread that did not hold it, or a timed-out wait (not passed), hands nothing on.
+ * A sample after the wakes says who holds it instead.
+ */
+Test(gilmem, exits_after_the_last_sample_hand_it_on_by_the_waits_they_end)
+{
+	struct gp_gilmem g = {0}, sampled = {0};
+
+	sample(&g, 10 * MS, B, 1, A, 113, false);
+	cr_assert_eq(gilmem_woken(&g, C, B, 20 * MS), 0); /* B does not hold it yet */
+	cr_assert_eq(gilmem_woken(&g, B, A, 34 * MS), 0);
+	cr_assert_eq(gilmem_woken(&g, C, B, 50 * MS), 0);
+	cr_assert_eq(gilmem_close(&g, end_of, NULL), 0);
+	cr_assert_eq(held(&g, A), 24 * MS);
+	cr_assert_eq(held(&g, B), 16 * MS);
+	cr_assert_eq(held(&g, C), 10 * MS);
+	cr_assert_eq(g.held_ns, 50 * MS);
+
+	sample(&sampled, 10 * MS, B, 1, A, 113, false);
+	cr_assert_eq(gilmem_woken(&sampled, B, A, 34 * MS), 0);
+	sample(&sampled, 40 * MS, C, 1, A, 113, false); /* A still holds it: B's wake was futile */
+	cr_assert_eq(gilmem_close(&sampled, end_of, NULL), 0);
+	cr_assert_eq(held(&sampled, A), 30 * MS); /* 10 to 40, as the samples saw it */
+	cr_assert_eq(held(&sampled, B), 0);
+	release(&g);
+	release(&sampled);
+}
+
+/* A sample read as a thread exits: B ran with it from 20 ms and let it go as it ended at 50. */
+static void exit_sample(struct gp_gilmem *g, uint64_t ts, uint32_t tid, int locked, uint32_t holder,
+			uint64_t sn, uint64_t ran)
+{
+	struct gp_ev_gil e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.type = GP_EV_GIL;
+	e.h.ts = ts;
+	e.h.tid = tid;
+	e.gil = GIL;
+	e.switch_number = sn;
+	e.holder_tid = holder;
+	e.locked = (__s16)locked;
+	e.runnable = GP_GIL_AT_EXIT;
+	cr_assert_eq(gilmem_sample(g, &e, holder, ran), 0);
+}
+
+Test(gilmem, a_thread_read_at_its_exit_held_it_until_then)
+{
+	struct gp_gilmem g = {0};
+
+	sample(&g, 10 * MS, A, 1, A, 40, false);
+	exit_sample(&g, 50 * MS, B, 0, B, 41, 20 * MS); /* free: B let it go as it ended */
+	cr_assert_eq(held(&g, A), 10 * MS);
+	cr_assert_eq(held(&g, B), 30 * MS);
+	cr_assert_eq(g.unknown_ns, 0);
+	cr_assert_eq(gilmem_thread(&g, B)->holding_outs, 0); /* an exit is no switch-out */
+	/* C, woken by B as it let it go, ran with it to its end (60 ms) */
+	cr_assert_eq(gilmem_woken(&g, C, B, 51 * MS), 0);
+	cr_assert_eq(gilmem_close(&g, end_of, NULL), 0);
+	cr_assert_eq(held(&g, C), 9 * MS);
+	cr_assert_eq(g.free_ns, 1 * MS);
 	release(&g);
 }
 

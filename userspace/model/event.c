@@ -71,7 +71,7 @@ int event_validate(const void *data, size_t len)
 	if (h->type == GP_EV_GIL) {
 		const struct gp_ev_gil *g = data;
 
-		if (g->locked < 0 || g->locked > 1 || g->runnable > 1)
+		if (g->locked < 0 || g->locked > 1 || g->runnable > GP_GIL_AT_EXIT)
 			return -EINVAL;
 	}
 	if ((h->type == GP_EV_STACK_DWARF || h->type == GP_EV_STACK_DWARF_PY) &&

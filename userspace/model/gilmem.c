@@ -104,8 +104,11 @@ static int span(struct gp_gilmem *g, uint64_t ts, uint64_t sn, uint32_t holder, 
 int gilmem_sample(struct gp_gilmem *g, const struct gp_ev_gil *e, uint32_t holder,
 		  uint64_t holder_ran)
 {
-	bool locked = e->locked == 1;
+	bool locked = e->locked == 1, exiting = e->runnable == GP_GIL_AT_EXIT;
+	/* a thread lets the GIL go as it ends: read at its exit, it held it until then */
+	bool held_here = locked || (exiting && holder && holder == e->h.tid);
 	struct gp_gilmem_thread *t;
+	uint64_t from;
 
 	g->samples++;
 	/* another image (an exec) has its GIL elsewhere: a run of samples starts again */
@@ -114,18 +117,29 @@ int gilmem_sample(struct gp_gilmem *g, const struct gp_ev_gil *e, uint32_t holde
 		g->have_last = false;
 	}
 	if (g->have_last) {
-		if (span(g, e->h.ts, e->switch_number, holder, locked, holder_ran))
+		if (span(g, e->h.ts, e->switch_number, holder, held_here, holder_ran))
 			return -ENOMEM;
 		/* a holder change is one increment; a smaller value is another struct's or a lie */
 		if (e->switch_number > g->last_sn)
 			g->handoffs += e->switch_number - g->last_sn;
 	}
+	/*
+	 * The first sample comes only once userspace has located the GIL, which can be after a
+	 * thread took it: the holder took it as it went on a CPU (see taken_at), and had it since.
+	 */
+	from = e->h.ts;
+	if (!g->have_last && held_here && holder && holder_ran && holder_ran < e->h.ts) {
+		if (credit(g, holder, e->h.ts - holder_ran))
+			return -ENOMEM;
+		from = holder_ran;
+	}
 	if (!g->have_first) {
 		g->have_first = true;
 		g->first_switch = e->switch_number;
-		g->first_ts = e->h.ts;
+		g->first_ts = from;
 	}
 	g->have_last = true;
+	g->ntk = 0; /* what this sample sees supersedes the hand-offs guessed before it */
 	g->last_ts = e->h.ts;
 	g->last_sn = g->last_switch = e->switch_number;
 	g->last_holder = holder;
@@ -134,20 +148,52 @@ int gilmem_sample(struct gp_gilmem *g, const struct gp_ev_gil *e, uint32_t holde
 	if (!t)
 		return -ENOMEM;
 	t->out_ts = e->h.ts;
-	if (locked && holder == e->h.tid) {
+	if (locked && holder == e->h.tid && !exiting) {
 		t->holding_outs++;
 		t->preempted_holding += e->runnable != 0;
 	}
 	return 0;
 }
 
-int gilmem_close(struct gp_gilmem *g, uint64_t holder_end)
+int gilmem_woken(struct gp_gilmem *g, uint32_t tid, uint32_t from, uint64_t ts)
 {
-	if (!g->have_last || !g->last_locked || !g->last_holder || holder_end <= g->last_ts)
+	if (!g->have_last || ts < g->last_ts)
 		return 0;
-	if (credit(g, g->last_holder, holder_end - g->last_ts))
+	if (vec_reserve((void **)&g->tk, &g->captk, g->ntk, sizeof(*g->tk), 8))
 		return -ENOMEM;
-	g->last_ts = holder_end;
+	g->tk[g->ntk++] = (struct gp_gilmem_take){tid, from, ts};
+	return 0;
+}
+
+int gilmem_close(struct gp_gilmem *g, gp_gilmem_end_fn end_of, void *ctx)
+{
+	/* the holder, or (free at the last sample) the thread that let it go last */
+	uint32_t holder = g->last_locked ? g->last_holder : 0, gone = g->last_holder;
+	uint64_t from = g->last_ts, end;
+
+	if (!g->have_last || !gone)
+		return 0;
+	/* in time order: the model passes them as the waits end */
+	for (size_t i = 0; i < g->ntk; i++) {
+		const struct gp_gilmem_take *k = &g->tk[i];
+
+		if (k->from != (holder ? holder : gone) || k->tid == holder || k->ts < from)
+			continue;
+		if (holder && credit(g, holder, k->ts - from))
+			return -ENOMEM;
+		if (!holder)
+			g->free_ns += k->ts - from;
+		holder = k->tid;
+		from = k->ts;
+	}
+	g->ntk = 0;
+	if (!holder)
+		return 0;
+	end = end_of(ctx, holder);
+	if (end > from && credit(g, holder, end - from))
+		return -ENOMEM;
+	g->last_ts = end > from ? end : from;
+	g->last_holder = holder;
 	g->last_locked = false;
 	return 0;
 }
@@ -179,5 +225,6 @@ void gilmem_free(struct gp_gilmem *g)
 		return;
 	free(g->t);
 	free(g->p);
+	free(g->tk);
 	free(g);
 }

@@ -44,11 +44,18 @@ struct gp_gilmem_pair {
 	uint64_t waits, wait_ns;
 };
 
+/* A wait on the GIL that ended, woken by from, as tid went back on a CPU at ts. */
+struct gp_gilmem_take {
+	uint32_t tid, from;
+	uint64_t ts;
+};
+
 struct gp_gilmem {
 	uint64_t gil; /* the struct's address in the process */
 	uint64_t samples;
 	uint64_t first_switch, last_switch; /* switch_number at the first and last sample read */
-	uint64_t first_ts; /* the first sample read: the record covers the process from there */
+	/* the first sample, or its holder's switch-in before it: the record covers from there */
+	uint64_t first_ts;
 	uint64_t handoffs; /* switch_number's growth, summed over the runs of samples of one gil */
 	uint64_t held_ns, free_ns, unknown_ns; /* the time between samples, by what they saw */
 	bool have_first, have_last;
@@ -60,6 +67,9 @@ struct gp_gilmem {
 	size_t nt, capt;
 	struct gp_gilmem_pair *p;
 	size_t np, capp;
+	/* the GIL waits woken since the last sample: the hand-offs it has not seen yet */
+	struct gp_gilmem_take *tk;
+	size_t ntk, captk;
 };
 
 /*
@@ -68,12 +78,17 @@ struct gp_gilmem {
  */
 int gilmem_sample(struct gp_gilmem *g, const struct gp_ev_gil *e, uint32_t holder,
 		  uint64_t holder_ran);
+/* When a thread's record ends: its thread's end, or the trace's. */
+typedef uint64_t (*gp_gilmem_end_fn)(void *ctx, uint32_t tid);
 /*
- * The end of the record, when the trace or the process ends: the holder the last sample saw
- * held the GIL to holder_end, its thread's end (it ran on unsampled: no switch-out follows a
- * thread's last run, whose exit lets the GIL go) or the trace's. 0 or -ENOMEM.
+ * The end of the record, when the trace or the process ends. No sample follows a thread's last
+ * run, whose exit lets the GIL go: the holder the last sample saw held it until a waiter it woke
+ * went back on a CPU (gilmem_woken), that one until the next it woke, and the last of them to
+ * its end. 0 or -ENOMEM.
  */
-int gilmem_close(struct gp_gilmem *g, uint64_t holder_end);
+int gilmem_close(struct gp_gilmem *g, gp_gilmem_end_fn end_of, void *ctx);
+/* A wait of tid on the GIL's words, woken by thread from, ended at ts. 0 or -ENOMEM. */
+int gilmem_woken(struct gp_gilmem *g, uint32_t tid, uint32_t from, uint64_t ts);
 /*
  * A wait of waiter on the GIL's words, from start to end, which began while holder held it (0:
  * free, or unknown). 0 or -ENOMEM.

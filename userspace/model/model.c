@@ -845,6 +845,10 @@ static void futex_wait_end(struct gp_model *m, struct gp_thread *t, uint64_t ts,
 	if (t->gil_holder &&
 	    gilmem_wait_end(t->proc->gil, t->tid, t->gil_holder, t->futex_enter_ts, ts))
 		m->oom = true;
+	if (t->proc->gil && gilmem_word(t->proc->gil, t->futex_uaddr) &&
+	    futex_outcome(ret) == GP_WO_WOKEN && waker_is_task(t->futex_waker) &&
+	    gilmem_woken(t->proc->gil, t->tid, t->futex_waker, ts))
+		m->oom = true;
 	t->gil_holder = 0;
 	l = lock_get(m, t->tgid, t->futex_uaddr);
 	if (!l)
@@ -964,6 +968,14 @@ int model_feed(struct gp_model *m, const union gp_event *e)
 	return m->oom ? -ENOMEM : 0;
 }
 
+/* For gilmem_close: holders are tids of the process's threads (on_gil checks them). */
+static uint64_t thread_end_of(void *ctx, uint32_t tid)
+{
+	const struct gp_thread *t = model_thread(ctx, tid);
+
+	return t ? t->end_ts : 0;
+}
+
 void model_finish(struct gp_model *m, uint64_t end_ts)
 {
 	size_t i;
@@ -984,12 +996,10 @@ void model_finish(struct gp_model *m, uint64_t end_ts)
 	}
 	for (i = 0; i < m->nprocs; i++) {
 		struct gp_process *p = m->procs[i];
-		const struct gp_thread *h;
 
 		if (!p->exited)
 			p->end_ts = end_ts;
-		h = p->gil ? model_thread(m, p->gil->last_holder) : NULL;
-		if (h && h->tgid == p->tgid && gilmem_close(p->gil, h->end_ts))
+		if (p->gil && gilmem_close(p->gil, thread_end_of, m))
 			m->oom = true;
 	}
 }
