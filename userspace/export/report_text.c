@@ -413,8 +413,9 @@ static void print_gil_interp(FILE *f, const struct gp_report *r)
 		waits += r->gil.t[i].acquisitions;
 	fprintf(f,
 		"  as the interpreter recorded it (its GIL read at %" PRIu64
-		" switch-outs of its threads): %" PRIu64 " hand-offs (switch_number %" PRIu64
-		" -> %" PRIu64 "; the trace saw %" PRIu64 " contended acquisitions)\n",
+		" switch-outs and exits of its threads): %" PRIu64
+		" hand-offs (switch_number %" PRIu64 " -> %" PRIu64 "; the trace saw %" PRIu64
+		" contended acquisitions)\n",
 		g->samples, g->handoffs, g->first_switch, g->last_switch, waits);
 	fprintf(f,
 		"  time between them: held by one thread %.1f%%, free %.1f%%, a hand-off between "
