@@ -54,6 +54,7 @@ static double predicted_of(const char *const *argv, char *lock, size_t len)
 {
 	const char *args[24] = {"run", "--no-status", "--json", NULL, "-o", "/dev/null", "--"};
 	char json[128];
+	long long inconsistent;
 	struct e2e_run *r;
 	double s;
 	size_t n = 7;
@@ -70,7 +71,13 @@ static double predicted_of(const char *const *argv, char *lock, size_t len)
 		  "no lock serialised %s", argv[0]);
 	snprintf(lock, len, "%s", json_object_get_string(jget(r->json, "verdict.lock.name")));
 	s = jdbl(r->json, "verdict.predicted_speedup");
-	cr_assert_eq(jint(r->json, "verdict.replay.forced_dependencies"), 0);
+	/* a cycle the replay had to break comes from a switch the kernel did not report (about
+	 * one in a thousand under contention: the report's lost line counts them) */
+	inconsistent = jint(r->json, "lost.switch_out_without_switch_in") +
+		       jint(r->json, "lost.switch_in_without_wakeup");
+	cr_assert(jint(r->json, "verdict.replay.forced_dependencies") <= inconsistent,
+		  "%lld dependencies forced, %lld switches missing",
+		  (long long)jint(r->json, "verdict.replay.forced_dependencies"), inconsistent);
 	unlink(json);
 	e2e_free(r);
 	return s;
