@@ -205,6 +205,9 @@ Test(run, wall_time_is_the_commands_life, .timeout = 60)
 	cr_assert_not_null(r->json, "%s", r->err);
 	cr_assert_eq(json_object_array_length(jget(r->json, "processes")), 1);
 	p = json_object_array_get_idx(jget(r->json, "processes"), 0);
+	/* its last switch, which comes after the exit wakes gilprof, is in the trace */
+	cr_assert(json_object_get_boolean(jget(p, "exited")),
+		  "the process did not end in the trace");
 	life = jint(p, "end_ns") - jint(p, "start_ns");
 	wall = jint(r->json, "verdict.wall_ns");
 	traced = jint(r->json, "trace.duration_ns");

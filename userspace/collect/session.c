@@ -87,7 +87,11 @@ struct session {
 	struct gp_namer namer;
 	uint64_t last_flush;
 	size_t named_stacks; /* stacks [0, named_stacks) have their names in t->names */
+	uint64_t exit_seen; /* when waitid first saw the launched command exited */
 };
+
+/* A process is reported exited before its threads' last switches: how long to wait for them */
+#define EXIT_GRACE_NS (50 * 1000000ULL)
 
 static int on_event(void *ctx, const union gp_event *e)
 {
@@ -194,11 +198,20 @@ static bool session_over(struct session *s, pid_t pid, uint64_t start, int *err)
 	siginfo_t si = {0};
 
 	if (pid > 0) {
-		if (!waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT))
-			return si.si_pid == pid;
-		if (errno != EINTR)
-			*err = -errno;
-		return errno != EINTR;
+		const struct gp_process *p;
+
+		if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT)) {
+			if (errno != EINTR)
+				*err = -errno;
+			return errno != EINTR;
+		}
+		if (si.si_pid != pid)
+			return false;
+		/* exit_notify() wakes us before the exiting thread's last switch: have it too */
+		if (!s->exit_seen)
+			s->exit_seen = monotonic_ns();
+		p = model_process(s->t->model, pid);
+		return !p || p->exited || monotonic_ns() - s->exit_seen >= EXIT_GRACE_NS;
 	}
 	if (stop_requested)
 		return true;
@@ -212,7 +225,7 @@ static bool session_over(struct session *s, pid_t pid, uint64_t start, int *err)
 static int session_timeout_ms(const struct session *s, uint64_t start)
 {
 	uint64_t end = start + s->o->duration_s * 1000000000ULL, now = monotonic_ns();
-	int ms = pyprocs_walking(s->stage.py.procs) ? 20 : 100;
+	int ms = s->exit_seen ? 1 : pyprocs_walking(s->stage.py.procs) ? 20 : 100;
 
 	if (s->o->duration_s && end > now && (end - now) / 1000000 < (uint64_t)ms)
 		ms = (int)((end - now + 999999) / 1000000);
