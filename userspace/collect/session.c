@@ -189,6 +189,26 @@ static bool attached_all_gone(const struct gp_model *m)
 	return m->nprocs > 0;
 }
 
+/* Every process of the trace has ended in the trace too: its threads' last switches are in. */
+static bool all_exited(const struct gp_model *m)
+{
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (!m->procs[i]->exited)
+			return false;
+	return true;
+}
+
+/* A process is gone (reapable, or reaped) before its threads' last switches reach the model:
+ * once its end is seen, wait for them (in_trace), EXIT_GRACE_NS at most. */
+static bool ended_in_trace(struct session *s, bool in_trace)
+{
+	uint64_t now = monotonic_ns();
+
+	if (!s->exit_seen)
+		s->exit_seen = now;
+	return in_trace || now - s->exit_seen >= EXIT_GRACE_NS;
+}
+
 /* Whether tracing is over: the launched command exited (left for the caller to reap: until
  * then neither its pid nor its process group can be another's), or, attached, the duration
  * ended, a signal came, or every traced process is gone. */
@@ -207,17 +227,15 @@ static bool session_over(struct session *s, pid_t pid, uint64_t start, int *err)
 		}
 		if (si.si_pid != pid)
 			return false;
-		/* exit_notify() wakes us before the exiting thread's last switch: have it too */
-		if (!s->exit_seen)
-			s->exit_seen = monotonic_ns();
+		/* exit_notify() wakes us before the exiting thread's last switch */
 		p = model_process(s->t->model, pid);
-		return !p || p->exited || monotonic_ns() - s->exit_seen >= EXIT_GRACE_NS;
+		return ended_in_trace(s, !p || p->exited);
 	}
 	if (stop_requested)
 		return true;
 	if (o->duration_s && monotonic_ns() - start >= o->duration_s * 1000000000ULL)
 		return true;
-	return attached_all_gone(s->t->model);
+	return attached_all_gone(s->t->model) && ended_in_trace(s, all_exited(s->t->model));
 }
 
 /* How long to wait for events: Python code objects are read as their frames come (the sooner,
