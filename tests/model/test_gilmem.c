@@ -11,10 +11,10 @@
 #define B 102
 #define C 103
 
-/* A sample: tid switches out (runnable or not) and sees the GIL so; the holder last went on a
- * CPU at ran (0: unknown). */
+/* A sample: tid switches out (runnable or not) or exits (GP_GIL_AT_EXIT) and sees the GIL so; the
+ * holder last went on a CPU at ran (0: unknown). */
 static void sample_ran(struct gp_gilmem *g, uint64_t ts, uint32_t tid, int locked, uint32_t holder,
-		       uint64_t sn, bool runnable, uint64_t ran)
+		       uint64_t sn, unsigned runnable, uint64_t ran)
 {
 	struct gp_ev_gil e;
 
@@ -26,7 +26,7 @@ static void sample_ran(struct gp_gilmem *g, uint64_t ts, uint32_t tid, int locke
 	e.switch_number = sn;
 	e.holder_tid = holder;
 	e.locked = (__s16)locked;
-	e.runnable = runnable;
+	e.runnable = (__u16)runnable;
 	cr_assert_eq(gilmem_sample(g, &e, holder, ran), 0);
 }
 
@@ -220,18 +220,7 @@ Test(gilmem, exits_after_the_last_sample_hand_it_on_by_the_waits_they_end)
 static void exit_sample(struct gp_gilmem *g, uint64_t ts, uint32_t tid, int locked, uint32_t holder,
 			uint64_t sn, uint64_t ran)
 {
-	struct gp_ev_gil e;
-
-	memset(&e, 0, sizeof(e));
-	e.h.type = GP_EV_GIL;
-	e.h.ts = ts;
-	e.h.tid = tid;
-	e.gil = GIL;
-	e.switch_number = sn;
-	e.holder_tid = holder;
-	e.locked = (__s16)locked;
-	e.runnable = GP_GIL_AT_EXIT;
-	cr_assert_eq(gilmem_sample(g, &e, holder, ran), 0);
+	sample_ran(g, ts, tid, locked, holder, sn, GP_GIL_AT_EXIT, ran);
 }
 
 Test(gilmem, a_thread_read_at_its_exit_held_it_until_then)
