@@ -87,7 +87,7 @@ struct session {
 	struct gp_namer namer;
 	uint64_t last_flush;
 	size_t named_stacks; /* stacks [0, named_stacks) have their names in t->names */
-	uint64_t exit_seen; /* when waitid first saw the launched command exited */
+	uint64_t exit_seen; /* when the traced processes were first seen ended */
 };
 
 /* A process is reported exited before its threads' last switches: how long to wait for them */
