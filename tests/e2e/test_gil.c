@@ -68,7 +68,16 @@ static int gil_matches(const char *const *workload)
 		name = json_object_get_string(jget(tt, "name"));
 		tol = 0.02 * jint(t, "lifetime_ns") + 200000;
 		pre = jint(t, "runq_preempted_ns");
-		near("held", name, jint(g, "held_ns"), jint(tt, "gil_hold_ns"), tol, pre);
+		/* A thread that hardly had to wait for it (convoy's io-alone: 201 acquisitions, 9-82
+		 * us of waiting) takes and drops it with no futex event for the trace to see; it is
+		 * listed when it once waited (at its start, behind main: 1 run in 25 to 60), and its
+		 * HELD is what the trace saw of that one, no more than the workload's. */
+		if (jint(tt, "gil_wait_ns") < 200000)
+			cr_assert_leq(jint(g, "held_ns"), jint(tt, "gil_hold_ns") + tol,
+				      "%s held: gilprof %.3f ms, the workload %.3f ms", name,
+				      jint(g, "held_ns") / 1e6, jint(tt, "gil_hold_ns") / 1e6);
+		else
+			near("held", name, jint(g, "held_ns"), jint(tt, "gil_hold_ns"), tol, pre);
 		near("waited", name, jint(g, "waited_ns"), jint(tt, "gil_wait_ns"), tol, pre);
 		cr_assert_leq(llabs(jint(g, "drop_requests") - jint(tt, "drop_requests")), 2,
 			      "%s drop requests: gilprof %ld, the workload %ld", name,
